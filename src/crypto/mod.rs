@@ -1,0 +1,1 @@
+//! crypto (to be written).

@@ -1,0 +1,20 @@
+//! tlsight: a TLS handshake inspector and certificate chain verifier.
+//!
+//! Data flows one way: bytes -> [`wire`] (decoded, raw kept) -> [`capture`] / [`crypto`]
+//! (decrypted) -> analysis ([`suites`], [`x509`], [`probe`], [`mitm`]) -> [`report`] model ->
+//! renderers. Lower layers never import upper ones; nothing in this library prints; only
+//! [`handshake`], [`probe`] and [`scan`] open sockets.
+#![forbid(unsafe_code)]
+#![warn(rust_2018_idioms, unused_qualifications, trivial_casts)]
+
+pub mod capture;
+pub mod crypto;
+pub mod fingerprint;
+pub mod handshake;
+pub mod mitm;
+pub mod probe;
+pub mod report;
+pub mod scan;
+pub mod suites;
+pub mod wire;
+pub mod x509;

@@ -1,0 +1,1 @@
+//! mitm (to be written).

@@ -1,0 +1,19 @@
+//! Report rendering shared by every command: each command's result type is `serde::Serialize`
+//! (the `--json` form) and has a human renderer that writes through a [`Palette`], so both
+//! outputs come from the same data.
+
+pub mod style;
+
+pub use style::Palette;
+
+/// Serialises a report as pretty JSON followed by a newline.
+pub fn to_json<T: serde::Serialize>(value: &T) -> String {
+    // Serialising our own plain data types (no maps with non-string keys) cannot fail.
+    match serde_json::to_string_pretty(value) {
+        Ok(mut s) => {
+            s.push('\n');
+            s
+        }
+        Err(e) => format!("{{\"error\":\"json serialisation failed: {e}\"}}\n"),
+    }
+}
