@@ -15,6 +15,7 @@ pub(crate) mod exit {
     /// Success / trusted / clean.
     pub(crate) const OK: u8 = 0;
     /// The check ran and found a problem (untrusted, intercepted, policy not met).
+    #[allow(dead_code)] // used by the commands that judge (verify, audit, mitm) as they land
     pub(crate) const FINDING: u8 = 1;
     /// Could not run: bad arguments, network failure, bad input.
     pub(crate) const ERROR: u8 = 2;
