@@ -6,6 +6,7 @@
 //! key_share, pre_shared_key, compress_certificate and ECH undecoded (DESIGN.md §2.1). tls-parser
 //! stays a dev-dependency and cross-checks this decoder in the tests.
 
+pub mod builder;
 pub mod codec;
 pub mod enums;
 pub mod extensions;
