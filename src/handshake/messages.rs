@@ -6,10 +6,12 @@
 use serde::Serialize;
 
 use crate::capture::Direction;
-use crate::wire::handshake::{ClientKeyExchangeKind, DecodeContext, HandshakeBody, KeyExchangeParams};
+use crate::wire::handshake::{
+    ClientKeyExchangeKind, DecodeContext, HandshakeBody, KeyExchangeParams,
+};
 use crate::wire::{
-    AlertDescription, AlertLevel, ContentType, HandshakeReassembler, HandshakeType, ProtocolVersion,
-    hex_bytes,
+    AlertDescription, AlertLevel, ContentType, HandshakeReassembler, HandshakeType,
+    ProtocolVersion, hex_bytes,
 };
 
 /// One record's content after decryption (or as sent, when it was plaintext).
@@ -259,7 +261,11 @@ pub fn records_without_keys(t: &crate::capture::Transcript) -> Vec<RecordView> {
                 t_us,
                 content_type: r.content_type,
                 encrypted,
-                plaintext: if encrypted { Vec::new() } else { r.fragment.to_vec() },
+                plaintext: if encrypted {
+                    Vec::new()
+                } else {
+                    r.fragment.to_vec()
+                },
                 undecryptable: encrypted.then(|| "no key for this record".to_string()),
                 wire,
             });

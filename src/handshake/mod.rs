@@ -616,12 +616,13 @@ impl SnakeCase for String {
     }
 }
 
-/// After the handshake, TLS 1.3 servers send NewSessionTicket; give them a moment.
+/// After the handshake, TLS 1.3 servers send NewSessionTicket; give them a moment. Servers send
+/// their tickets as one flight, so once something arrives only a short extra wait remains.
 fn linger_for_tickets(conn: &mut ClientConnection, sock: &mut Recorder<TcpStream>, wait: Duration) {
     if conn.protocol_version() != Some(rustls::ProtocolVersion::TLSv1_3) || wait.is_zero() {
         return;
     }
-    let end = Instant::now() + wait;
+    let mut end = Instant::now() + wait;
     let mut plaintext = [0u8; 4096];
     loop {
         let left = end.saturating_duration_since(Instant::now());
@@ -632,6 +633,7 @@ fn linger_for_tickets(conn: &mut ClientConnection, sock: &mut Recorder<TcpStream
         match conn.read_tls(sock) {
             Ok(0) | Err(_) => return,
             Ok(_) => {
+                end = end.min(Instant::now() + Duration::from_millis(5));
                 if conn.process_new_packets().is_err() {
                     return;
                 }
@@ -644,4 +646,10 @@ fn linger_for_tickets(conn: &mut ClientConnection, sock: &mut Recorder<TcpStream
             }
         }
     }
+}
+
+/// Decodes the inspection's transcript into messages, decrypting what the session's own
+/// secrets allow.
+pub fn analyze(ins: &Inspection) -> Vec<messages::Message> {
+    messages::decode_messages(&messages::records_without_keys(&ins.transcript))
 }
