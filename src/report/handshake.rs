@@ -324,10 +324,7 @@ fn describe_body(b: &HandshakeBody, add: &mut impl FnMut(&str, String)) {
             for (i, e) in c.entries.iter().enumerate() {
                 add(&format!("certificate {i}"), cert_line(&e.der));
                 for x in &e.extensions {
-                    add(
-                        &format!("  extension"),
-                        format!("{}: {}", x.name, ext_value(x)),
-                    );
+                    add("  extension", format!("{}: {}", x.name, ext_value(x)));
                 }
             }
         }
