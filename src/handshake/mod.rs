@@ -651,5 +651,6 @@ fn linger_for_tickets(conn: &mut ClientConnection, sock: &mut Recorder<TcpStream
 /// Decodes the inspection's transcript into messages, decrypting what the session's own
 /// secrets allow.
 pub fn analyze(ins: &Inspection) -> Vec<messages::Message> {
-    messages::decode_messages(&messages::records_without_keys(&ins.transcript))
+    let tls13 = ins.negotiated.version == Some(0x0304);
+    messages::decode_messages(&messages::records_without_keys(&ins.transcript, tls13))
 }
