@@ -65,7 +65,7 @@ fn find<'a>(rep: &'a HandshakeReport, typ: &str) -> &'a Message {
         })
 }
 
-fn body<'a>(m: &'a Message) -> &'a HandshakeBody {
+fn body(m: &Message) -> &HandshakeBody {
     match &m.fields {
         MessageContent::Handshake(b) => b,
         other => panic!("{} is not a handshake message: {other:?}", m.typ),
@@ -350,10 +350,7 @@ fn server_without_the_private_key_fails_loudly() {
                 || f.to_string().contains("signature"),
             "{versions:?}: {f}"
         );
-        assert_eq!(
-            rep.verification.handshake_signature_valid.unwrap_or(false),
-            false
-        );
+        assert!(!rep.verification.handshake_signature_valid.unwrap_or(false));
         assert!(!rep.verification.trusted);
     }
 }
