@@ -6,8 +6,11 @@
 //! key_share, pre_shared_key, compress_certificate and ECH undecoded (DESIGN.md §2.1). tls-parser
 //! stays a dev-dependency and cross-checks this decoder in the tests.
 
+pub mod builder;
 pub mod codec;
 pub mod enums;
+pub mod extensions;
+pub mod handshake;
 pub mod record;
 
 pub use codec::Reader;
@@ -79,4 +82,14 @@ pub enum WireError {
 /// RFC 8701 GREASE values for 16-bit code points: 0x0A0A, 0x1A1A, ... 0xFAFA.
 pub fn is_grease_u16(v: u16) -> bool {
     v & 0x0F0F == 0x0A0A && (v >> 8) == (v & 0xFF)
+}
+
+/// Serde helper: byte vectors as lowercase hex strings in JSON.
+pub mod hex_bytes {
+    use serde::Serializer;
+
+    /// Serialises bytes as a hex string.
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(v))
+    }
 }
