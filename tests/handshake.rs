@@ -36,8 +36,8 @@ fn options(port: u16, versions: VersionChoice) -> InspectOptions {
 
 fn run(opts: &InspectOptions) -> (Inspection, HandshakeReport) {
     let ins = handshake::inspect(opts).expect("connect");
-    let msgs = handshake::analyze(&ins);
-    let rep = HandshakeReport::build(&ins, msgs, BuildOptions::default());
+    let analysis = handshake::analyze(&ins);
+    let rep = HandshakeReport::build(&ins, analysis, BuildOptions::default());
     (ins, rep)
 }
 
@@ -92,6 +92,9 @@ fn tls13_ecdsa_with_alpn_shows_the_decrypted_flight() {
     assert_eq!(rep.negotiated.alpn.as_deref(), Some("h2"));
     assert!(rep.verification.trusted, "{:?}", rep.verification);
     assert_eq!(rep.verification.handshake_signature_valid, Some(true));
+    assert!(rep.decryption.decrypted, "{:?}", rep.decryption);
+    assert_eq!(rep.decryption.client_finished_verified, Some(true));
+    assert_eq!(rep.decryption.server_finished_verified, Some(true));
 
     let server_types = types(&rep, Direction::ServerToClient);
     for t in [
@@ -238,6 +241,8 @@ fn tls12_rsa_shows_key_exchange_and_both_finished_messages() {
         .filter(|m| m.typ == "Finished")
         .collect();
     assert_eq!(finished.len(), 2);
+    assert_eq!(rep.decryption.client_finished_verified, Some(true));
+    assert_eq!(rep.decryption.server_finished_verified, Some(true));
     for f in finished {
         assert!(f.encrypted);
         let HandshakeBody::Finished { verify_data } = body(f) else {
