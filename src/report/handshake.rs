@@ -26,6 +26,8 @@ pub struct HandshakeReport {
     pub negotiated: NegotiatedReport,
     /// Every message both ways, in order.
     pub messages: Vec<Message>,
+    /// The records that carried them, as on the wire (ciphertext for protected ones).
+    pub records: Vec<crate::handshake::messages::RecordSummary>,
     /// The server's certificates, as sent.
     pub certificates: Vec<serde_json::Value>,
     /// Trust verdict.
@@ -147,12 +149,55 @@ pub fn render(r: &HandshakeReport, p: Palette, opts: RenderOptions) -> String {
         ))
     );
     o.push('\n');
+    let mut last_record = None;
     for m in &r.messages {
+        if opts.raw && last_record != Some(m.record) {
+            if let Some(rec) = r.records.get(m.record) {
+                render_record(&mut o, m.record, rec, p);
+            }
+            last_record = Some(m.record);
+        }
         render_message(&mut o, m, p, opts);
     }
     o.push('\n');
     render_summary(&mut o, r, p);
     o
+}
+
+fn render_record(
+    o: &mut String,
+    index: usize,
+    rec: &crate::handshake::messages::RecordSummary,
+    p: Palette,
+) {
+    let what = if rec.encrypted {
+        format!(
+            "{} record, encrypted {}",
+            rec.content_type, rec.inner_content_type
+        )
+    } else {
+        format!("{} record", rec.content_type)
+    };
+    let _ = writeln!(
+        o,
+        "  {}",
+        p.dim(format!(
+            "── record #{index} ({}): {what}, {} bytes",
+            rec.direction.sender(),
+            rec.length
+        ))
+    );
+    hex_dump(o, &rec.wire, p);
+}
+
+fn hex_dump(o: &mut String, bytes: &[u8], p: Palette) {
+    for (i, chunk) in bytes.chunks(32).enumerate() {
+        let _ = writeln!(
+            o,
+            "      {}",
+            p.dim(format!("{:04x}  {}", i * 32, hex::encode(chunk)))
+        );
+    }
 }
 
 fn arrow(d: Direction) -> &'static str {
@@ -225,13 +270,8 @@ fn render_message(o: &mut String, m: &Message, p: Palette, opts: RenderOptions) 
         }
     }
     if opts.raw && !m.raw.is_empty() {
-        for (i, chunk) in m.raw.chunks(32).enumerate() {
-            let _ = writeln!(
-                o,
-                "      {}",
-                p.dim(format!("{:04x}  {}", i * 32, hex::encode(chunk)))
-            );
-        }
+        let _ = writeln!(o, "      {}", p.dim("message bytes:"));
+        hex_dump(o, &m.raw, p);
     }
 }
 
@@ -758,6 +798,7 @@ impl HandshakeReport {
             error: analysis.decryption_error.clone(),
         };
         let messages = analysis.messages;
+        let records = analysis.records;
         let hello = messages.iter().find_map(|m| match &m.fields {
             MessageContent::Handshake(HandshakeBody::ClientHello(ch)) => Some(ch),
             _ => None,
@@ -858,6 +899,7 @@ impl HandshakeReport {
             sni: ins.sni.clone(),
             negotiated,
             messages,
+            records,
             certificates: Vec::new(),
             verification,
             timings_ms: ins.timings,
