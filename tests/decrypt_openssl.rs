@@ -3,11 +3,11 @@
 //! OpenSSL's own key log), ECDHE refused for the right reason, TLS 1.3 decrypted with OpenSSL's
 //! key log.
 
-mod common;
+mod sserver;
 
 use std::time::Duration;
 
-use common::openssl::{CERTS, SServer};
+use sserver::{CERTS, SServer};
 use tlsight::capture::{Direction, KeyLogSecrets};
 use tlsight::crypto::{CryptoError, decrypt_session, rsa_kx};
 use tlsight::handshake::legacy12::{self, Options};

@@ -135,10 +135,10 @@ pub(crate) fn run_demo(args: DemoArgs) -> ExitCode {
                 return ExitCode::from(exit::ERROR);
             }
         };
-        let messages = handshake::analyze(&ins);
+        let analysis = handshake::analyze(&ins);
         reports.push(HandshakeReport::build(
             &ins,
-            messages,
+            analysis,
             BuildOptions {
                 ja4s: false,
                 custom_anchors: true,

@@ -99,10 +99,10 @@ fn run_inner(args: &Args) -> Result<u8, String> {
     if let Some(path) = &args.record {
         ins.transcript.save(path).map_err(|e| e.to_string())?;
     }
-    let messages = handshake::analyze(&ins);
+    let analysis = handshake::analyze(&ins);
     let report = HandshakeReport::build(
         &ins,
-        messages,
+        analysis,
         BuildOptions {
             ja4s: args.ja4s,
             custom_anchors: !args.ca.is_empty(),

@@ -79,7 +79,8 @@ pub struct Message {
     pub time_ms: f64,
     /// Length of the message (handshake: header + body).
     pub length: usize,
-    /// Decoded fields.
+    /// Decoded fields (flattened into the message object in JSON).
+    #[serde(flatten)]
     pub fields: MessageContent,
     /// Decoding problem, if the body did not parse (raw bytes are still in `raw`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -238,8 +239,9 @@ pub fn handshake_type(m: &Message) -> Option<HandshakeType> {
 }
 
 /// Records of both directions in wire order without decrypting anything: encrypted records
-/// are marked undecryptable. The fallback when no secrets are available.
-pub fn records_without_keys(t: &crate::capture::Transcript) -> Vec<RecordView> {
+/// are marked undecryptable. The fallback when no secrets are available. `tls13` says whether
+/// the session is TLS 1.3, where ChangeCipherSpec is only a middlebox-compatibility no-op.
+pub fn records_without_keys(t: &crate::capture::Transcript, tls13: bool) -> Vec<RecordView> {
     let mut out = Vec::new();
     for dir in [Direction::ClientToServer, Direction::ServerToClient] {
         let (stream, marks) = t.stream(dir);
@@ -249,7 +251,7 @@ pub fn records_without_keys(t: &crate::capture::Transcript) -> Vec<RecordView> {
             let t_us = crate::capture::Transcript::time_at(&marks, r.offset);
             // After ChangeCipherSpec (TLS 1.2) or any ApplicationData-typed record following a
             // TLS 1.3 ServerHello, the content is ciphertext.
-            let encrypted = seen_ccs && r.content_type != ContentType::CHANGE_CIPHER_SPEC
+            let encrypted = !tls13 && seen_ccs && r.content_type != ContentType::CHANGE_CIPHER_SPEC
                 || r.content_type == ContentType::APPLICATION_DATA;
             if r.content_type == ContentType::CHANGE_CIPHER_SPEC {
                 seen_ccs = true;

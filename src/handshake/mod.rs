@@ -649,8 +649,55 @@ fn linger_for_tickets(conn: &mut ClientConnection, sock: &mut Recorder<TcpStream
     }
 }
 
+/// The transcript decoded into messages, with what decryption achieved.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Messages in wire order.
+    pub messages: Vec<messages::Message>,
+    /// Finished messages whose verify_data we recomputed and matched (sender, ok).
+    pub finished_checks: Vec<(crate::capture::Direction, bool)>,
+    /// Why the encrypted part could not be decrypted, if it could not.
+    pub decryption_error: Option<String>,
+}
+
 /// Decodes the inspection's transcript into messages, decrypting what the session's own
-/// secrets allow.
-pub fn analyze(ins: &Inspection) -> Vec<messages::Message> {
-    messages::decode_messages(&messages::records_without_keys(&ins.transcript))
+/// key-log secrets allow (TLS 1.3 flight, TLS 1.2 Finished, post-handshake tickets).
+pub fn analyze(ins: &Inspection) -> Analysis {
+    analyze_transcript(&ins.transcript, &ins.secrets)
+}
+
+/// [`analyze`] for any recording and key log.
+pub fn analyze_transcript(t: &Transcript, secrets: &KeyLogSecrets) -> Analysis {
+    match crate::crypto::session::decrypt_session(t, secrets) {
+        Ok(session) => {
+            let records: Vec<messages::RecordView> = session
+                .records
+                .iter()
+                .map(|r| messages::RecordView {
+                    dir: r.dir,
+                    t_us: r.t_us,
+                    content_type: r.content_type,
+                    encrypted: r.encrypted,
+                    plaintext: r.plaintext.clone(),
+                    wire: r.header.to_vec(),
+                    undecryptable: r.error.clone(),
+                })
+                .collect();
+            Analysis {
+                messages: messages::decode_messages(&records),
+                finished_checks: session.finished.iter().map(|f| (f.dir, f.ok)).collect(),
+                decryption_error: None,
+            }
+        }
+        Err(e) => {
+            let tls13 = crate::crypto::session::cleartext_handshake(t)
+                .map(|c| c.hellos.version == crate::wire::ProtocolVersion::TLS13)
+                .unwrap_or(false);
+            Analysis {
+                messages: messages::decode_messages(&messages::records_without_keys(t, tls13)),
+                finished_checks: Vec::new(),
+                decryption_error: Some(e.to_string()),
+            }
+        }
+    }
 }

@@ -34,6 +34,8 @@ pub struct HandshakeReport {
     pub timings_ms: Timings,
     /// Hello fingerprints.
     pub fingerprints: FingerprintReport,
+    /// What decrypting the encrypted part achieved.
+    pub decryption: DecryptionReport,
     /// Why the handshake failed, if it did.
     pub error: Option<String>,
 }
@@ -80,6 +82,19 @@ pub struct VerificationReport {
     pub handshake_signature_valid: Option<bool>,
     /// Stores consulted.
     pub anchors: Vec<String>,
+}
+
+/// Decryption of the encrypted handshake with the session's own key-log secrets.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DecryptionReport {
+    /// Every protected record opened.
+    pub decrypted: bool,
+    /// Client Finished verify_data recomputed and matched (null: not seen).
+    pub client_finished_verified: Option<bool>,
+    /// Server Finished verify_data recomputed and matched (null: not seen).
+    pub server_finished_verified: Option<bool>,
+    /// Why decryption failed, if it did.
+    pub error: Option<String>,
 }
 
 /// Fingerprints of both hellos.
@@ -637,6 +652,22 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
     if let Some(s) = &n.server_signature_scheme {
         rows.push(("server signature", s.clone()));
     }
+    let d = &r.decryption;
+    rows.push((
+        "decryption",
+        match (&d.error, d.client_finished_verified, d.server_finished_verified) {
+            (Some(e), _, _) => p.warn(format!("not decrypted: {e}")),
+            (None, Some(c), Some(s)) => {
+                let text = format!(
+                    "encrypted records opened with the session's key-log secrets; Finished verify_data recomputed: client {}, server {}",
+                    if c { "matches" } else { "MISMATCH" },
+                    if s { "matches" } else { "MISMATCH" }
+                );
+                if c && s { p.good(text) } else { p.bad(text) }
+            }
+            (None, _, _) => "encrypted records opened with the session's key-log secrets".into(),
+        },
+    ));
     let v = &r.verification;
     rows.push((
         "key possession",
@@ -706,9 +737,27 @@ impl HandshakeReport {
     /// Builds the report from an inspection and its decoded messages.
     pub fn build(
         ins: &crate::handshake::Inspection,
-        messages: Vec<Message>,
+        analysis: crate::handshake::Analysis,
         opts: BuildOptions,
     ) -> Self {
+        let finished = |d: Direction| {
+            analysis
+                .finished_checks
+                .iter()
+                .find(|(dir, _)| *dir == d)
+                .map(|(_, ok)| *ok)
+        };
+        let decryption = DecryptionReport {
+            decrypted: analysis.decryption_error.is_none()
+                && !analysis
+                    .messages
+                    .iter()
+                    .any(|m| m.encrypted && matches!(m.fields, MessageContent::Opaque { .. })),
+            client_finished_verified: finished(Direction::ClientToServer),
+            server_finished_verified: finished(Direction::ServerToClient),
+            error: analysis.decryption_error.clone(),
+        };
+        let messages = analysis.messages;
         let hello = messages.iter().find_map(|m| match &m.fields {
             MessageContent::Handshake(HandshakeBody::ClientHello(ch)) => Some(ch),
             _ => None,
@@ -813,6 +862,7 @@ impl HandshakeReport {
             verification,
             timings_ms: ins.timings,
             fingerprints,
+            decryption,
             error: ins.failure.as_ref().map(|f| f.to_string()),
         }
     }

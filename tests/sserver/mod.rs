@@ -1,4 +1,5 @@
-//! An `openssl s_server` on a loopback ephemeral port, killed on drop.
+//! An `openssl s_server` on a loopback ephemeral port with a key log, killed on drop.
+#![allow(dead_code)] // each test binary uses a different subset
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
