@@ -6,6 +6,8 @@
 //! All primitives come from ring (HKDF, HMAC, SHA-2, AEAD), except RSA decryption, which ring does
 //! not offer and the `rsa` crate (0.10, RUSTSEC-2023-0071 fixed) provides.
 
+pub mod fs;
+pub mod kx;
 pub mod record;
 pub mod rsa_kx;
 pub mod session;
