@@ -63,60 +63,51 @@ const MAX_FILES: usize = 5000;
 /// Classifies the OS anchor whose SPKI hash (base64 SHA-256) is `spki_sha256`.
 pub fn classify(spki_sha256: &str, layout: &StoreLayout) -> AnchorOrigin {
     if layout.ssl_cert_file.is_some() || layout.ssl_cert_dir.is_some() {
-        let mut found = None;
         if let Some(f) = &layout.ssl_cert_file
             && file_has(f, spki_sha256)
         {
-            found = Some(f.clone());
+            // A bundle built by update-ca-certificates: find which tree the root came from.
+            if let Some(o) = search_trees(spki_sha256, layout) {
+                return o;
+            }
+            return AnchorOrigin {
+                kind: OriginKind::Environment,
+                path: Some(f.display().to_string()),
+                detail: format!(
+                    "read from SSL_CERT_FILE={} (set in the environment; it replaces the system bundle)",
+                    f.display()
+                ),
+            };
         }
-        if found.is_none()
-            && let Some(d) = &layout.ssl_cert_dir
+        if let Some(d) = &layout.ssl_cert_dir
+            && let Some(p) = find_in(d, spki_sha256)
         {
-            found = find_in(d, spki_sha256);
+            // /etc/ssl/certs holds symlinks into the distribution and local trees: follow them.
+            let real = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+            if let Some(o) = in_trees(&real, layout).or_else(|| search_trees(spki_sha256, layout)) {
+                return o;
+            }
+            return AnchorOrigin {
+                kind: OriginKind::Environment,
+                path: Some(p.display().to_string()),
+                detail: format!(
+                    "read from SSL_CERT_DIR={}: {} (set in the environment)",
+                    d.display(),
+                    p.display()
+                ),
+            };
         }
-        let vars = [
-            layout
-                .ssl_cert_file
-                .as_ref()
-                .map(|f| format!("SSL_CERT_FILE={}", f.display())),
-            layout
-                .ssl_cert_dir
-                .as_ref()
-                .map(|d| format!("SSL_CERT_DIR={}", d.display())),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
         return AnchorOrigin {
             kind: OriginKind::Environment,
-            path: found.map(|p| p.display().to_string()),
-            detail: format!(
-                "the OS store was read from {vars} (environment), which replaces the system bundle"
-            ),
+            path: None,
+            detail:
+                "the OS store comes from SSL_CERT_FILE / SSL_CERT_DIR (set in the environment); \
+                     the anchor's file was not found again"
+                    .into(),
         };
     }
-    for d in &layout.local_dirs {
-        if let Some(p) = find_in(d, spki_sha256) {
-            return AnchorOrigin {
-                kind: OriginKind::Local,
-                detail: format!(
-                    "added on this machine: {} (under {}, not shipped by the distribution)",
-                    p.display(),
-                    d.display()
-                ),
-                path: Some(p.display().to_string()),
-            };
-        }
-    }
-    for d in &layout.distro_dirs {
-        if let Some(p) = find_in(d, spki_sha256) {
-            return AnchorOrigin {
-                kind: OriginKind::Distribution,
-                detail: format!("shipped by the distribution: {}", p.display()),
-                path: Some(p.display().to_string()),
-            };
-        }
+    if let Some(o) = search_trees(spki_sha256, layout) {
+        return o;
     }
     AnchorOrigin {
         kind: OriginKind::Unknown,
@@ -127,6 +118,61 @@ pub fn classify(spki_sha256: &str, layout: &StoreLayout) -> AnchorOrigin {
             join(&layout.distro_dirs)
         ),
     }
+}
+
+/// Looks for the key in the local trees, then the distribution's.
+fn search_trees(spki_sha256: &str, layout: &StoreLayout) -> Option<AnchorOrigin> {
+    for d in &layout.local_dirs {
+        if let Some(p) = find_in(d, spki_sha256) {
+            return Some(local(&p, d));
+        }
+    }
+    for d in &layout.distro_dirs {
+        if let Some(p) = find_in(d, spki_sha256) {
+            return Some(distribution(&p));
+        }
+    }
+    None
+}
+
+fn local(p: &Path, d: &Path) -> AnchorOrigin {
+    AnchorOrigin {
+        kind: OriginKind::Local,
+        detail: format!(
+            "added on this machine: {} (under {}, not shipped by the distribution)",
+            p.display(),
+            d.display()
+        ),
+        path: Some(p.display().to_string()),
+    }
+}
+
+fn distribution(p: &Path) -> AnchorOrigin {
+    AnchorOrigin {
+        kind: OriginKind::Distribution,
+        detail: format!("shipped by the distribution: {}", p.display()),
+        path: Some(p.display().to_string()),
+    }
+}
+
+/// The origin of a resolved file path by the tree it lies in.
+fn in_trees(real: &Path, layout: &StoreLayout) -> Option<AnchorOrigin> {
+    let canon = |d: &PathBuf| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone());
+    if let Some(d) = layout
+        .local_dirs
+        .iter()
+        .find(|d| real.starts_with(canon(d)))
+    {
+        return Some(local(real, d));
+    }
+    if layout
+        .distro_dirs
+        .iter()
+        .any(|d| real.starts_with(canon(d)))
+    {
+        return Some(distribution(real));
+    }
+    None
 }
 
 fn join(v: &[PathBuf]) -> String {
@@ -208,9 +254,29 @@ mod tests {
         assert_eq!(o.kind, OriginKind::Local);
         assert!(o.path.unwrap().ends_with("corp.crt"));
         assert_eq!(classify("nope", &layout).kind, OriginKind::Unknown);
-        layout.ssl_cert_file = Some(local.join("corp.crt"));
+        // SSL_CERT_DIR=/etc/ssl/certs style: symlinks are followed into the trees.
+        let etc = tmp.path().join("etc");
+        std::fs::create_dir_all(&etc).unwrap();
+        std::os::unix::fs::symlink(local.join("corp.crt"), etc.join("corp.pem")).unwrap();
+        std::fs::remove_file(distro.join("root.crt")).unwrap();
+        layout.ssl_cert_dir = Some(etc.clone());
+        assert_eq!(classify(&spki, &layout).kind, OriginKind::Local);
+        // SSL_CERT_FILE = a bundle holding a root from the local tree: still "local".
+        let bundle = tmp.path().join("bundle.crt");
+        std::fs::write(&bundle, root).unwrap();
+        layout.ssl_cert_file = Some(bundle.clone());
+        assert_eq!(classify(&spki, &layout).kind, OriginKind::Local);
+        // A root that only the environment file has.
+        std::fs::remove_file(local.join("corp.crt")).unwrap();
         let o = classify(&spki, &layout);
         assert_eq!(o.kind, OriginKind::Environment);
         assert!(o.detail.contains("SSL_CERT_FILE="), "{}", o.detail);
+        // Only SSL_CERT_DIR, with a plain file of its own.
+        layout.ssl_cert_file = None;
+        std::fs::remove_file(etc.join("corp.pem")).unwrap();
+        std::fs::write(etc.join("own.pem"), root).unwrap();
+        let o = classify(&spki, &layout);
+        assert_eq!(o.kind, OriginKind::Environment);
+        assert!(o.detail.contains("SSL_CERT_DIR="), "{}", o.detail);
     }
 }

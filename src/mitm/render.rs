@@ -84,9 +84,9 @@ pub fn render(a: &Assessment, p: Palette) -> String {
     let _ = writeln!(o, "  {}", p.label("trust per store"));
     for (k, s) in &a.trust {
         let state = if s.trusted {
-            p.good("anchored")
+            p.good(format!("{:<12}", "anchored"))
         } else {
-            p.warn("not anchored")
+            p.warn(format!("{:<12}", "not anchored"))
         };
         let detail = match (&s.anchor, &s.error) {
             (Some(an), _) => format!("at \"{}\"", an.subject),
