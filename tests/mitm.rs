@@ -269,9 +269,24 @@ struct Mitmdump {
     confdir: tempfile::TempDir,
 }
 
+/// TLSIGHT_MITMDUMP, else `mitmdump` on PATH, else the virtualenv scripts/test.sh installs.
 fn mitmdump_path() -> PathBuf {
     if let Some(p) = std::env::var_os("TLSIGHT_MITMDUMP") {
         return PathBuf::from(p);
+    }
+    let on_path = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join("mitmdump").is_file()));
+    if !on_path {
+        let tools = std::env::var_os("TLSIGHT_TOOLS")
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/tlsight-tools"))
+            });
+        if let Some(venv) = tools.map(|t| t.join("mitmproxy/bin/mitmdump"))
+            && venv.is_file()
+        {
+            return venv;
+        }
     }
     PathBuf::from("mitmdump")
 }
