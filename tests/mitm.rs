@@ -640,54 +640,44 @@ fn baseline_remembered_then_changed() {
     assert!(err.contains("not a tlsight baseline"), "{err}");
 }
 
-#[test]
-fn http_connect_proxy_without_interception_is_clean_and_matches_the_direct_path() {
+/// A local server behind a CONNECT proxy in `mode`; runs `tlsight mitm --proxy` (with
+/// `--compare-direct` when asked) trusting the test root.
+fn through_connect_proxy(mode: ProxyMode, compare: bool) -> (i32, Value, TestProxy) {
     let server = local_server(ServerSettings::default());
     let ca = ForgingCa::new();
-    let proxy = TestProxy::start(ProxyMode::ConnectTunnel, server.addr(), &ca);
+    let proxy = TestProxy::start(mode, server.addr(), &ca);
     let target = server.addr().to_string();
-    let (code, v, _) = mitm_json(
-        &[
-            &target,
-            "--ca",
-            root_pem().to_str().unwrap(),
-            "--proxy",
-            &proxy.url(),
-            "--compare-direct",
-        ],
-        &[],
-    );
+    let root = root_pem();
+    let url = proxy.url();
+    let mut args = vec![
+        target.as_str(),
+        "--ca",
+        root.to_str().unwrap(),
+        "--proxy",
+        &url,
+    ];
+    if compare {
+        args.push("--compare-direct");
+    }
+    let (code, v, _) = mitm_json(&args, &[]);
+    (code, v, proxy)
+}
+
+#[test]
+fn http_connect_proxy_without_interception_is_clean_and_matches_the_direct_path() {
+    let (code, v, proxy) = through_connect_proxy(ProxyMode::ConnectTunnel, true);
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["verdict"], "clean");
     assert_eq!(v["via_proxy"], proxy.url());
     assert_eq!(v["address"], proxy.addr.to_string());
-    assert_eq!(
-        v["path_comparison"]["differences"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
+    let diffs = v["path_comparison"]["differences"].as_array().unwrap();
+    assert!(diffs.is_empty(), "{diffs:?}");
     assert!(signal_ids(&v).is_empty());
 }
 
 #[test]
 fn http_connect_proxy_with_interception_is_caught_and_differs_from_the_direct_path() {
-    let server = local_server(ServerSettings::default());
-    let ca = ForgingCa::new();
-    let proxy = TestProxy::start(ProxyMode::ConnectIntercept, server.addr(), &ca);
-    let target = server.addr().to_string();
-    let (code, v, _) = mitm_json(
-        &[
-            &target,
-            "--ca",
-            root_pem().to_str().unwrap(),
-            "--proxy",
-            &proxy.url(),
-            "--compare-direct",
-        ],
-        &[],
-    );
+    let (code, v, _) = through_connect_proxy(ProxyMode::ConnectIntercept, true);
     assert_eq!(code, 1, "{v:#}");
     assert_eq!(v["verdict"], "intercepted");
     let ids = signal_ids(&v);
@@ -700,26 +690,17 @@ fn http_connect_proxy_with_interception_is_caught_and_differs_from_the_direct_pa
         "{ids:?}"
     );
     let diff = signal(&v, "proxy_certificate_differs");
+    let evidence = diff["evidence"].as_array().unwrap();
     assert!(
-        diff["evidence"]
-            .as_array()
-            .unwrap()
+        evidence
             .iter()
             .any(|e| e.as_str().unwrap().contains("CN=mitmproxy")),
         "{diff:#}"
     );
     // Without --compare-direct the proxy path alone still shows the forged issuer.
-    let (code, v, _) = mitm_json(
-        &[
-            &target,
-            "--ca",
-            root_pem().to_str().unwrap(),
-            "--proxy",
-            &proxy.url(),
-        ],
-        &[],
-    );
+    let (code, v, _) = through_connect_proxy(ProxyMode::ConnectIntercept, false);
     assert_eq!(code, 1);
+    assert_eq!(v["verdict"], "intercepted");
     assert!(v["path_comparison"].is_null());
 }
 
@@ -788,4 +769,61 @@ fn the_library_assesses_an_existing_inspection() {
     assert_eq!(a.verdict, tlsight::mitm::Verdict::Clean);
     let text = tlsight::mitm::render::render(&a, tlsight::report::Palette::PLAIN);
     assert!(text.contains("verdict CLEAN"), "{text}");
+}
+
+#[test]
+fn key_possession_is_checked_in_tls12_too() {
+    let server = local_server(ServerSettings {
+        key: TestKey::Rsa2048,
+        wrong_key: Some(TestKey::EcdsaP256),
+        versions: tlsight::handshake::VersionChoice::Tls12,
+        ..ServerSettings::default()
+    });
+    let (code, v, _) = mitm_json(
+        &[
+            &server.addr().to_string(),
+            "--ca",
+            root_pem().to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(signal(&v, "key_possession_failed")["severity"], "critical");
+    assert_eq!(v["server"]["handshake_signature_valid"], false);
+}
+
+#[test]
+fn a_server_that_is_not_tls_cannot_be_assessed() {
+    let http = common::FakeServer::start(|s| {
+        common::reply(s, b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    });
+    let (code, err) = mitm_fail(&[&http.target()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no certificate to assess"), "{err}");
+    assert!(err.contains("does not speak TLS"), "{err}");
+}
+
+#[test]
+fn human_output_names_the_verdict_signals_and_evidence() {
+    let server = local_server(ServerSettings::default());
+    let ca = ForgingCa::new();
+    let proxy = TestProxy::start(ProxyMode::Reverse, server.addr(), &ca);
+    let out = Command::cargo_bin("tlsight")
+        .unwrap()
+        .args(["mitm", &proxy.addr.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\u{1b}'), "piped output must be plain");
+    for needle in [
+        "verdict INTERCEPTED",
+        "critical known_interception_issuer",
+        "issuer \"CN=mitmproxy, O=mitmproxy\" matches mitmproxy",
+        "warning  untrusted_chain",
+        "trust per store",
+        "why: ",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
 }
