@@ -913,7 +913,10 @@ mod tests {
     fn candidate_lists_respect_versions_and_bundle_limit() {
         let c13 = candidates(TLS13);
         assert!(c13.contains(&0x1301) && c13.contains(&0x00C6));
-        assert!(c13.iter().all(|c| suite::cipher_suite(*c).unwrap().is_tls13()));
+        assert!(
+            c13.iter()
+                .all(|c| suite::cipher_suite(*c).unwrap().is_tls13())
+        );
         let c10 = candidates(TLS10);
         assert!(!c10.contains(&0xC02F), "GCM is TLS 1.2 only");
         assert!(c10.contains(&0x000A));
