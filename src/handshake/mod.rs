@@ -3,6 +3,8 @@
 //! report what was negotiated. Decoding and decryption of the transcript happen elsewhere
 //! ([`crate::wire`], [`crate::crypto`]); this module owns the socket.
 
+pub mod legacy12;
+pub mod messages;
 pub mod server;
 pub mod target;
 pub mod verifier;
@@ -615,12 +617,13 @@ impl SnakeCase for String {
     }
 }
 
-/// After the handshake, TLS 1.3 servers send NewSessionTicket; give them a moment.
+/// After the handshake, TLS 1.3 servers send NewSessionTicket; give them a moment. Servers send
+/// their tickets as one flight, so once something arrives only a short extra wait remains.
 fn linger_for_tickets(conn: &mut ClientConnection, sock: &mut Recorder<TcpStream>, wait: Duration) {
     if conn.protocol_version() != Some(rustls::ProtocolVersion::TLSv1_3) || wait.is_zero() {
         return;
     }
-    let end = Instant::now() + wait;
+    let mut end = Instant::now() + wait;
     let mut plaintext = [0u8; 4096];
     loop {
         let left = end.saturating_duration_since(Instant::now());
@@ -631,6 +634,7 @@ fn linger_for_tickets(conn: &mut ClientConnection, sock: &mut Recorder<TcpStream
         match conn.read_tls(sock) {
             Ok(0) | Err(_) => return,
             Ok(_) => {
+                end = end.min(Instant::now() + Duration::from_millis(5));
                 if conn.process_new_packets().is_err() {
                     return;
                 }
@@ -640,6 +644,77 @@ fn linger_for_tickets(conn: &mut ClientConnection, sock: &mut Recorder<TcpStream
                         break;
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The transcript decoded into messages, with what decryption achieved.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Messages in wire order.
+    pub messages: Vec<messages::Message>,
+    /// The records that carried them, as on the wire.
+    pub records: Vec<messages::RecordSummary>,
+    /// Finished messages whose verify_data we recomputed and matched (sender, ok).
+    pub finished_checks: Vec<(crate::capture::Direction, bool)>,
+    /// Why the encrypted part could not be decrypted, if it could not.
+    pub decryption_error: Option<String>,
+}
+
+/// Decodes the inspection's transcript into messages, decrypting what the session's own
+/// key-log secrets allow (TLS 1.3 flight, TLS 1.2 Finished, post-handshake tickets).
+pub fn analyze(ins: &Inspection) -> Analysis {
+    analyze_transcript(&ins.transcript, &ins.secrets)
+}
+
+/// [`analyze`] for any recording and key log.
+pub fn analyze_transcript(t: &Transcript, secrets: &KeyLogSecrets) -> Analysis {
+    match crate::crypto::session::decrypt_session(t, secrets) {
+        Ok(session) => {
+            let client = t.stream(crate::capture::Direction::ClientToServer).0;
+            let server = t.stream(crate::capture::Direction::ServerToClient).0;
+            let records: Vec<messages::RecordView> = session
+                .records
+                .iter()
+                .map(|r| {
+                    let stream = match r.dir {
+                        crate::capture::Direction::ClientToServer => &client,
+                        crate::capture::Direction::ServerToClient => &server,
+                    };
+                    let len = usize::from(u16::from_be_bytes([r.header[3], r.header[4]]));
+                    let wire = stream
+                        .get(r.offset..r.offset + 5 + len)
+                        .map(<[u8]>::to_vec)
+                        .unwrap_or_else(|| r.header.to_vec());
+                    messages::RecordView {
+                        dir: r.dir,
+                        t_us: r.t_us,
+                        content_type: r.content_type,
+                        encrypted: r.encrypted,
+                        plaintext: r.plaintext.clone(),
+                        wire,
+                        undecryptable: r.error.clone(),
+                    }
+                })
+                .collect();
+            Analysis {
+                messages: messages::decode_messages(&records),
+                records: messages::record_summaries(&records),
+                finished_checks: session.finished.iter().map(|f| (f.dir, f.ok)).collect(),
+                decryption_error: None,
+            }
+        }
+        Err(e) => {
+            let tls13 = crate::crypto::session::cleartext_handshake(t)
+                .map(|c| c.hellos.version == crate::wire::ProtocolVersion::TLS13)
+                .unwrap_or(false);
+            let records = messages::records_without_keys(t, tls13);
+            Analysis {
+                messages: messages::decode_messages(&records),
+                records: messages::record_summaries(&records),
+                finished_checks: Vec::new(),
+                decryption_error: Some(e.to_string()),
             }
         }
     }
