@@ -78,7 +78,7 @@ for cfg in "${configs[@]}"; do
   IFS='|' read -r name key args <<< "$cfg"
   sport=$(free_port); rport=$(free_port)
   # shellcheck disable=SC2086
-  openssl s_server -accept "127.0.0.1:$sport" -cert "$root/certs/$key-chain.pem" -key "$root/certs/$key.key" \
+  openssl s_server -accept "127.0.0.1:$sport" -cert "$root/certs/$key.pem" -cert_chain "$root/certs/intermediate.pem" -key "$root/certs/$key.key" \
     -www -quiet $args > /dev/null 2>&1 < /dev/null &
   pids+=($!)
   wait_port "$sport" || { echo "$name: s_server did not start"; continue; }

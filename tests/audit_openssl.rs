@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use tlsight::probe::Settings;
 use tlsight::probe::report::AuditReport;
-use tlsight::probe::scan::audit_addr;
+use tlsight::probe::scan::{AuditOptions, audit_addr};
 
 fn certs() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs")
@@ -36,7 +36,9 @@ impl Server {
             .arg("s_server")
             .args(["-accept", &addr.to_string()])
             .arg("-cert")
-            .arg(c.join(format!("{key}-chain.pem")))
+            .arg(c.join(format!("{key}.pem")))
+            .arg("-cert_chain")
+            .arg(c.join("intermediate.pem"))
             .arg("-key")
             .arg(c.join(format!("{key}.key")))
             .args(["-www", "-quiet"])
@@ -177,14 +179,12 @@ fn run_audit(addr: SocketAddr) -> AuditReport {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(audit_addr(
-        addr,
-        addr.to_string(),
-        None,
-        Settings::default(),
-        None,
-    ))
-    .unwrap()
+    let root = std::fs::read(certs().join("root.pem")).unwrap();
+    let mut opts = AuditOptions::default();
+    opts.verify.extra_anchors = tlsight::x509::certs_from_bytes(&root, "root.pem").unwrap();
+    opts.verify.stores.os = false;
+    rt.block_on(audit_addr(addr, addr.to_string(), opts))
+        .unwrap()
 }
 
 fn found(r: &AuditReport) -> BTreeMap<String, BTreeSet<u16>> {
@@ -255,6 +255,12 @@ fn tls13_only_server() {
     // The certificate comes from a real TLS 1.3 handshake, since no plaintext flight has it.
     let cert = r.certificate.as_ref().expect("certificate");
     assert_eq!(cert.key_type, "EC");
+    let v = r.certificate_verification.as_ref().expect("verification");
+    assert!(
+        v.trusted,
+        "chain to the test root, name 127.0.0.1: {:?}",
+        v.errors
+    );
     assert!(
         r.mozilla
             .iter()
@@ -292,6 +298,9 @@ fn tls12_ecdhe_only_server() {
             .as_ref()
             .is_some_and(|c| c.key_type == "RSA" && c.key_bits == 2048)
     );
+    let v = r.certificate_verification.as_ref().expect("verification");
+    assert!(v.trusted, "{:?}", v.errors);
+    assert_eq!(r.certificate.as_ref().map(|c| c.chain_len), Some(2));
 }
 
 #[test]
@@ -393,7 +402,14 @@ fn connection_budget_is_honoured_and_counted() {
     };
     let t = Instant::now();
     let r = rt
-        .block_on(audit_addr(server.addr, "x".into(), None, settings, None))
+        .block_on(audit_addr(
+            server.addr,
+            "x".into(),
+            AuditOptions {
+                settings,
+                ..Default::default()
+            },
+        ))
         .unwrap();
     // With one connection at a time and 5 ms between starts, n connections take ≥ 5(n-1) ms.
     assert!(r.connections > 10);
@@ -410,13 +426,7 @@ fn refused_connection_is_a_clear_error() {
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let e = rt
-        .block_on(audit_addr(
-            addr,
-            "x".into(),
-            None,
-            Settings::default(),
-            None,
-        ))
+        .block_on(audit_addr(addr, "x".into(), AuditOptions::default()))
         .unwrap_err();
     assert!(e.to_string().contains("cannot connect"), "{e}");
 }

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use tlsight::probe::report::{AuditReport, Severity};
+use tlsight::probe::scan::AuditOptions;
 use tlsight::probe::suite::Rating;
 use tlsight::probe::{Settings, audit};
 use tlsight::report::Palette;
@@ -34,6 +35,9 @@ pub(crate) struct Args {
     /// Judge certificate expiry at this time (RFC 3339) instead of now.
     #[arg(long)]
     at: Option<String>,
+    /// Also trust the CA certificates in this PEM/DER file when verifying the chain.
+    #[arg(long, value_name = "FILE")]
+    ca: Option<std::path::PathBuf>,
 }
 
 /// Runs `tlsight audit`.
@@ -71,6 +75,23 @@ pub(crate) fn run(args: Args) -> ExitCode {
         max_connections: args.max_connections as usize,
         delay: Duration::from_millis(args.delay),
     };
+    let mut verify = tlsight::x509::VerifyOptions::default();
+    if let Some(path) = &args.ca {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => return fail(format!("cannot read --ca {}: {e}", path.display())),
+        };
+        match tlsight::x509::certs_from_bytes(&bytes, &path.display().to_string()) {
+            Ok(c) => verify.extra_anchors = c,
+            Err(e) => return fail(e.to_string()),
+        }
+    }
+    let opts = AuditOptions {
+        sni: args.sni.clone(),
+        settings,
+        at,
+        verify,
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -79,7 +100,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
-    let report = match rt.block_on(audit(&target, args.sni.clone(), settings, at)) {
+    let report = match rt.block_on(audit(&target, opts)) {
         Ok(r) => r,
         Err(e) => return fail(e.to_string()),
     };
@@ -243,6 +264,22 @@ fn render(r: &AuditReport, p: Palette) -> String {
             "key", c.key_type, c.key_bits, c.signature_algorithm
         );
         let _ = writeln!(o, "  {:<22} {}", "chain sent", c.chain_len);
+    }
+    if let Some(v) = &r.certificate_verification {
+        let verdict = if v.trusted {
+            p.good("trusted")
+        } else {
+            p.bad("not trusted")
+        };
+        let stores: Vec<String> = v
+            .stores
+            .iter()
+            .map(|(k, s)| format!("{k:?}: {}", if s.trusted { "yes" } else { "no" }))
+            .collect();
+        let _ = writeln!(o, "  {:<22} {verdict} ({})", "trust", stores.join(", "));
+        for e in &v.errors {
+            let _ = writeln!(o, "    {}", p.bad(&e.message));
+        }
     }
 
     if !r.findings.is_empty() {

@@ -229,6 +229,13 @@ fn findings(r: &mut AuditReport) {
             "heartbeat extension enabled (Heartbleed itself not tested)",
         );
     }
+    if let Some(v) = &r.certificate_verification
+        && !v.trusted
+    {
+        let why: Vec<String> = v.errors.iter().map(|e| e.message.clone()).collect();
+        let msg = format!("certificate chain not trusted: {}", why.join("; "));
+        finding(r, "cert_untrusted", Severity::Critical, msg);
+    }
     if let Some(c) = r.certificate.clone() {
         if c.expired {
             finding(
@@ -369,7 +376,7 @@ fn grade(r: &AuditReport) -> Grade {
     .to_string();
     let mut caps = Vec::new();
     let rank = |g: &str| {
-        ["A+", "A", "A-", "B", "C", "D", "E", "F", "T"]
+        ["A+", "A", "A-", "B", "C", "D", "E", "T", "F"]
             .iter()
             .position(|x| *x == g)
             .unwrap_or(7)
@@ -401,6 +408,7 @@ fn grade(r: &AuditReport) -> Grade {
         ("weak_key", "B", "RSA key below 2048 bits"),
         ("no_fallback_scsv", "A-", "no TLS_FALLBACK_SCSV"),
         ("cert_expired", "T", "certificate expired"),
+        ("cert_untrusted", "T", "certificate chain not trusted"),
     ] {
         if has(id) {
             cap(to, why, &mut letter, &mut caps);

@@ -38,6 +38,8 @@ pub struct AuditReport {
     pub features: Features,
     /// Leaf certificate summary.
     pub certificate: Option<CertificateSummary>,
+    /// Trust verdict for the certificate chain (`tlsight verify`'s report).
+    pub certificate_verification: Option<crate::x509::ChainReport>,
     /// Weaknesses and notable facts, each with its reason.
     pub findings: Vec<Finding>,
     /// SSL Labs-style grade.

@@ -430,13 +430,25 @@ async fn sigalgs12(
     Ok(found)
 }
 
+/// What to audit besides the address.
+#[derive(Debug, Clone, Default)]
+pub struct AuditOptions {
+    /// SNI to send (default: the host name; none for IP literals).
+    pub sni: Option<String>,
+    /// Budget and timeouts.
+    pub settings: Settings,
+    /// Judge certificate validity at this time instead of now.
+    pub at: Option<time::OffsetDateTime>,
+    /// Certificate verification (stores, extra anchors); host and time are filled in here.
+    pub verify: crate::x509::VerifyOptions,
+}
+
 /// Resolves `host:port` and audits it.
 pub async fn audit(
     target: &crate::handshake::Target,
-    sni: Option<String>,
-    settings: Settings,
-    at: Option<time::OffsetDateTime>,
+    mut opts: AuditOptions,
 ) -> Result<AuditReport, ProbeError> {
+    let settings = opts.settings;
     let addr = match target.ip() {
         Some(ip) => SocketAddr::new(ip, target.port),
         None => {
@@ -449,18 +461,33 @@ pub async fn audit(
             addrs[0]
         }
     };
-    let sni = sni.or_else(|| target.ip().is_none().then(|| target.host.clone()));
-    audit_addr(addr, target.to_string(), sni, settings, at).await
+    if opts.sni.is_none() && target.ip().is_none() {
+        opts.sni = Some(target.host.clone());
+    }
+    if opts.verify.host.is_none() {
+        opts.verify.host = Some(opts.sni.clone().unwrap_or_else(|| target.host.clone()));
+    }
+    audit_addr(addr, target.to_string(), opts).await
 }
 
 /// Audits one address.
 pub async fn audit_addr(
     addr: SocketAddr,
     target: String,
-    sni: Option<String>,
-    settings: Settings,
-    at: Option<time::OffsetDateTime>,
+    opts: AuditOptions,
 ) -> Result<AuditReport, ProbeError> {
+    let AuditOptions {
+        sni,
+        settings,
+        at,
+        mut verify,
+    } = opts;
+    if verify.host.is_none() {
+        verify.host = Some(sni.clone().unwrap_or_else(|| addr.ip().to_string()));
+    }
+    if verify.at.is_none() {
+        verify.at = at.map(|t| t.unix_timestamp());
+    }
     let start = Instant::now();
     let s = Arc::new(Scheduler::new(addr, settings));
     let h = Hellos { sni: sni.clone() };
@@ -623,7 +650,19 @@ pub async fn audit_addr(
         })
         .min();
     report.alpn = alpn(&s, &h, legacy_best.as_ref()).await?;
-    report.certificate = cert?.map(|c| summarize(&c, at));
+    let chain = cert?;
+    report.certificate = chain.as_ref().map(|c| summarize(c, at));
+    if let Some(chain) = chain {
+        let ders: Vec<rustls_pki_types::CertificateDer<'static>> = chain
+            .into_iter()
+            .map(rustls_pki_types::CertificateDer::from)
+            .collect();
+        let verified =
+            tokio::task::spawn_blocking(move || crate::x509::verify_chain(&ders, &verify))
+                .await
+                .map_err(|e| ProbeError::Internal(e.to_string()))?;
+        report.certificate_verification = Some(verified);
+    }
 
     report.connections = s.connections();
     report.elapsed_ms = elapsed_ms(start);
