@@ -55,6 +55,19 @@ struct Hellos {
 impl Hellos {
     /// SSLv3 … TLS 1.2 hello: no supported_versions, every extension whose answer we read.
     fn legacy(&self, version: u16, suites: &[u16], groups: &[u16], sigs: &[u16]) -> Vec<u8> {
+        self.legacy_with(version, suites, groups, sigs, false)
+    }
+
+    /// `compact`: the small hello for servers that drop big or unusual ones (sslscan's
+    /// fallback): no padding, no compression offer, only the extensions a handshake needs.
+    fn legacy_with(
+        &self,
+        version: u16,
+        suites: &[u16],
+        groups: &[u16],
+        sigs: &[u16],
+        compact: bool,
+    ) -> Vec<u8> {
         let mut all = suites.to_vec();
         all.push(EMPTY_RENEGOTIATION_INFO_SCSV);
         let b = ClientHelloBuilder::new()
@@ -66,9 +79,20 @@ impl Hellos {
             // SSLv3 servers predate extensions; a bare hello is what they expect.
             return b.build();
         }
-        let mut b = b.compression(&[1, 0]);
+        let mut b = if compact {
+            b.pad_to_avoid_f5_bug(false)
+        } else {
+            b.compression(&[1, 0])
+        };
         if let Some(sni) = &self.sni {
             b = b.sni(sni);
+        }
+        if compact {
+            return b
+                .supported_groups(&groups[..groups.len().min(8)])
+                .ec_point_formats(&[0])
+                .signature_algorithms(&sigs[..sigs.len().min(14)])
+                .build();
         }
         b.supported_groups(groups)
             .ec_point_formats(&[0])
@@ -176,7 +200,8 @@ async fn scan_version(s: &Scheduler, h: &Hellos, version: u16) -> Result<Version
         ..Default::default()
     };
     let mut pending: std::collections::VecDeque<u16> = candidates(version).into();
-    let per_hello = MAX_SUITES_PER_HELLO - 1; // room for the SCSV
+    let mut per_hello = MAX_SUITES_PER_HELLO - 1; // room for the SCSV
+    let mut compact = false;
     let mut offer: Vec<u16> = Vec::new();
     let mut bundles = 0usize;
     let groups12 = legacy_groups();
@@ -193,11 +218,27 @@ async fn scan_version(s: &Scheduler, h: &Hellos, version: u16) -> Result<Version
             break;
         }
         let hello = if version == TLS13 {
-            h.tls13(&offer, &groups13)
+            h.tls13(
+                &offer,
+                &groups13[..if compact {
+                    groups13.len().min(8)
+                } else {
+                    groups13.len()
+                }],
+            )
         } else {
-            h.legacy(version, &offer, &groups12, SIG_OFFER)
+            h.legacy_with(version, &offer, &groups12, SIG_OFFER, compact)
         };
         let reply = s.exchange(&hello).await?;
+        // A silent close on the first full-size hello may be a fragile stack rather than a
+        // refusal: retry once with a compact hello and fewer suites (TLS 1.0 and up).
+        if first && !compact && version >= TLS10 && matches!(reply, Reply::Closed | Reply::Reset) {
+            compact = true;
+            per_hello = 48;
+            let keep = offer.len().min(per_hello);
+            pending.extend(offer.drain(keep..));
+            continue;
+        }
         if first {
             out.detail = reply.describe();
         }
