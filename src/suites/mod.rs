@@ -37,7 +37,7 @@ use registry::{CIPHER_SUITES, GROUPS, SIG_SCHEMES};
 /// The same values are reserved in cipher suites, groups, signature schemes, versions and
 /// extension types.
 pub fn is_grease(code: u16) -> bool {
-    code & 0x0F0F == 0x0A0A && code >> 8 == code & 0xFF
+    crate::wire::is_grease_u16(code)
 }
 
 /// The registry entry for a cipher-suite code point (SCSVs and GREASE values included).
