@@ -299,6 +299,7 @@ pub(crate) fn run_demo(args: DemoArgs) -> ExitCode {
             request: request.clone(),
             timeout,
             extended_master_secret: true,
+            encrypt_then_mac: true,
         };
         let session = match legacy12::run(addr, &opts) {
             Ok(x) => x,

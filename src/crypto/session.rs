@@ -199,6 +199,8 @@ pub struct Hellos {
     pub cipher_suite: u16,
     /// Both hellos carried extended_master_secret.
     pub extended_master_secret: bool,
+    /// Both hellos carried encrypt_then_mac (RFC 7366; matters for CBC suites only).
+    pub encrypt_then_mac: bool,
 }
 
 const HRR_RANDOM: [u8; 32] = [
@@ -206,6 +208,7 @@ const HRR_RANDOM: [u8; 32] = [
     0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
 ];
 const EXT_EMS: u16 = 23;
+const EXT_ETM: u16 = 22;
 const EXT_SUPPORTED_VERSIONS: u16 = 43;
 
 /// (type, data) of each extension.
@@ -343,6 +346,7 @@ fn hellos_from(
         version: ProtocolVersion(version),
         cipher_suite: suite,
         extended_master_secret: has(&ch_exts, EXT_EMS) && has(&sh_exts, EXT_EMS),
+        encrypt_then_mac: has(&ch_exts, EXT_ETM) && has(&sh_exts, EXT_ETM),
     })
 }
 
@@ -445,6 +449,7 @@ pub fn decrypt_session(
     let mut w = Walk {
         suite,
         tls13,
+        etm: h.encrypt_then_mac,
         client_random: h.client_random.clone(),
         server_random: h.server_random.clone(),
         secrets,
@@ -485,6 +490,7 @@ pub fn decrypt_session(
 struct Walk<'a> {
     suite: &'static SuiteParams,
     tls13: bool,
+    etm: bool,
     client_random: Vec<u8>,
     server_random: Vec<u8>,
     secrets: &'a KeyLogSecrets,
@@ -516,12 +522,10 @@ impl Walk<'_> {
             None => return Err(CryptoError::Recording("no master secret".into())),
         };
         let kb = tls12::key_block(self.suite, master, &self.client_random, &self.server_random)?;
-        let (key, iv) = if d == 0 {
-            (&kb.client_key, &kb.client_iv)
-        } else {
-            (&kb.server_key, &kb.server_iv)
-        };
-        Ok((RecordCipher::tls12(self.suite, key, iv)?, Vec::new()))
+        Ok((
+            RecordCipher::from_key_block(self.suite, &kb, d == 0, self.etm)?,
+            Vec::new(),
+        ))
     }
 
     fn record(&mut self, r: RawRecord) {
