@@ -455,3 +455,49 @@ fn openssl_tls12_ecdhe_with_p256_and_aes256() {
     );
     assert_eq!(rep.negotiated.extended_master_secret, Some(true));
 }
+
+#[test]
+fn certificate_request_is_decoded_in_both_versions() {
+    for (flag, versions) in [
+        ("-tls1_2", VersionChoice::Tls12),
+        ("-tls1_3", VersionChoice::Tls13),
+    ] {
+        let s = common::OpensslServer::start(&[
+            flag,
+            "-verify",
+            "1",
+            "-cert",
+            common::repo("certs/rsa2048.pem").to_str().unwrap(),
+            "-key",
+            common::repo("certs/rsa2048.key").to_str().unwrap(),
+        ]);
+        let (ins, rep) = run(&options(s.port, versions));
+        assert!(ins.failure.is_none(), "{flag}: {:?}", ins.failure);
+        let HandshakeBody::CertificateRequest(cr) = body(find(&rep, "CertificateRequest")) else {
+            unreachable!()
+        };
+        if versions == VersionChoice::Tls12 {
+            assert!(
+                !cr.signature_schemes.is_empty(),
+                "TLS 1.2 lists signature schemes"
+            );
+            assert!(cr.request_context.is_none());
+        } else {
+            assert!(find(&rep, "CertificateRequest").encrypted);
+            assert!(
+                cr.extensions.iter().any(|e| e.typ == 13),
+                "TLS 1.3 carries signature_algorithms"
+            );
+        }
+        // Without a client certificate, the client answers with an empty Certificate.
+        let client_cert = rep
+            .messages
+            .iter()
+            .find(|m| m.direction == Direction::ClientToServer && m.typ == "Certificate")
+            .expect("client Certificate");
+        let HandshakeBody::Certificate(c) = body(client_cert) else {
+            unreachable!()
+        };
+        assert!(c.entries.is_empty());
+    }
+}

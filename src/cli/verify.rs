@@ -1,13 +1,224 @@
-//! `tlsight verify` (being written).
+//! `tlsight verify`: prove a certificate chain link by link and validate it per trust store.
+//! Exit codes: 0 trusted, 1 not trusted, 2 could not run.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use tlsight::report::{self, Palette};
+use tlsight::x509::{self, StoreSelection, VerifyOptions};
+
+use super::exit;
+
+/// Which trust stores to validate against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum StoreArg {
+    /// Mozilla's roots (webpki-roots).
+    Mozilla,
+    /// The operating system store (honours SSL_CERT_FILE / SSL_CERT_DIR).
+    Os,
+    /// Only the anchors given with --ca.
+    Custom,
+    /// Every available store.
+    All,
+}
 
 /// Arguments of `tlsight verify`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+#[command(after_help = "Exit status: 0 trusted, 1 not trusted, 2 could not run.")]
+pub(crate) struct Args {
+    /// Server to connect to (HOST[:PORT], default port 443); the chain it sends is verified.
+    #[arg(value_name = "HOST[:PORT]", required_unless_present = "chain")]
+    target: Option<String>,
+    /// Verify certificates from files (PEM or DER; one bundle or several files, any order;
+    /// the first certificate is the leaf).
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "target")]
+    chain: Vec<PathBuf>,
+    /// Host name or IP address the leaf must be valid for (default: the target host).
+    #[arg(long, value_name = "NAME")]
+    host: Option<String>,
+    /// SNI to send when connecting to an address.
+    #[arg(long, value_name = "NAME")]
+    sni: Option<String>,
+    /// Extra trust anchors (PEM/DER); they form the `custom` store.
+    #[arg(long = "ca", value_name = "FILE")]
+    ca: Vec<PathBuf>,
+    /// Stores to validate against (repeatable); default: all that are available.
+    #[arg(long, value_enum, value_name = "STORE")]
+    store: Vec<StoreArg>,
+    /// Validate at this time instead of now (RFC 3339, e.g. 2030-01-01T00:00:00Z, or a date).
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// Check revocation against these CRLs (PEM or DER).
+    #[arg(long, value_name = "FILE")]
+    crl: Vec<PathBuf>,
+    /// Print the report as JSON (schema in docs/verify.md).
+    #[arg(long)]
+    json: bool,
+}
 
 /// Runs `tlsight verify`.
-pub(crate) fn run(_args: Args) -> ExitCode {
-    eprintln!("tlsight: verify: not yet available");
-    ExitCode::from(super::exit::ERROR)
+pub(crate) fn run(args: Args) -> ExitCode {
+    match run_inner(args) {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            eprintln!("tlsight: verify: {msg}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+fn read(path: &PathBuf) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn run_inner(args: Args) -> Result<u8, String> {
+    let mut opts = VerifyOptions {
+        host: args.host.clone(),
+        ..VerifyOptions::default()
+    };
+    if let Some(at) = &args.at {
+        opts.at = Some(parse_time(at)?);
+    }
+    for path in &args.ca {
+        let bytes = read(path)?;
+        let origin = path.display().to_string();
+        opts.extra_anchors
+            .extend(x509::certs_from_bytes(&bytes, &origin).map_err(|e| e.to_string())?);
+    }
+    for path in &args.crl {
+        let bytes = read(path)?;
+        let origin = path.display().to_string();
+        opts.crls
+            .extend(x509::crls_from_bytes(&bytes, &origin).map_err(|e| e.to_string())?);
+    }
+    let all = args.store.is_empty() || args.store.contains(&StoreArg::All);
+    opts.stores = StoreSelection {
+        mozilla: all || args.store.contains(&StoreArg::Mozilla),
+        os: all || args.store.contains(&StoreArg::Os),
+    };
+    if args.store.contains(&StoreArg::Custom) && opts.extra_anchors.is_empty() {
+        return Err("--store custom needs anchors given with --ca FILE".into());
+    }
+    if !all && !args.store.contains(&StoreArg::Custom) {
+        opts.extra_anchors.clear();
+    }
+    if let Some(h) = &opts.host
+        && rustls_pki_types::ServerName::try_from(h.as_str()).is_err()
+    {
+        return Err(format!(
+            "--host {h:?} is not a valid DNS name or IP address"
+        ));
+    }
+
+    let chain = if !args.chain.is_empty() {
+        let mut certs = Vec::new();
+        for path in &args.chain {
+            let bytes = read(path)?;
+            let origin = path.display().to_string();
+            certs.extend(x509::certs_from_bytes(&bytes, &origin).map_err(|e| e.to_string())?);
+        }
+        if certs.len() > x509::parse::MAX_CERTS_PER_INPUT {
+            return Err(format!(
+                "{} certificates given; at most {} are accepted",
+                certs.len(),
+                x509::parse::MAX_CERTS_PER_INPUT
+            ));
+        }
+        certs
+    } else {
+        let _ = (&args.target, &args.sni);
+        return Err(
+            "live mode (HOST[:PORT]) needs the handshake module, which this build does not have yet; use --chain FILE"
+                .into(),
+        );
+    };
+
+    let report = x509::verify_chain(&chain, &opts);
+    if args.json {
+        print!("{}", report::to_json(&report));
+    } else {
+        print!("{}", x509::render_chain_report(&report, Palette::detect()));
+    }
+    Ok(if report.trusted {
+        exit::OK
+    } else {
+        exit::FINDING
+    })
+}
+
+/// Parses `2030-01-01T00:00:00Z`, `2030-01-01T00:00:00+02:00`, `2030-01-01` or `@UNIX`.
+fn parse_time(s: &str) -> Result<i64, String> {
+    let bad = || {
+        format!(
+            "--at {s:?}: expected RFC 3339 time like 2030-01-01T00:00:00Z, a date 2030-01-01, or @UNIX-SECONDS"
+        )
+    };
+    if let Some(n) = s.strip_prefix('@') {
+        return n.parse::<i64>().map_err(|_| bad());
+    }
+    let num = |r: std::ops::Range<usize>| -> Result<i64, String> {
+        s.get(r)
+            .filter(|t| t.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|t| t.parse::<i64>().ok())
+            .ok_or_else(bad)
+    };
+    let sep = |i: usize, c: &[u8]| s.as_bytes().get(i).is_some_and(|b| c.contains(b));
+    if s.len() < 10 || !sep(4, b"-") || !sep(7, b"-") {
+        return Err(bad());
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let month = u8::try_from(mo)
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok())
+        .ok_or_else(bad)?;
+    let date = time::Date::from_calendar_date(
+        i32::try_from(y).map_err(|_| bad())?,
+        month,
+        u8::try_from(d).map_err(|_| bad())?,
+    )
+    .map_err(|_| bad())?;
+    let mut secs = 0i64;
+    let mut offset = 0i64;
+    if s.len() > 10 {
+        if !sep(10, b"Tt ") || !sep(13, b":") || !sep(16, b":") || s.len() < 20 {
+            return Err(bad());
+        }
+        let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        if h > 23 || mi > 59 || se > 60 {
+            return Err(bad());
+        }
+        secs = h * 3600 + mi * 60 + se;
+        let mut rest = &s[19..];
+        if let Some(frac) = rest.strip_prefix('.') {
+            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+            rest = &frac[digits..];
+        }
+        offset = match rest {
+            "Z" | "z" => 0,
+            _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) => {
+                let oh: i64 = rest[1..3].parse().map_err(|_| bad())?;
+                let om: i64 = rest[4..6].parse().map_err(|_| bad())?;
+                let o = oh * 3600 + om * 60;
+                if rest.starts_with('-') { -o } else { o }
+            }
+            _ => return Err(bad()),
+        };
+    }
+    let midnight = date.midnight().assume_utc().unix_timestamp();
+    Ok(midnight + secs - offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn times_parse() {
+        assert_eq!(parse_time("1970-01-01T00:00:00Z"), Ok(0));
+        assert_eq!(parse_time("2030-01-01"), Ok(1_893_456_000));
+        assert_eq!(parse_time("2030-01-01T02:00:00+02:00"), Ok(1_893_456_000));
+        assert_eq!(parse_time("@42"), Ok(42));
+        assert!(parse_time("2030-13-01").is_err());
+        assert!(parse_time("yesterday").is_err());
+    }
 }

@@ -82,6 +82,8 @@ pub struct Message {
     /// Decoded fields (flattened into the message object in JSON).
     #[serde(flatten)]
     pub fields: MessageContent,
+    /// Index (in `records[]`) of the record that completed this message.
+    pub record: usize,
     /// Decoding problem, if the body did not parse (raw bytes are still in `raw`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decode_error: Option<String>,
@@ -97,9 +99,10 @@ pub fn decode_messages(records: &[RecordView]) -> Vec<Message> {
     let mut tls13 = false;
     let mut kx: Option<ClientKeyExchangeKind> = None;
     let mut out = Vec::new();
-    for rec in records {
+    for (index, rec) in records.iter().enumerate() {
         let time_ms = rec.t_us as f64 / 1000.0;
         let base = |typ: &str, fields: MessageContent, raw: Vec<u8>| Message {
+            record: index,
             direction: rec.dir,
             typ: typ.to_string(),
             handshake_type: None,
@@ -165,6 +168,7 @@ pub fn decode_messages(records: &[RecordView]) -> Vec<Message> {
                     }
                     let typ = crate::wire::handshake::message_name(f.typ, &fields);
                     out.push(Message {
+                        record: index,
                         direction: rec.dir,
                         typ,
                         handshake_type: Some(f.typ.0),
@@ -231,6 +235,48 @@ pub fn decode_messages(records: &[RecordView]) -> Vec<Message> {
         }
     }
     out
+}
+
+/// A record as it crossed the wire (the `records[]` of the JSON report).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordSummary {
+    /// Sender.
+    pub direction: Direction,
+    /// Outer content type as on the wire ("ApplicationData" for every TLS 1.3 protected record).
+    pub content_type: String,
+    /// Real content type after decryption.
+    pub inner_content_type: String,
+    /// Whether the record was protected.
+    pub encrypted: bool,
+    /// Header + fragment length.
+    pub length: usize,
+    /// Header and fragment (ciphertext when protected), hex.
+    #[serde(with = "hex_bytes")]
+    pub wire: Vec<u8>,
+}
+
+/// Summaries of records for the report.
+pub fn record_summaries(records: &[RecordView]) -> Vec<RecordSummary> {
+    let name = |c: ContentType| {
+        c.name()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("content type {}", c.0))
+    };
+    records
+        .iter()
+        .map(|r| RecordSummary {
+            direction: r.dir,
+            content_type: r
+                .wire
+                .first()
+                .map(|&b| name(ContentType(b)))
+                .unwrap_or_default(),
+            inner_content_type: name(r.content_type),
+            encrypted: r.encrypted,
+            length: r.wire.len(),
+            wire: r.wire.clone(),
+        })
+        .collect()
 }
 
 /// Handshake type of a message, if it is one.

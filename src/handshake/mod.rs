@@ -654,6 +654,8 @@ fn linger_for_tickets(conn: &mut ClientConnection, sock: &mut Recorder<TcpStream
 pub struct Analysis {
     /// Messages in wire order.
     pub messages: Vec<messages::Message>,
+    /// The records that carried them, as on the wire.
+    pub records: Vec<messages::RecordSummary>,
     /// Finished messages whose verify_data we recomputed and matched (sender, ok).
     pub finished_checks: Vec<(crate::capture::Direction, bool)>,
     /// Why the encrypted part could not be decrypted, if it could not.
@@ -670,21 +672,35 @@ pub fn analyze(ins: &Inspection) -> Analysis {
 pub fn analyze_transcript(t: &Transcript, secrets: &KeyLogSecrets) -> Analysis {
     match crate::crypto::session::decrypt_session(t, secrets) {
         Ok(session) => {
+            let client = t.stream(crate::capture::Direction::ClientToServer).0;
+            let server = t.stream(crate::capture::Direction::ServerToClient).0;
             let records: Vec<messages::RecordView> = session
                 .records
                 .iter()
-                .map(|r| messages::RecordView {
-                    dir: r.dir,
-                    t_us: r.t_us,
-                    content_type: r.content_type,
-                    encrypted: r.encrypted,
-                    plaintext: r.plaintext.clone(),
-                    wire: r.header.to_vec(),
-                    undecryptable: r.error.clone(),
+                .map(|r| {
+                    let stream = match r.dir {
+                        crate::capture::Direction::ClientToServer => &client,
+                        crate::capture::Direction::ServerToClient => &server,
+                    };
+                    let len = usize::from(u16::from_be_bytes([r.header[3], r.header[4]]));
+                    let wire = stream
+                        .get(r.offset..r.offset + 5 + len)
+                        .map(<[u8]>::to_vec)
+                        .unwrap_or_else(|| r.header.to_vec());
+                    messages::RecordView {
+                        dir: r.dir,
+                        t_us: r.t_us,
+                        content_type: r.content_type,
+                        encrypted: r.encrypted,
+                        plaintext: r.plaintext.clone(),
+                        wire,
+                        undecryptable: r.error.clone(),
+                    }
                 })
                 .collect();
             Analysis {
                 messages: messages::decode_messages(&records),
+                records: messages::record_summaries(&records),
                 finished_checks: session.finished.iter().map(|f| (f.dir, f.ok)).collect(),
                 decryption_error: None,
             }
@@ -693,8 +709,10 @@ pub fn analyze_transcript(t: &Transcript, secrets: &KeyLogSecrets) -> Analysis {
             let tls13 = crate::crypto::session::cleartext_handshake(t)
                 .map(|c| c.hellos.version == crate::wire::ProtocolVersion::TLS13)
                 .unwrap_or(false);
+            let records = messages::records_without_keys(t, tls13);
             Analysis {
-                messages: messages::decode_messages(&messages::records_without_keys(t, tls13)),
+                messages: messages::decode_messages(&records),
+                records: messages::record_summaries(&records),
                 finished_checks: Vec::new(),
                 decryption_error: Some(e.to_string()),
             }

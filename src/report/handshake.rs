@@ -26,8 +26,10 @@ pub struct HandshakeReport {
     pub negotiated: NegotiatedReport,
     /// Every message both ways, in order.
     pub messages: Vec<Message>,
-    /// The server's certificates, as sent.
-    pub certificates: Vec<serde_json::Value>,
+    /// The records that carried them, as on the wire (ciphertext for protected ones).
+    pub records: Vec<crate::handshake::messages::RecordSummary>,
+    /// The server's certificates, as sent (leaf first).
+    pub certificates: Vec<CertificateReport>,
     /// Trust verdict.
     pub verification: VerificationReport,
     /// Milliseconds per phase.
@@ -82,6 +84,34 @@ pub struct VerificationReport {
     pub handshake_signature_valid: Option<bool>,
     /// Stores consulted.
     pub anchors: Vec<String>,
+}
+
+/// One certificate as sent: decoded, or why it could not be.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum CertificateReport {
+    /// Decoded.
+    Decoded(Box<crate::x509::CertSummary>),
+    /// Not decodable.
+    Malformed {
+        /// Why.
+        error: String,
+        /// DER length.
+        der_len: usize,
+    },
+}
+
+impl CertificateReport {
+    /// Decodes one DER certificate.
+    pub fn from_der(der: &[u8]) -> Self {
+        match crate::x509::CertSummary::from_der(der) {
+            Ok(c) => Self::Decoded(Box::new(c)),
+            Err(e) => Self::Malformed {
+                error: e.to_string(),
+                der_len: der.len(),
+            },
+        }
+    }
 }
 
 /// Decryption of the encrypted handshake with the session's own key-log secrets.
@@ -147,12 +177,55 @@ pub fn render(r: &HandshakeReport, p: Palette, opts: RenderOptions) -> String {
         ))
     );
     o.push('\n');
+    let mut last_record = None;
     for m in &r.messages {
+        if opts.raw && last_record != Some(m.record) {
+            if let Some(rec) = r.records.get(m.record) {
+                render_record(&mut o, m.record, rec, p);
+            }
+            last_record = Some(m.record);
+        }
         render_message(&mut o, m, p, opts);
     }
     o.push('\n');
     render_summary(&mut o, r, p);
     o
+}
+
+fn render_record(
+    o: &mut String,
+    index: usize,
+    rec: &crate::handshake::messages::RecordSummary,
+    p: Palette,
+) {
+    let what = if rec.encrypted {
+        format!(
+            "{} record, encrypted {}",
+            rec.content_type, rec.inner_content_type
+        )
+    } else {
+        format!("{} record", rec.content_type)
+    };
+    let _ = writeln!(
+        o,
+        "  {}",
+        p.dim(format!(
+            "── record #{index} ({}): {what}, {} bytes",
+            rec.direction.sender(),
+            rec.length
+        ))
+    );
+    hex_dump(o, &rec.wire, p);
+}
+
+fn hex_dump(o: &mut String, bytes: &[u8], p: Palette) {
+    for (i, chunk) in bytes.chunks(32).enumerate() {
+        let _ = writeln!(
+            o,
+            "      {}",
+            p.dim(format!("{:04x}  {}", i * 32, hex::encode(chunk)))
+        );
+    }
 }
 
 fn arrow(d: Direction) -> &'static str {
@@ -225,13 +298,8 @@ fn render_message(o: &mut String, m: &Message, p: Palette, opts: RenderOptions) 
         }
     }
     if opts.raw && !m.raw.is_empty() {
-        for (i, chunk) in m.raw.chunks(32).enumerate() {
-            let _ = writeln!(
-                o,
-                "      {}",
-                p.dim(format!("{:04x}  {}", i * 32, hex::encode(chunk)))
-            );
-        }
+        let _ = writeln!(o, "      {}", p.dim("message bytes:"));
+        hex_dump(o, &m.raw, p);
     }
 }
 
@@ -471,9 +539,9 @@ fn compression(m: u8) -> String {
 }
 
 fn cert_line(der: &[u8]) -> String {
-    match x509_parser::parse_x509_certificate(der) {
-        Ok((_, c)) => format!("{} ({} bytes)", c.subject(), der.len()),
-        Err(_) => format!("unparseable certificate ({} bytes)", der.len()),
+    match crate::x509::CertSummary::from_der(der) {
+        Ok(c) => format!("{} ({} bytes)", c.subject, der.len()),
+        Err(e) => format!("undecodable certificate ({} bytes): {e}", der.len()),
     }
 }
 
@@ -701,6 +769,10 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
             ))
         },
     ));
+    for (i, c) in r.certificates.iter().enumerate() {
+        let label = if i == 0 { "certificates" } else { "" };
+        rows.push((label, cert_summary_line(i, c, p)));
+    }
     let f = &r.fingerprints;
     if let (Some(j), Some(s)) = (&f.ja3, &f.ja3_string) {
         rows.push(("JA3", format!("{j}  {}", p.dim(s))));
@@ -716,7 +788,38 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
     }
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, v) in rows {
-        let _ = writeln!(o, "  {:<width$}  {}", k, v, width = width);
+        for (j, line) in v.lines().enumerate() {
+            let key = if j == 0 { k } else { "" };
+            let _ = writeln!(o, "  {:<width$}  {}", key, line, width = width);
+        }
+    }
+}
+
+fn cert_summary_line(i: usize, c: &CertificateReport, p: Palette) -> String {
+    match c {
+        CertificateReport::Decoded(c) => {
+            let key = match (&c.public_key.curve, c.public_key.bits) {
+                (Some(curve), _) => format!("{} {curve}", c.public_key.algorithm),
+                (None, Some(b)) => format!("{} {b}", c.public_key.algorithm),
+                (None, None) => c.public_key.algorithm.clone(),
+            };
+            let day = |t: &str| t.get(..10).unwrap_or(t).to_string();
+            let mut out = format!(
+                "#{i} {}\n   issuer  {}\n   valid   {} → {} · key {key} · {}",
+                p.bold(&c.subject),
+                c.issuer,
+                day(&c.not_before),
+                day(&c.not_after),
+                c.signature_algorithm
+            );
+            if !c.sans.is_empty() {
+                out.push_str(&format!("\n   SANs    {}", c.sans.join(", ")));
+            }
+            out
+        }
+        CertificateReport::Malformed { error, der_len } => {
+            p.bad(format!("#{i} undecodable ({der_len} bytes): {error}"))
+        }
     }
 }
 
@@ -758,6 +861,7 @@ impl HandshakeReport {
             error: analysis.decryption_error.clone(),
         };
         let messages = analysis.messages;
+        let records = analysis.records;
         let hello = messages.iter().find_map(|m| match &m.fields {
             MessageContent::Handshake(HandshakeBody::ClientHello(ch)) => Some(ch),
             _ => None,
@@ -858,7 +962,13 @@ impl HandshakeReport {
             sni: ins.sni.clone(),
             negotiated,
             messages,
-            certificates: Vec::new(),
+            records,
+            certificates: ins
+                .seen
+                .certificates
+                .iter()
+                .map(|c| CertificateReport::from_der(c))
+                .collect(),
             verification,
             timings_ms: ins.timings,
             fingerprints,

@@ -1,0 +1,210 @@
+//! Stable diagnosis codes (snake_case in JSON, documented in docs/verify.md) and the mapping
+//! from rustls-webpki errors to them. Codes are an interface: add, never rename.
+
+use serde::Serialize;
+
+/// A diagnosis: what is wrong (error) or worth knowing (warning) about a chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    // --- errors: the chain is not trusted ---
+    /// A certificate in the path is past its notAfter.
+    Expired,
+    /// A certificate in the path is before its notBefore.
+    NotYetValid,
+    /// The leaf does not cover the requested host name or IP address.
+    HostnameMismatch,
+    /// No selected store anchors the chain.
+    UnknownIssuer,
+    /// The leaf is self-signed and not itself an anchor.
+    SelfSigned,
+    /// A signature in the path does not verify.
+    BadSignature,
+    /// The leaf is a CA certificate.
+    CaUsedAsEndEntity,
+    /// An issuing certificate is not a CA.
+    IssuerNotCa,
+    /// A pathLenConstraint is exceeded.
+    PathLenExceeded,
+    /// A name is outside an issuer's name constraints.
+    NameConstraintViolation,
+    /// The leaf (or an issuer) is not allowed for TLS server authentication.
+    InvalidEku,
+    /// RSA key under 2048 bits or EC key under 256 bits.
+    WeakKey,
+    /// SHA-1 or MD5 signature.
+    WeakSignatureAlgorithm,
+    /// A signature algorithm/key pairing that cannot be verified.
+    UnsupportedSignatureAlgorithm,
+    /// A certificate is revoked by a supplied CRL.
+    Revoked,
+    /// Revocation status could not be determined from the supplied CRLs.
+    RevocationUnknown,
+    /// The issuer is missing but named by the AIA caIssuers URL.
+    IncompleteChain,
+    /// A critical extension this verifier does not understand.
+    UnsupportedCriticalExtension,
+    /// DER that does not parse, or parses only leniently.
+    MalformedCertificate,
+    /// An extension is present but invalid for its position (RFC 5280 profile).
+    InvalidExtension,
+    /// The path needs more certificates than allowed.
+    ChainTooLong,
+    /// Path building hit its work budget.
+    PathBuildingBudgetExceeded,
+    // --- warnings: trusted, but worth fixing ---
+    /// The server sent the chain in the wrong order.
+    ChainOutOfOrder,
+    /// The server sent the trust anchor itself.
+    AnchorSent,
+    /// The server sent certificates that are not part of the path.
+    ExtraCertificates,
+    /// The leaf expires soon.
+    ExpiresSoon,
+    /// The publicly trusted leaf carries no embedded SCTs.
+    NoSct,
+    /// A store could not be loaded completely.
+    StoreProblem,
+}
+
+impl Code {
+    /// Whether this code makes the chain untrusted.
+    pub fn is_error(self) -> bool {
+        !matches!(
+            self,
+            Self::ChainOutOfOrder
+                | Self::AnchorSent
+                | Self::ExtraCertificates
+                | Self::ExpiresSoon
+                | Self::NoSct
+                | Self::StoreProblem
+        )
+    }
+
+    /// The snake_case string used in JSON.
+    pub fn as_str(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+/// A code with a plain sentence, optionally about one link of the path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable code.
+    pub code: Code,
+    /// One plain sentence.
+    pub message: String,
+    /// Position in `chain[]` the finding is about, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<usize>,
+}
+
+impl Finding {
+    /// A finding about the whole chain.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            link: None,
+        }
+    }
+    /// A finding about one link.
+    pub fn at(code: Code, link: usize, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            link: Some(link),
+        }
+    }
+}
+
+/// Maps a webpki path-validation error to a code and sentence.
+// The deprecated unit variants are still produced by webpki 0.103 in some paths.
+#[allow(deprecated)]
+pub fn from_webpki(e: &webpki::Error) -> (Code, String) {
+    use webpki::Error as E;
+    let (code, text) = match e {
+        E::CertExpired { .. } => (Code::Expired, "a certificate in the path has expired"),
+        E::CertNotValidYet { .. } => (
+            Code::NotYetValid,
+            "a certificate in the path is not valid yet",
+        ),
+        E::CertNotValidForName(_) => (
+            Code::HostnameMismatch,
+            "the certificate is not valid for the name",
+        ),
+        E::UnknownIssuer => (Code::UnknownIssuer, "no path to a trusted anchor"),
+        E::InvalidSignatureForPublicKey | E::SignatureAlgorithmMismatch => (
+            Code::BadSignature,
+            "a signature in the path does not verify",
+        ),
+        E::CaUsedAsEndEntity => (
+            Code::CaUsedAsEndEntity,
+            "a CA certificate is used as the server certificate",
+        ),
+        E::EndEntityUsedAsCa => (
+            Code::IssuerNotCa,
+            "a certificate that is not a CA issued another",
+        ),
+        E::PathLenConstraintViolated => (Code::PathLenExceeded, "a pathLenConstraint is exceeded"),
+        E::NameConstraintViolation
+        | E::MalformedNameConstraint
+        | E::InvalidNetworkMaskConstraint => (
+            Code::NameConstraintViolation,
+            "a name violates an issuer's name constraints",
+        ),
+        E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) | E::EmptyEkuExtension => (
+            Code::InvalidEku,
+            "extendedKeyUsage does not allow TLS server authentication",
+        ),
+        E::CertRevoked => (Code::Revoked, "a certificate is revoked"),
+        E::UnknownRevocationStatus => (Code::RevocationUnknown, "revocation status unknown"),
+        E::CrlExpired { .. }
+        | E::InvalidCrlNumber
+        | E::InvalidCrlSignatureForPublicKey
+        | E::IssuerNotCrlSigner
+        | E::UnsupportedCrlIssuingDistributionPoint
+        | E::UnsupportedCrlVersion
+        | E::UnsupportedDeltaCrl
+        | E::UnsupportedIndirectCrl
+        | E::UnsupportedRevocationReason
+        | E::UnsupportedRevocationReasonsPartitioning
+        | E::UnsupportedCrlSignatureAlgorithm
+        | E::UnsupportedCrlSignatureAlgorithmContext(_)
+        | E::UnsupportedCrlSignatureAlgorithmForPublicKey
+        | E::UnsupportedCrlSignatureAlgorithmForPublicKeyContext(_) => {
+            (Code::RevocationUnknown, "a supplied CRL cannot be used")
+        }
+        E::CertDistrusted => (Code::UnknownIssuer, "the anchor is distrusted"),
+        E::MalformedDnsIdentifier | E::UnsupportedNameType => (
+            Code::HostnameMismatch,
+            "a name in the certificate is malformed",
+        ),
+        E::UnsupportedCriticalExtension => (
+            Code::UnsupportedCriticalExtension,
+            "a critical extension is not understood",
+        ),
+        E::UnsupportedSignatureAlgorithm
+        | E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKey
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => (
+            Code::UnsupportedSignatureAlgorithm,
+            "a signature algorithm or key in the path is not accepted",
+        ),
+        E::MaximumPathDepthExceeded => (Code::ChainTooLong, "the path is too long"),
+        E::MaximumPathBuildCallsExceeded
+        | E::MaximumSignatureChecksExceeded
+        | E::MaximumNameConstraintComparisonsExceeded => (
+            Code::PathBuildingBudgetExceeded,
+            "path building exceeded its work budget",
+        ),
+        E::MalformedExtensions | E::ExtensionValueInvalid => {
+            (Code::InvalidExtension, "an extension is malformed")
+        }
+        _ => (Code::MalformedCertificate, "a certificate is malformed"),
+    };
+    (code, format!("{text} (webpki: {e:?})"))
+}

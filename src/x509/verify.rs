@@ -1,0 +1,566 @@
+//! `verify_chain`: per-link proof, path validation once per store, diagnosis.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, ServerName, UnixTime};
+use serde::Serialize;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::prelude::FromDer;
+
+use super::diagnosis::{self, Code, Finding};
+use super::lint;
+use super::parse::{CertSummary, name_string, rfc3339, sha256};
+use super::path::{self, Source};
+use super::sigcheck::SigCheck;
+use super::stores::{Store, StoreKind};
+
+/// Which built-in stores to consult. Custom anchors are used whenever
+/// [`VerifyOptions::extra_anchors`] is non-empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreSelection {
+    /// Mozilla's roots (webpki-roots).
+    pub mozilla: bool,
+    /// The operating system store (rustls-native-certs).
+    pub os: bool,
+}
+
+impl Default for StoreSelection {
+    fn default() -> Self {
+        Self {
+            mozilla: true,
+            os: true,
+        }
+    }
+}
+
+/// How to verify.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// DNS name or IP address the leaf must cover; `None` skips the name check.
+    pub host: Option<String>,
+    /// Validation time, seconds since the Unix epoch; `None` = now.
+    pub at: Option<i64>,
+    /// Built-in stores to consult.
+    pub stores: StoreSelection,
+    /// Custom anchors (`--ca`); they form the `custom` store.
+    pub extra_anchors: Vec<CertificateDer<'static>>,
+    /// CRLs to check revocation against (whole chain).
+    pub crls: Vec<CertificateRevocationListDer<'static>>,
+    /// With CRLs given: treat a certificate no CRL covers as an error (default: allowed).
+    pub require_revocation_status: bool,
+    /// Leaf expiring within this many days is a warning.
+    pub expiry_warning_days: u32,
+    /// Most intermediates allowed between leaf and anchor (`None`: webpki's own limit).
+    pub max_intermediates: Option<usize>,
+    /// Apply RFC 5280 profile checks webpki leaves out (see [`lint::profile`]).
+    pub strict: bool,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self {
+            host: None,
+            at: None,
+            stores: StoreSelection::default(),
+            extra_anchors: Vec::new(),
+            crls: Vec::new(),
+            require_revocation_status: false,
+            expiry_warning_days: 30,
+            max_intermediates: None,
+            strict: true,
+        }
+    }
+}
+
+/// The anchor a store validated the chain to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnchorInfo {
+    /// Anchor subject.
+    pub subject: String,
+    /// SHA-256 of the anchor's SubjectPublicKeyInfo, base64 (HPKP pin form).
+    pub spki_sha256: String,
+    /// Whether the server (input) included this anchor.
+    pub sent: bool,
+    /// Whether the store has the anchor's full certificate.
+    pub has_certificate: bool,
+}
+
+/// Path validation against one store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoreReport {
+    /// Whether a valid path to one of this store's anchors exists.
+    pub trusted: bool,
+    /// The anchor of that path.
+    pub anchor: Option<AnchorInfo>,
+    /// Subjects of the intermediates webpki used, leaf side first.
+    pub path: Vec<String>,
+    /// Why not, as a code.
+    pub code: Option<Code>,
+    /// Why not, as text.
+    pub error: Option<String>,
+    /// Number of anchors loaded.
+    pub anchors: usize,
+    /// Where the anchors came from.
+    pub source: String,
+}
+
+/// One link of the built path, leaf first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkReport {
+    /// Position in the path (0 = leaf).
+    pub position: usize,
+    /// Index in the input as sent, or `None` when the link comes from a store.
+    pub sent_index: Option<usize>,
+    /// `sent` or `store:<name>`.
+    pub source: String,
+    /// Stores in which this certificate is an anchor.
+    pub anchor_in: Vec<StoreKind>,
+    /// Subject (also available when only a store anchor without certificate is known).
+    pub subject: String,
+    /// SPKI pin (base64 SHA-256).
+    pub spki_sha256: String,
+    /// Decoded certificate, when there is one and it parses.
+    pub cert: Option<CertSummary>,
+    /// Why the certificate could not be decoded.
+    pub parse_error: Option<String>,
+    /// Our ring check of this link's signature against the next link's key.
+    pub signature: Option<SigCheck>,
+    /// `signature.status == valid`, `None` when no issuer key is known.
+    pub signature_valid: Option<bool>,
+    /// This link's issuer name equals the next link's subject.
+    pub issuer_name_match: Option<bool>,
+    /// authorityKeyIdentifier equals the next link's subjectKeyIdentifier.
+    pub key_id_match: Option<bool>,
+}
+
+/// A certificate as it was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SentCert {
+    /// Index in the input.
+    pub index: usize,
+    /// Subject, or a parse error marker.
+    pub subject: String,
+    /// Position in the built path, `None` when unused.
+    pub path_position: Option<usize>,
+}
+
+/// Everything `tlsight verify` knows about a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainReport {
+    /// At least one store validates the chain, the name matches and no error applies.
+    pub trusted: bool,
+    /// Requested host name / IP address.
+    pub host: Option<String>,
+    /// Whether the leaf covers `host`.
+    pub host_valid: Option<bool>,
+    /// Validation time, RFC 3339.
+    pub validated_at: String,
+    /// Validation time, Unix seconds.
+    pub validated_at_unix: i64,
+    /// Problems that make the chain untrusted.
+    pub errors: Vec<Finding>,
+    /// Things worth fixing that do not affect trust.
+    pub warnings: Vec<Finding>,
+    /// The path built, leaf to anchor.
+    pub chain: Vec<LinkReport>,
+    /// The input, in the order it came.
+    pub sent: Vec<SentCert>,
+    /// Per-store validation.
+    pub stores: BTreeMap<StoreKind, StoreReport>,
+}
+
+impl ChainReport {
+    /// Whether a finding with `code` is among errors or warnings.
+    pub fn has(&self, code: Code) -> bool {
+        self.errors
+            .iter()
+            .chain(&self.warnings)
+            .any(|f| f.code == code)
+    }
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Verifies a chain as sent (leaf first, the rest in any order) against the selected stores.
+pub fn verify_chain(chain: &[CertificateDer<'_>], opts: &VerifyOptions) -> ChainReport {
+    let mut stores = Vec::new();
+    if opts.stores.mozilla {
+        stores.push(Store::mozilla());
+    }
+    if opts.stores.os {
+        stores.push(Store::os());
+    }
+    if !opts.extra_anchors.is_empty() {
+        stores.push(Store::custom(opts.extra_anchors.clone(), "--ca"));
+    }
+    verify_chain_with_stores(chain, opts, &stores)
+}
+
+/// [`verify_chain`] with stores the caller already loaded (benchmarks, many chains).
+pub fn verify_chain_with_stores(
+    chain: &[CertificateDer<'_>],
+    opts: &VerifyOptions,
+    stores: &[Store],
+) -> ChainReport {
+    let at = opts.at.unwrap_or_else(now_unix);
+    let mut report = ChainReport {
+        trusted: false,
+        host: opts.host.clone(),
+        host_valid: None,
+        validated_at: rfc3339(at),
+        validated_at_unix: at,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        chain: Vec::new(),
+        sent: Vec::new(),
+        stores: BTreeMap::new(),
+    };
+    let Some(leaf_der) = chain.first() else {
+        report.errors.push(Finding::new(
+            Code::MalformedCertificate,
+            "no certificate was given",
+        ));
+        return report;
+    };
+
+    // --- per store: rustls-webpki path validation, plus our profile checks on each candidate path
+    let time = UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(at).unwrap_or(0)));
+    let ee = webpki::EndEntityCert::try_from(leaf_der);
+    let owned_crls: Vec<webpki::CertRevocationList<'static>> = opts
+        .crls
+        .iter()
+        .filter_map(|c| webpki::OwnedCertRevocationList::from_der(c.as_ref()).ok())
+        .map(Into::into)
+        .collect();
+    let crl_refs: Vec<&webpki::CertRevocationList<'_>> = owned_crls.iter().collect();
+    if owned_crls.len() < opts.crls.len() {
+        report.errors.push(Finding::new(
+            Code::RevocationUnknown,
+            format!(
+                "{} of {} CRLs could not be parsed",
+                opts.crls.len() - owned_crls.len(),
+                opts.crls.len()
+            ),
+        ));
+    }
+    let intermediates = &chain[1..];
+    let mut store_codes: Vec<(Code, String)> = Vec::new();
+    for store in stores {
+        let anchors = store.trust_anchors();
+        let profile_findings: RefCell<Vec<Finding>> = RefCell::new(Vec::new());
+        let check_path = |p: &webpki::VerifiedPath<'_>| -> Result<(), webpki::Error> {
+            let mut owned: Vec<CertificateDer<'_>> = vec![p.end_entity().der()];
+            owned.extend(p.intermediate_certificates().map(|c| c.der()));
+            let ders: Vec<&[u8]> = owned.iter().map(|c| c.as_ref()).collect();
+            if let Some(max) = opts.max_intermediates
+                && ders.len() - 1 > max
+            {
+                profile_findings.borrow_mut().push(Finding::new(
+                    Code::ChainTooLong,
+                    format!(
+                        "the path needs {} intermediates; at most {max} allowed",
+                        ders.len() - 1
+                    ),
+                ));
+                return Err(webpki::Error::MaximumPathDepthExceeded);
+            }
+            if !opts.strict {
+                return Ok(());
+            }
+            let found = lint::profile(&ders, p.anchor(), store.find(p.anchor()), at);
+            if found.is_empty() {
+                Ok(())
+            } else {
+                profile_findings.borrow_mut().extend(found);
+                Err(webpki::Error::ExtensionValueInvalid)
+            }
+        };
+        let result = match &ee {
+            Err(e) => Err(e.clone()),
+            Ok(ee) => {
+                let revocation = if crl_refs.is_empty() {
+                    None
+                } else {
+                    webpki::RevocationOptionsBuilder::new(&crl_refs)
+                        .ok()
+                        .map(|b| {
+                            b.with_depth(webpki::RevocationCheckDepth::Chain)
+                                .with_status_policy(if opts.require_revocation_status {
+                                    webpki::UnknownStatusPolicy::Deny
+                                } else {
+                                    webpki::UnknownStatusPolicy::Allow
+                                })
+                                .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
+                                .build()
+                        })
+                };
+                ee.verify_for_usage(
+                    webpki::ALL_VERIFICATION_ALGS,
+                    &anchors,
+                    intermediates,
+                    time,
+                    webpki::KeyUsage::server_auth(),
+                    revocation,
+                    Some(&check_path),
+                )
+                .map(|p| {
+                    let ta = p.anchor();
+                    let anchor = store.find(ta);
+                    let spki = super::stores::wrap_sequence(ta.subject_public_key_info.as_ref());
+                    let subject_der = super::stores::wrap_sequence(ta.subject.as_ref());
+                    let subject = x509_parser::x509::X509Name::from_der(&subject_der)
+                        .map(|(_, n)| name_string(&n))
+                        .unwrap_or_else(|_| "(unreadable name)".into());
+                    let sent = chain.iter().any(|c| {
+                        webpki::anchor_from_trusted_cert(c).is_ok_and(|a| {
+                            a.subject.as_ref() == ta.subject.as_ref()
+                                && a.subject_public_key_info.as_ref()
+                                    == ta.subject_public_key_info.as_ref()
+                        })
+                    });
+                    let path: Vec<String> = p
+                        .intermediate_certificates()
+                        .map(|c| {
+                            CertSummary::from_der(c.der().as_ref())
+                                .map(|s| s.subject)
+                                .unwrap_or_else(|_| "(unreadable)".into())
+                        })
+                        .collect();
+                    (
+                        AnchorInfo {
+                            subject,
+                            spki_sha256: base64_std(&sha256(&spki)),
+                            sent,
+                            has_certificate: anchor.is_some_and(|a| a.cert.is_some()),
+                        },
+                        path,
+                    )
+                })
+            }
+        };
+        let sr = match result {
+            Ok((anchor, path)) => StoreReport {
+                trusted: true,
+                anchor: Some(anchor),
+                path,
+                code: None,
+                error: None,
+                anchors: store.anchors.len(),
+                source: store.source.clone(),
+            },
+            Err(e) => {
+                let pf = profile_findings.into_inner();
+                let (code, msg) = match (&e, pf.first()) {
+                    (
+                        webpki::Error::ExtensionValueInvalid
+                        | webpki::Error::MaximumPathDepthExceeded,
+                        Some(f),
+                    ) => (f.code, f.message.clone()),
+                    _ => diagnosis::from_webpki(&e),
+                };
+                store_codes.push((code, msg.clone()));
+                // Profile findings explain why otherwise-valid paths were refused.
+                for f in pf {
+                    store_codes.push((f.code, f.message));
+                }
+                StoreReport {
+                    trusted: false,
+                    anchor: None,
+                    path: Vec::new(),
+                    code: Some(code),
+                    error: Some(msg),
+                    anchors: store.anchors.len(),
+                    source: store.source.clone(),
+                }
+            }
+        };
+        if !store.load_errors.is_empty() || store.anchors.is_empty() {
+            report.warnings.push(Finding::new(
+                Code::StoreProblem,
+                format!(
+                    "{} store: {} anchors loaded from {}{}",
+                    store.kind.name(),
+                    store.anchors.len(),
+                    store.source,
+                    store
+                        .load_errors
+                        .first()
+                        .map(|e| format!("; {} problems, first: {e}", store.load_errors.len()))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        report.stores.insert(store.kind, sr);
+    }
+
+    // --- host name
+    if let Some(host) = &opts.host {
+        let ok = match (&ee, ServerName::try_from(host.as_str())) {
+            (Ok(ee), Ok(name)) => ee.verify_is_valid_for_subject_name(&name).is_ok(),
+            _ => false,
+        };
+        report.host_valid = Some(ok);
+        if !ok {
+            report.errors.push(Finding::at(
+                Code::HostnameMismatch,
+                0,
+                format!("the leaf certificate does not cover \"{host}\""),
+            ));
+        }
+    }
+
+    // --- the path as we build it, with our own signature checks
+    let sent_bytes: Vec<&[u8]> = chain.iter().map(|c| c.as_ref()).collect();
+    let built = path::build(&sent_bytes, stores, path::Budget::default());
+    for (pos, node) in built.nodes.iter().enumerate() {
+        report.chain.push(link_report(pos, node, chain, stores));
+    }
+    for pos in 0..report.chain.len() {
+        let next_subject = report.chain.get(pos + 1).and_then(|l| {
+            l.cert
+                .as_ref()
+                .map(|c| c.subject.clone())
+                .or(Some(l.subject.clone()))
+        });
+        if let (Some(cert), Some(next)) = (report.chain[pos].cert.as_ref(), next_subject) {
+            report.chain[pos].issuer_name_match = Some(cert.issuer == next);
+        }
+    }
+    for (i, der) in chain.iter().enumerate() {
+        let subject = match X509Certificate::from_der(der.as_ref()) {
+            Ok((_, c)) => name_string(&c.tbs_certificate.subject),
+            Err(_) => "(malformed)".into(),
+        };
+        report.sent.push(SentCert {
+            index: i,
+            subject,
+            path_position: built.nodes.iter().position(|n| n.source == Source::Sent(i)),
+        });
+    }
+    if built.budget_exceeded {
+        report.errors.push(Finding::new(
+            Code::PathBuildingBudgetExceeded,
+            "building the path exceeded its work budget (too many candidates or too deep)",
+        ));
+    }
+
+    // --- our own findings on the built path and on what was sent
+    let any_trusted = report.stores.values().any(|s| s.trusted);
+    let public_trust = [StoreKind::Mozilla, StoreKind::Os]
+        .iter()
+        .any(|k| report.stores.get(k).is_some_and(|s| s.trusted));
+    let mut lint_out = lint::chain(&report, chain, at, opts.expiry_warning_days, public_trust);
+    if !any_trusted {
+        if stores.is_empty() {
+            lint_out.push(Finding::new(
+                Code::UnknownIssuer,
+                "no trust store was selected",
+            ));
+        }
+        for (code, msg) in store_codes {
+            if code == Code::UnknownIssuer
+                && lint_out
+                    .iter()
+                    .any(|f| matches!(f.code, Code::SelfSigned | Code::IncompleteChain))
+            {
+                continue;
+            }
+            lint_out.push(Finding::new(code, msg));
+        }
+    }
+    for f in lint_out {
+        let dup = report.errors.iter().chain(&report.warnings).any(|g| {
+            g.code == f.code && (g.link == f.link || f.link.is_none() || g.link.is_none())
+        });
+        if dup {
+            continue;
+        }
+        if f.code.is_error() {
+            report.errors.push(f);
+        } else {
+            report.warnings.push(f);
+        }
+    }
+    report.trusted = any_trusted && report.errors.is_empty();
+    report
+}
+
+fn base64_std(b: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+fn link_report(
+    pos: usize,
+    node: &path::Node,
+    chain: &[CertificateDer<'_>],
+    stores: &[Store],
+) -> LinkReport {
+    let (der, sent_index, source): (Option<&[u8]>, Option<usize>, String) = match node.source {
+        Source::Sent(i) => (chain.get(i).map(|c| c.as_ref()), Some(i), "sent".into()),
+        Source::Anchor(s, a) => (
+            stores
+                .get(s)
+                .and_then(|st| st.anchors.get(a))
+                .and_then(|an| an.cert.as_ref().map(|c| c.as_ref())),
+            None,
+            format!(
+                "store:{}",
+                stores.get(s).map(|st| st.kind.name()).unwrap_or("?")
+            ),
+        ),
+    };
+    let (cert, parse_error) = match der.map(CertSummary::from_der) {
+        Some(Ok(s)) => (Some(s), None),
+        Some(Err(e)) => (None, Some(e.to_string())),
+        None => (None, None),
+    };
+    let (subject, spki_sha256) = match (&cert, node.source) {
+        (Some(c), _) => (c.subject.clone(), c.spki_sha256.clone()),
+        (None, Source::Anchor(s, a)) => match stores.get(s).and_then(|st| st.anchors.get(a)) {
+            Some(an) => (
+                x509_parser::x509::X509Name::from_der(&an.subject_der())
+                    .map(|(_, n)| name_string(&n))
+                    .unwrap_or_else(|_| "(unreadable name)".into()),
+                base64_std(&sha256(&an.spki_der())),
+            ),
+            None => ("?".into(), String::new()),
+        },
+        (None, Source::Sent(_)) => ("(malformed certificate)".into(), String::new()),
+    };
+    let anchor_in = match der {
+        Some(d) => {
+            let d = CertificateDer::from(d);
+            stores
+                .iter()
+                .filter(|s| s.contains_cert(&d))
+                .map(|s| s.kind)
+                .collect()
+        }
+        None => match node.source {
+            Source::Anchor(s, _) => stores.get(s).map(|s| vec![s.kind]).unwrap_or_default(),
+            Source::Sent(_) => Vec::new(),
+        },
+    };
+    LinkReport {
+        position: pos,
+        sent_index,
+        source,
+        anchor_in,
+        subject,
+        spki_sha256,
+        cert,
+        parse_error,
+        signature_valid: node.signature.as_ref().map(SigCheck::is_valid),
+        signature: node.signature.clone(),
+        issuer_name_match: None,
+        key_id_match: node.key_id_match,
+    }
+}
