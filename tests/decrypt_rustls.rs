@@ -30,8 +30,7 @@ fn provider(suite: rustls::SupportedCipherSuite) -> CryptoProvider {
     }
 }
 
-/// Runs one session in memory; returns the recording and the client's key log.
-fn run(s: Setup) -> (Transcript, KeyLogSecrets) {
+fn configs(s: &Setup) -> (Arc<ClientConfig>, Arc<ServerConfig>, Arc<RecordingKeyLog>) {
     let chain: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(format!("{CERTS}/rsa2048-chain.pem"))
             .unwrap()
@@ -39,8 +38,8 @@ fn run(s: Setup) -> (Transcript, KeyLogSecrets) {
             .collect();
     let key = PrivateKeyDer::from_pem_file(format!("{CERTS}/rsa2048.key")).unwrap();
     let mut sp = provider(s.suite);
-    if let Some(g) = s.server_groups {
-        sp.kx_groups = g;
+    if let Some(g) = &s.server_groups {
+        sp.kx_groups = g.clone();
     }
     let server_cfg = ServerConfig::builder_with_provider(Arc::new(sp))
         .with_protocol_versions(&[s.version])
@@ -59,12 +58,20 @@ fn run(s: Setup) -> (Transcript, KeyLogSecrets) {
         .with_root_certificates(roots)
         .with_no_client_auth();
     client_cfg.key_log = keylog.clone();
-    let mut client = ClientConnection::new(
-        Arc::new(client_cfg),
-        ServerName::try_from("localhost").unwrap(),
-    )
-    .unwrap();
-    let mut server = ServerConnection::new(Arc::new(server_cfg)).unwrap();
+    (Arc::new(client_cfg), Arc::new(server_cfg), keylog)
+}
+
+/// Runs one session in memory; returns the recording and the client's key log.
+fn run(s: Setup) -> (Transcript, KeyLogSecrets) {
+    let (c, srv, keylog) = configs(&s);
+    let t = run_with(&s, c, srv);
+    (t, keylog.secrets())
+}
+
+fn run_with(s: &Setup, client_cfg: Arc<ClientConfig>, server_cfg: Arc<ServerConfig>) -> Transcript {
+    let mut client =
+        ClientConnection::new(client_cfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let mut server = ServerConnection::new(server_cfg).unwrap();
     let mut t = Transcript::new(Some("memory".into()));
     let mut clock = 0u64;
 
@@ -123,8 +130,7 @@ fn run(s: Setup) -> (Transcript, KeyLogSecrets) {
     pump(&mut client, &mut server);
     client.send_close_notify();
     pump(&mut client, &mut server);
-    let t = t;
-    (t, keylog.secrets())
+    t
 }
 
 fn check(setup: Setup, version: ProtocolVersion, suite: u16) -> tlsight::crypto::DecryptedSession {
@@ -380,4 +386,33 @@ fn not_tls_is_rejected() {
     });
     let e = decrypt_session(&t, &KeyLogSecrets::default()).unwrap_err();
     assert_eq!(e.to_string(), "recording: client stream: not TLS at byte 0");
+}
+
+#[test]
+fn tls12_resumed_session_decrypts_with_the_key_log_and_names_resumption() {
+    let setup = Setup {
+        suite: rp::cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        version: &rustls::version::TLS12,
+        server_groups: None,
+        key_update: false,
+    };
+    let (c, srv, keylog) = configs(&setup);
+    let _first = run_with(&setup, c.clone(), srv.clone());
+    let second = run_with(&setup, c, srv);
+    let s = decrypt_session(&second, &keylog.secrets()).unwrap();
+    // Abbreviated handshake: no Certificate, the server's Finished comes first.
+    assert!(
+        !s.handshake
+            .iter()
+            .any(|m| m.typ == HandshakeType::CERTIFICATE)
+    );
+    assert_eq!(s.finished.len(), 2);
+    assert_eq!(s.finished[0].dir, Direction::ServerToClient);
+    assert!(s.fully_verified(), "{:?}", s.finished);
+    let key = tlsight::crypto::rsa_kx::load_private_key_file(std::path::Path::new(&format!(
+        "{CERTS}/rsa2048.key"
+    )))
+    .unwrap();
+    let e = tlsight::crypto::rsa_kx::recover(&second, &key).unwrap_err();
+    assert!(matches!(e, CryptoError::Resumed), "{e}");
 }

@@ -269,11 +269,17 @@ pub struct Cleartext {
     pub messages: Vec<(Direction, crate::wire::HandshakeFrame)>,
     /// The negotiated parameters.
     pub hellos: Hellos,
+    /// The server sent a (TLS 1.2) ChangeCipherSpec.
+    pub server_ccs: bool,
 }
 
 /// Collects the cleartext handshake of a recording.
 pub fn cleartext_handshake(t: &Transcript) -> Result<Cleartext, CryptoError> {
     let (records, _) = merged_records(t)?;
+    cleartext_of(&records)
+}
+
+fn cleartext_of(records: &[RawRecord]) -> Result<Cleartext, CryptoError> {
     let mut reasm = [
         HandshakeReassembler::default(),
         HandshakeReassembler::default(),
@@ -283,7 +289,8 @@ pub fn cleartext_handshake(t: &Transcript) -> Result<Cleartext, CryptoError> {
     // Once a ServerHello (or HelloRetryRequest) selects TLS 1.3, a ChangeCipherSpec is only
     // middlebox camouflage and the ClientHello after an HRR is still in the clear.
     let mut tls13 = false;
-    for r in &records {
+    let mut server_ccs = false;
+    for r in records {
         let d = dir_index(r.dir);
         if stopped[d] {
             continue;
@@ -307,11 +314,18 @@ pub fn cleartext_handshake(t: &Transcript) -> Result<Cleartext, CryptoError> {
             }
             ContentType::ALERT => {}
             ContentType::CHANGE_CIPHER_SPEC if tls13 => {}
-            _ => stopped[d] = true,
+            ct => {
+                server_ccs |= d == 1 && ct == ContentType::CHANGE_CIPHER_SPEC;
+                stopped[d] = true
+            }
         }
     }
     let hellos = hellos_from(&messages)?;
-    Ok(Cleartext { messages, hellos })
+    Ok(Cleartext {
+        messages,
+        hellos,
+        server_ccs,
+    })
 }
 
 fn hellos_from(
@@ -420,7 +434,7 @@ pub fn decrypt_session(
     secrets: &KeyLogSecrets,
 ) -> Result<DecryptedSession, CryptoError> {
     let (raw, notes) = merged_records(t)?;
-    let clear = cleartext_handshake(t)?;
+    let clear = cleartext_of(&raw)?;
     let h = clear.hellos;
     let tls13 = match h.version {
         ProtocolVersion::TLS13 => true,
