@@ -319,3 +319,18 @@ fn decrypt_partial_success_exits_1_and_marks_records() {
     assert!(text.contains("authentication tag mismatch"), "{text}");
     assert!(text.contains("✓ verify_data matches the keys"), "{text}");
 }
+
+#[test]
+fn fs_demo_without_openssl_says_so() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = tlsight()
+        .arg("fs-demo")
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("cannot start `openssl s_server`"), "{err}");
+    assert!(err.contains("--server and --key"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+}
