@@ -606,4 +606,36 @@ mod tests {
         ));
         assert!(RecordCipher::tls12(suite, &[2; 16], &[]).is_err());
     }
+
+    // RFC 8448 §3: the client's Finished under the client handshake traffic secret, and 50 bytes
+    // of application data (00..31) under the client application traffic secret, both seq 0.
+    #[test]
+    fn rfc8448_records_open_and_seal_byte_for_byte() {
+        let suite = SuiteParams::lookup(0x1301).unwrap();
+        let h = |s: &str| hex::decode(s).unwrap();
+        let cases = [
+            (
+                "b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21",
+                ContentType::HANDSHAKE,
+                h("14000020a8ec436d677634ae525ac1fcebe11a039ec17694fac6e98527b642f2edd5ce61"),
+                "170303003575ec4dc238cce60b298044a71e219c56cc77b0517fe9b93c7a4bfc44d87f38f80338\
+                 ac98fc46deb384bd1caeacab6867d726c40546",
+            ),
+            (
+                "9e40646ce79a7f9dc05af8889bce6552875afa0b06df0087f792ebb7c17504a5",
+                ContentType::APPLICATION_DATA,
+                (0u8..50).collect(),
+                "1703030043a23f7054b62c94d0affafe8228ba55cbefacea42f914aa66bcab3f2b9819a8a5b46b\
+                 395bd54a9a20441e2b62974e1f5a6292a2977014bd1e3deae63aeebb21694915e4",
+            ),
+        ];
+        for (secret, ct, plain, wire) in cases {
+            let c = RecordCipher::tls13(suite, &h(secret)).unwrap();
+            let wire = h(wire);
+            let o = c.open(&header(&wire), &wire[5..], 0).unwrap();
+            assert_eq!(o.content_type, ct);
+            assert_eq!(o.plaintext, plain);
+            assert_eq!(c.seal(ct, 0x0303, &plain, 0), wire);
+        }
+    }
 }
