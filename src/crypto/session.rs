@@ -377,11 +377,14 @@ const HS_LABEL: [&str; 2] = [
     "SERVER_HANDSHAKE_TRAFFIC_SECRET",
 ];
 const AP_LABEL: [&str; 2] = ["CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"];
+const EARLY_LABEL: &str = "CLIENT_EARLY_TRAFFIC_SECRET";
 
 /// TLS 1.3 key generations of one direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Epoch {
     Plain,
+    /// Client only: 0-RTT data under CLIENT_EARLY_TRAFFIC_SECRET.
+    Early,
     Handshake,
     Application,
 }
@@ -395,6 +398,8 @@ struct DirState {
     seq: u64,
     /// TLS 1.3: the current traffic secret (for Finished and KeyUpdate).
     secret: Vec<u8>,
+    /// TLS 1.3 client with 0-RTT: the handshake key, installed after EndOfEarlyData.
+    pending: Option<Result<(RecordCipher, Vec<u8>), CryptoError>>,
 }
 
 impl DirState {
@@ -406,6 +411,7 @@ impl DirState {
             no_key: None,
             seq: 0,
             secret: Vec::new(),
+            pending: None,
         }
     }
 
@@ -545,6 +551,15 @@ impl Walk<'_> {
     fn record(&mut self, r: RawRecord) {
         let d = dir_index(r.dir);
         let outer = ContentType(r.header[0]);
+        if self.tls13
+            && d == 0
+            && self.dirs[0].epoch == Epoch::Plain
+            && outer == ContentType::APPLICATION_DATA
+        {
+            // Before its handshake keys, a TLS 1.3 client only encrypts 0-RTT early data.
+            let key = self.tls13_key(EARLY_LABEL);
+            self.dirs[0].install(Epoch::Early, key);
+        }
         let protected = match (self.tls13, self.dirs[d].epoch) {
             (_, Epoch::Plain) => false,
             // TLS 1.3 protects only records with outer type application_data; a CCS sent for
@@ -568,7 +583,11 @@ impl Walk<'_> {
                     rec.content_type = o.content_type;
                     rec.plaintext = o.plaintext;
                 }
-                Err(e) => rec.error = Some(e),
+                Err(e) => {
+                    rec.error = Some(e);
+                    // A lost record leaves a half message behind; later records start afresh.
+                    self.dirs[d].reasm = HandshakeReassembler::default();
+                }
             }
         } else {
             rec.plaintext = r.fragment.clone();
@@ -627,6 +646,18 @@ impl Walk<'_> {
                     ));
                     return Ok(o);
                 }
+                // 0-RTT rejected by the server: the client moves to its handshake key at once.
+                let st = &mut self.dirs[d];
+                if st.epoch == Epoch::Early
+                    && let Some(Ok((next, _))) = &st.pending
+                    && let Ok(o) = next.open(&r.header, &r.fragment, 0)
+                {
+                    if let Some(key) = st.pending.take() {
+                        st.install(Epoch::Handshake, key);
+                    }
+                    st.seq = 1;
+                    return Ok(o);
+                }
                 // Count the record anyway: the sender did, so later records keep their numbers.
                 self.dirs[d].seq += 1;
                 Err(err)
@@ -665,7 +696,12 @@ impl Walk<'_> {
                     self.transcript.extend_from_slice(&f.raw);
                     if !is_hrr {
                         let (c, s) = (self.tls13_key(HS_LABEL[0]), self.tls13_key(HS_LABEL[1]));
-                        self.dirs[0].install(Epoch::Handshake, c);
+                        if self.dirs[0].epoch == Epoch::Early {
+                            // 0-RTT: the client keeps its early key until EndOfEarlyData.
+                            self.dirs[0].pending = Some(c);
+                        } else {
+                            self.dirs[0].install(Epoch::Handshake, c);
+                        }
                         self.dirs[1].install(Epoch::Handshake, s);
                     }
                 }
@@ -674,6 +710,12 @@ impl Walk<'_> {
             if self.tls13 && f.typ == HandshakeType::FINISHED {
                 let key = self.tls13_key(AP_LABEL[d]);
                 self.dirs[d].install(Epoch::Application, key);
+            }
+            if self.tls13
+                && f.typ == HandshakeType::END_OF_EARLY_DATA
+                && let Some(key) = self.dirs[d].pending.take()
+            {
+                self.dirs[d].install(Epoch::Handshake, key);
             }
             if self.tls13 && f.typ == HandshakeType::KEY_UPDATE {
                 let st = &self.dirs[d];
