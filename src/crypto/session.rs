@@ -1,8 +1,9 @@
 //! Walks a recorded session (both directions, in socket order) and decrypts every record it has
 //! keys for: plaintext records pass through; TLS 1.3 switches each direction to its handshake
 //! traffic key after the ServerHello and to `*_TRAFFIC_SECRET_0` after that side's Finished
-//! (KeyUpdate moves to the next generation); TLS 1.2 switches each direction after its
-//! ChangeCipherSpec, with keys from the master secret. Sequence numbers run per direction per key.
+//! (KeyUpdate moves to the next generation; 0-RTT data uses `CLIENT_EARLY_TRAFFIC_SECRET` until
+//! EndOfEarlyData); TLS 1.2 switches each direction after its ChangeCipherSpec, with keys from
+//! the master secret. Sequence numbers run per direction per key.
 //! A record that fails to decrypt is kept with its error and the walk goes on.
 
 use serde::Serialize;
