@@ -12,8 +12,9 @@ use super::record::RecordCipher;
 use super::suite::{HashAlg, SuiteParams};
 use super::{CryptoError, tls12, tls13};
 use crate::capture::{Direction, KeyLogSecrets, Transcript};
+use crate::wire::handshake::{ClientHello, HRR_RANDOM, ServerHello};
 use crate::wire::{
-    ContentType, HandshakeReassembler, HandshakeType, ProtocolVersion, Reader, split_records,
+    ContentType, HandshakeReassembler, HandshakeType, ProtocolVersion, split_records,
 };
 
 /// One record of the session, decrypted when possible.
@@ -204,61 +205,15 @@ pub struct Hellos {
     pub encrypt_then_mac: bool,
 }
 
-const HRR_RANDOM: [u8; 32] = [
-    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
-    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
-];
 const EXT_EMS: u16 = 23;
 const EXT_ETM: u16 = 22;
-const EXT_SUPPORTED_VERSIONS: u16 = 43;
 
-/// (type, data) of each extension.
-type Extensions = Vec<(u16, Vec<u8>)>;
-
-/// Reads random and extensions of a ClientHello body (fixed layout, RFC 8446 §4.1.2).
-// Until wire::handshake lands, the few fields needed here are read at their fixed offsets.
-fn parse_client_hello(body: &[u8]) -> Result<(Vec<u8>, Extensions), CryptoError> {
-    let bad = |e: crate::wire::WireError| CryptoError::Recording(format!("ClientHello: {e}"));
-    let mut r = Reader::new(body, "ClientHello");
-    r.u16("legacy_version").map_err(bad)?;
-    let random = r.take(32, "random").map_err(bad)?.to_vec();
-    r.vec8("session_id").map_err(bad)?;
-    r.vec16("cipher_suites").map_err(bad)?;
-    r.vec8("compression_methods").map_err(bad)?;
-    let exts = if r.is_empty() {
-        Vec::new()
-    } else {
-        parse_extensions(r.vec16("extensions").map_err(bad)?).map_err(bad)?
-    };
-    Ok((random, exts))
+fn decode_client_hello(body: &[u8]) -> Result<ClientHello, CryptoError> {
+    ClientHello::decode(body).map_err(|e| CryptoError::Recording(format!("ClientHello: {e}")))
 }
 
-/// (legacy_version, random, cipher_suite, extensions) of a ServerHello body.
-fn parse_server_hello(body: &[u8]) -> Result<(u16, Vec<u8>, u16, Extensions), CryptoError> {
-    let bad = |e: crate::wire::WireError| CryptoError::Recording(format!("ServerHello: {e}"));
-    let mut r = Reader::new(body, "ServerHello");
-    let version = r.u16("legacy_version").map_err(bad)?;
-    let random = r.take(32, "random").map_err(bad)?.to_vec();
-    r.vec8("session_id").map_err(bad)?;
-    let suite = r.u16("cipher_suite").map_err(bad)?;
-    r.u8("compression_method").map_err(bad)?;
-    let exts = if r.is_empty() {
-        Vec::new()
-    } else {
-        parse_extensions(r.vec16("extensions").map_err(bad)?).map_err(bad)?
-    };
-    Ok((version, random, suite, exts))
-}
-
-fn parse_extensions(block: &[u8]) -> Result<Extensions, crate::wire::WireError> {
-    let mut r = Reader::new(block, "extensions");
-    let mut out = Vec::new();
-    while !r.is_empty() {
-        let typ = r.u16("extension type")?;
-        let data = r.vec16("extension data")?;
-        out.push((typ, data.to_vec()));
-    }
-    Ok(out)
+fn decode_server_hello(body: &[u8]) -> Result<ServerHello, CryptoError> {
+    ServerHello::decode(body).map_err(|e| CryptoError::Recording(format!("ServerHello: {e}")))
 }
 
 /// The handshake messages sent in the clear, in socket order (everything before each side's
@@ -304,11 +259,9 @@ fn cleartext_of(records: &[RawRecord]) -> Result<Cleartext, CryptoError> {
                 for f in frames {
                     if r.dir == Direction::ServerToClient
                         && f.typ == HandshakeType::SERVER_HELLO
-                        && let Ok((_, _, _, exts)) = parse_server_hello(&f.body)
+                        && let Ok(sh) = ServerHello::decode(&f.body)
                     {
-                        tls13 |= exts
-                            .iter()
-                            .any(|(t, v)| *t == EXT_SUPPORTED_VERSIONS && v[..] == [3, 4]);
+                        tls13 |= sh.selected_version() == ProtocolVersion::TLS13;
                     }
                     messages.push((r.dir, f));
                 }
@@ -336,32 +289,29 @@ fn hellos_from(
         .iter()
         .find(|(d, m)| *d == Direction::ClientToServer && m.typ == HandshakeType::CLIENT_HELLO)
         .ok_or_else(|| CryptoError::Recording("no ClientHello from the client".into()))?;
-    let (client_random, ch_exts) = parse_client_hello(&ch.1.body)?;
+    let client = decode_client_hello(&ch.1.body)?;
     let mut sh = None;
     for (d, m) in messages {
         if *d == Direction::ServerToClient && m.typ == HandshakeType::SERVER_HELLO {
-            let parsed = parse_server_hello(&m.body)?;
-            if parsed.1 != HRR_RANDOM {
+            let parsed = decode_server_hello(&m.body)?;
+            if !parsed.hello_retry_request {
                 sh = Some(parsed);
                 break;
             }
         }
     }
-    let (legacy, server_random, suite, sh_exts) =
+    let server =
         sh.ok_or_else(|| CryptoError::Recording("no ServerHello from the server".into()))?;
-    let version = sh_exts
-        .iter()
-        .find(|(t, d)| *t == EXT_SUPPORTED_VERSIONS && d.len() == 2)
-        .map(|(_, d)| u16::from_be_bytes([d[0], d[1]]))
-        .unwrap_or(legacy);
-    let has = |exts: &[(u16, Vec<u8>)], t: u16| exts.iter().any(|(x, _)| *x == t);
+    let both = |t: u16| {
+        client.extensions.iter().any(|e| e.typ == t) && server.extensions.iter().any(|e| e.typ == t)
+    };
     Ok(Hellos {
-        client_random,
-        server_random,
-        version: ProtocolVersion(version),
-        cipher_suite: suite,
-        extended_master_secret: has(&ch_exts, EXT_EMS) && has(&sh_exts, EXT_EMS),
-        encrypt_then_mac: has(&ch_exts, EXT_ETM) && has(&sh_exts, EXT_ETM),
+        version: server.selected_version(),
+        cipher_suite: server.cipher_suite,
+        extended_master_secret: both(EXT_EMS),
+        encrypt_then_mac: both(EXT_ETM),
+        client_random: client.random,
+        server_random: server.random,
     })
 }
 
@@ -686,7 +636,7 @@ impl Walk<'_> {
                 | HandshakeType::KEY_UPDATE
                 | HandshakeType::HELLO_REQUEST => {}
                 HandshakeType::SERVER_HELLO if self.tls13 => {
-                    let is_hrr = f.body.get(2..34) == Some(&HRR_RANDOM[..]);
+                    let is_hrr = f.body.get(2..34) == Some(&HRR_RANDOM[..]); // ServerHello.random
                     if is_hrr && !self.hrr_seen {
                         // RFC 8446 §4.4.1: ClientHello1 is replaced by message_hash.
                         let hash = self.suite.hash.digest(&self.transcript);

@@ -23,8 +23,7 @@ use crate::crypto::{CryptoError, KeyExchange, SuiteParams, tls12};
 use crate::wire::builder::{ClientHelloBuilder, EMPTY_RENEGOTIATION_INFO_SCSV};
 use crate::wire::codec::{put_u24, put_vec8, put_vec16};
 use crate::wire::{
-    AlertDescription, ContentType, HandshakeFrame, HandshakeReassembler, HandshakeType, Reader,
-    read_record,
+    AlertDescription, ContentType, HandshakeFrame, HandshakeReassembler, HandshakeType, read_record,
 };
 
 /// Errors of the minimal client.
@@ -464,29 +463,17 @@ pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
 
 /// (server_random, cipher_suite, extended_master_secret echoed, encrypt_then_mac echoed).
 fn parse_server_hello(body: &[u8]) -> Result<(Vec<u8>, u16, bool, bool), Legacy12Error> {
-    let bad = |e: crate::wire::WireError| Legacy12Error::Protocol(format!("ServerHello: {e}"));
-    let mut r = Reader::new(body, "ServerHello");
-    let version = r.u16("legacy_version").map_err(bad)?;
-    if version != 0x0303 {
+    let sh = crate::wire::handshake::ServerHello::decode(body)
+        .map_err(|e| Legacy12Error::Protocol(format!("ServerHello: {e}")))?;
+    let version = sh.selected_version();
+    if version != crate::wire::ProtocolVersion::TLS12 {
         return Err(Legacy12Error::Protocol(format!(
-            "server answered version 0x{version:04X}, not TLS 1.2"
+            "server answered {}, not TLS 1.2",
+            version.label()
         )));
     }
-    let random = r.take(32, "random").map_err(bad)?.to_vec();
-    r.vec8("session_id").map_err(bad)?;
-    let suite = r.u16("cipher_suite").map_err(bad)?;
-    r.u8("compression_method").map_err(bad)?;
-    let (mut ems, mut etm) = (false, false);
-    if !r.is_empty() {
-        let mut e = Reader::new(r.vec16("extensions").map_err(bad)?, "extensions");
-        while !e.is_empty() {
-            let typ = e.u16("extension type").map_err(bad)?;
-            e.vec16("extension data").map_err(bad)?;
-            ems |= typ == 23;
-            etm |= typ == 22;
-        }
-    }
-    Ok((random, suite, ems, etm))
+    let has = |t: u16| sh.extensions.iter().any(|e| e.typ == t);
+    Ok((sh.random, sh.cipher_suite, has(23), has(22)))
 }
 
 /// Encrypts the pre-master secret to the RSA key of the server's certificate (PKCS#1 v1.5,
