@@ -301,6 +301,9 @@ fn tls12_ecdhe_only_server() {
     let v = r.certificate_verification.as_ref().expect("verification");
     assert!(v.trusted, "{:?}", v.errors);
     assert_eq!(r.certificate.as_ref().map(|c| c.chain_len), Some(2));
+    assert_eq!(r.features.session_ticket, Some(true));
+    assert_eq!(r.features.resumption_session_id, Some(true));
+    assert_eq!(r.features.resumption_ticket, Some(true));
 }
 
 #[test]
@@ -363,8 +366,17 @@ fn server_cipher_order_is_reported() {
     ];
     let r = check(
         "rsa2048",
-        &["-tls1_2", "-serverpref", "-cipher", &order.join(":")],
+        &[
+            "-tls1_2",
+            "-serverpref",
+            "-no_ticket",
+            "-cipher",
+            &order.join(":"),
+        ],
     );
+    assert_eq!(r.features.session_ticket, Some(false));
+    assert_eq!(r.features.resumption_ticket, Some(false));
+    assert_eq!(r.features.resumption_session_id, Some(true));
     assert_eq!(r.server_preference.get("TLSv1.2"), Some(&true));
     assert_eq!(
         r.cipher_suites["TLSv1.2"],

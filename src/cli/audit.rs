@@ -240,6 +240,8 @@ fn render(r: &AuditReport, p: Palette) -> String {
         ("heartbeat", yes_no(p, f.heartbeat, false)),
         ("session id issued", yes_no(p, f.session_id_issued, true)),
         ("session tickets", yes_no(p, f.session_ticket, true)),
+        ("resumption (id)", yes_no(p, f.resumption_session_id, true)),
+        ("resumption (ticket)", yes_no(p, f.resumption_ticket, true)),
         ("OCSP stapling", yes_no(p, f.ocsp_stapling, true)),
         ("SCT extension", yes_no(p, f.sct_extension, true)),
     ];

@@ -106,6 +106,10 @@ pub struct Features {
     pub session_id_issued: Option<bool>,
     /// The server answered the session_ticket extension (RFC 5077).
     pub session_ticket: Option<bool>,
+    /// A second TLS 1.2 handshake resumed the first by session id (rustls, ECDHE AEAD only).
+    pub resumption_session_id: Option<bool>,
+    /// A second TLS 1.2 handshake resumed the first with a session ticket offered.
+    pub resumption_ticket: Option<bool>,
     /// A stapled OCSP response came (CertificateStatus).
     pub ocsp_stapling: Option<bool>,
     /// SCTs came in the signed_certificate_timestamp extension.

@@ -641,8 +641,35 @@ pub async fn audit_addr(
     };
     let fb_fut = fallback_scsv(&s, &h, &scans);
     let cert_fut = certificate(&s, &scans, addr, report.sni.clone(), settings);
-    let (prefs, g13, g12, sigs, fallback, cert) =
-        tokio::join!(pref_fut, g13_fut, g12_fut, sig_fut, fb_fut, cert_fut);
+    let resume_fut = async {
+        // Only when TLS 1.2 has an ECDHE AEAD suite rustls can finish a handshake with.
+        let rustls_ok = scans[3]
+            .suites
+            .iter()
+            .any(|c| matches!(*c, 0xC02B | 0xC02C | 0xC02F | 0xC030 | 0xCCA8 | 0xCCA9));
+        if !rustls_ok {
+            return Ok((None, None));
+        }
+        for _ in 0..4 {
+            s.count_external();
+        }
+        let name = report.sni.clone();
+        let timeout = settings.read_timeout;
+        let (id, ticket) = tokio::task::spawn_blocking(move || {
+            super::resume::check(addr, name.as_deref(), timeout)
+        })
+        .await
+        .map_err(|e| ProbeError::Internal(e.to_string()))?;
+        let conv = |r| match r {
+            super::resume::Resumed::Yes => Some(true),
+            super::resume::Resumed::No => Some(false),
+            super::resume::Resumed::Unknown => None,
+        };
+        Ok::<_, ProbeError>((conv(id), conv(ticket)))
+    };
+    let (prefs, g13, g12, sigs, fallback, cert, resumed) = tokio::join!(
+        pref_fut, g13_fut, g12_fut, sig_fut, fb_fut, cert_fut, resume_fut
+    );
     let prefs = prefs?;
 
     for (sc, (enforced, order)) in scans.iter().zip(prefs) {
@@ -682,6 +709,14 @@ pub async fn audit_addr(
     report.signature_algorithms = sigs?.iter().map(|c| suite::sig_scheme_name(*c)).collect();
     report.features = features(&scans, report.features.sslv2_ciphers.clone());
     report.features.fallback_scsv = fallback?;
+    let (rid, rticket) = resumed?;
+    report.features.resumption_session_id = rid;
+    // rustls falls back to the session id when no ticket comes: count a ticket resumption
+    // only when the server also answered the session_ticket extension.
+    report.features.resumption_ticket = match (rticket, report.features.session_ticket) {
+        (Some(true), Some(false)) => Some(false),
+        (r, _) => r,
+    };
     report.dh_bits = scans
         .iter()
         .flat_map(|sc| sc.flights.iter().map(move |f| (sc.version, f)))
