@@ -442,3 +442,48 @@ fn refused_connection_is_a_clear_error() {
         .unwrap_err();
     assert!(e.to_string().contains("cannot connect"), "{e}");
 }
+
+#[test]
+fn different_certificate_without_sni_is_reported() {
+    let c = certs();
+    let ecdsa = c.join("ecdsa-p256.pem");
+    let ecdsa_key = c.join("ecdsa-p256.key");
+    let server = Server::start(
+        "rsa2048",
+        &[
+            "-tls1_2",
+            "-servername",
+            "tlsight.test",
+            "-cert2",
+            ecdsa.to_str().unwrap(),
+            "-key2",
+            ecdsa_key.to_str().unwrap(),
+        ],
+    );
+    let root = std::fs::read(c.join("root.pem")).unwrap();
+    let mut opts = AuditOptions {
+        sni: Some("tlsight.test".into()),
+        ..Default::default()
+    };
+    opts.verify.extra_anchors = tlsight::x509::certs_from_bytes(&root, "root.pem").unwrap();
+    opts.verify.stores.os = false;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt
+        .block_on(audit_addr(server.addr, "tlsight.test".into(), opts))
+        .unwrap();
+    assert_eq!(
+        r.certificate.as_ref().map(|c| c.key_type.as_str()),
+        Some("EC")
+    );
+    assert_eq!(r.sni_changes_certificate, Some(true));
+    let plain = r
+        .certificate_without_sni
+        .as_ref()
+        .expect("no-SNI certificate");
+    assert_eq!(plain.key_type, "RSA");
+    assert!(
+        r.certificate_without_sni_verification
+            .as_ref()
+            .is_some_and(|v| v.host.as_deref() == Some("tlsight.test"))
+    );
+}

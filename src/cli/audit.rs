@@ -267,6 +267,18 @@ fn render(r: &AuditReport, p: Palette) -> String {
         );
         let _ = writeln!(o, "  {:<22} {}", "chain sent", c.chain_len);
     }
+    if let Some(c) = &r.certificate_without_sni {
+        let trust = match &r.certificate_without_sni_verification {
+            Some(v) if v.trusted => p.good("trusted"),
+            Some(_) => p.bad("not trusted"),
+            None => p.dim("not verified"),
+        };
+        let _ = writeln!(
+            o,
+            "  {:<22} {} ({} {} bits), {trust}",
+            "without SNI", c.subject, c.key_type, c.key_bits
+        );
+    }
     if let Some(v) = &r.certificate_verification {
         let verdict = if v.trusted {
             p.good("trusted")

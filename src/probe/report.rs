@@ -38,6 +38,12 @@ pub struct AuditReport {
     pub features: Features,
     /// Leaf certificate summary.
     pub certificate: Option<CertificateSummary>,
+    /// With SNI: whether a client without SNI gets a different leaf.
+    pub sni_changes_certificate: Option<bool>,
+    /// The leaf served without SNI, when it differs.
+    pub certificate_without_sni: Option<CertificateSummary>,
+    /// Trust verdict for the chain served without SNI, when it differs.
+    pub certificate_without_sni_verification: Option<crate::x509::ChainReport>,
     /// Trust verdict for the certificate chain (`tlsight verify`'s report).
     pub certificate_verification: Option<crate::x509::ChainReport>,
     /// Weaknesses and notable facts, each with its reason.
