@@ -48,6 +48,8 @@ pub enum Code {
     MalformedCertificate,
     /// An extension is present but invalid for its position (RFC 5280 profile).
     InvalidExtension,
+    /// A certificate breaks an RFC 5280 / CA/B Forum profile rule webpki does not enforce.
+    ProfileViolation,
     /// The path needs more certificates than allowed.
     ChainTooLong,
     /// Path building hit its work budget.

@@ -233,26 +233,39 @@ pub fn verify_chain_with_stores(
     // --- per store: rustls-webpki path validation, plus our profile checks on each candidate path
     let time = UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(at).unwrap_or(0)));
     let ee = webpki::EndEntityCert::try_from(leaf_der);
-    let owned_crls: Vec<webpki::CertRevocationList<'static>> = opts
-        .crls
-        .iter()
-        .filter_map(|c| webpki::OwnedCertRevocationList::from_der(c.as_ref()).ok())
-        .map(Into::into)
-        .collect();
-    let crl_refs: Vec<&webpki::CertRevocationList<'_>> = owned_crls.iter().collect();
-    if owned_crls.len() < opts.crls.len() {
-        report.errors.push(Finding::new(
-            Code::RevocationUnknown,
-            format!(
-                "{} of {} CRLs could not be parsed",
-                opts.crls.len() - owned_crls.len(),
-                opts.crls.len()
-            ),
-        ));
+    // CRLs: webpki checks signatures and entries; we first drop CRLs that RFC 5280 says must
+    // not be relied on, and say why.
+    let mut possible_issuers: Vec<&[u8]> = chain.iter().map(|c| c.as_ref()).collect();
+    for st in stores {
+        possible_issuers.extend(
+            st.anchors
+                .iter()
+                .filter_map(|a| a.cert.as_ref().map(|c| c.as_ref())),
+        );
     }
+    let mut owned_crls: Vec<webpki::CertRevocationList<'static>> = Vec::new();
+    for (i, crl) in opts.crls.iter().enumerate() {
+        let problem = lint::crl_problem(crl.as_ref(), &possible_issuers).or_else(|| {
+            match webpki::OwnedCertRevocationList::from_der(crl.as_ref()) {
+                Ok(c) => {
+                    owned_crls.push(c.into());
+                    None
+                }
+                Err(e) => Some(format!("webpki cannot use it: {e:?}")),
+            }
+        });
+        if let Some(p) = problem {
+            report.errors.push(Finding::new(
+                Code::RevocationUnknown,
+                format!("CRL #{i} is not usable: {p}"),
+            ));
+        }
+    }
+    let crl_refs: Vec<&webpki::CertRevocationList<'_>> = owned_crls.iter().collect();
     let intermediates = &chain[1..];
     let mut store_codes: Vec<(Code, String)> = Vec::new();
-    for store in stores {
+    let mut verified_sources: Option<Vec<Source>> = None;
+    for (si, store) in stores.iter().enumerate() {
         let anchors = store.trust_anchors();
         let profile_findings: RefCell<Vec<Finding>> = RefCell::new(Vec::new());
         let check_path = |p: &webpki::VerifiedPath<'_>| -> Result<(), webpki::Error> {
@@ -274,7 +287,7 @@ pub fn verify_chain_with_stores(
             if !opts.strict {
                 return Ok(());
             }
-            let found = lint::profile(&ders, p.anchor(), store.find(p.anchor()), at);
+            let found = lint::profile(&ders, store.find(p.anchor()), at);
             if found.is_empty() {
                 Ok(())
             } else {
@@ -325,6 +338,21 @@ pub fn verify_chain_with_stores(
                                     == ta.subject_public_key_info.as_ref()
                         })
                     });
+                    let mut sources = vec![Source::Sent(0)];
+                    for c in p.intermediate_certificates() {
+                        let der = c.der();
+                        let idx = (1..chain.len()).find(|&i| {
+                            chain[i].as_ref() == der.as_ref() && !sources.contains(&Source::Sent(i))
+                        });
+                        sources.extend(idx.map(Source::Sent));
+                    }
+                    if let Some(ai) = store.anchors.iter().position(|a| {
+                        a.anchor.subject.as_ref() == ta.subject.as_ref()
+                            && a.anchor.subject_public_key_info.as_ref()
+                                == ta.subject_public_key_info.as_ref()
+                    }) {
+                        sources.push(Source::Anchor(si, ai));
+                    }
                     let path: Vec<String> = p
                         .intermediate_certificates()
                         .map(|c| {
@@ -341,20 +369,24 @@ pub fn verify_chain_with_stores(
                             has_certificate: anchor.is_some_and(|a| a.cert.is_some()),
                         },
                         path,
+                        sources,
                     )
                 })
             }
         };
         let sr = match result {
-            Ok((anchor, path)) => StoreReport {
-                trusted: true,
-                anchor: Some(anchor),
-                path,
-                code: None,
-                error: None,
-                anchors: store.anchors.len(),
-                source: store.source.clone(),
-            },
+            Ok((anchor, path, sources)) => {
+                verified_sources.get_or_insert(sources);
+                StoreReport {
+                    trusted: true,
+                    anchor: Some(anchor),
+                    path,
+                    code: None,
+                    error: None,
+                    anchors: store.anchors.len(),
+                    source: store.source.clone(),
+                }
+            }
             Err(e) => {
                 let pf = profile_findings.into_inner();
                 let (code, msg) = match (&e, pf.first()) {
@@ -418,7 +450,11 @@ pub fn verify_chain_with_stores(
 
     // --- the path as we build it, with our own signature checks
     let sent_bytes: Vec<&[u8]> = chain.iter().map(|c| c.as_ref()).collect();
-    let built = path::build(&sent_bytes, stores, path::Budget::default());
+    // The path shown is the one a store validated; else the best we can build ourselves.
+    let built = match &verified_sources {
+        Some(sources) => path::along(&sent_bytes, stores, sources),
+        None => path::build(&sent_bytes, stores, path::Budget::default()),
+    };
     for (pos, node) in built.nodes.iter().enumerate() {
         report.chain.push(link_report(pos, node, chain, stores));
     }
