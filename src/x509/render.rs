@@ -88,7 +88,7 @@ pub fn render_chain_report(r: &ChainReport, p: Palette) -> String {
         );
     }
 
-    if r.sent.len() > 1 || r.sent.iter().any(|s| s.path_position != Some(s.index)) {
+    if r.sent.iter().any(|s| s.path_position != Some(s.index)) {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", p.bold("As sent"));
         for s in &r.sent {

@@ -346,7 +346,17 @@ pub fn verify_chain_with_stores(
                         });
                         sources.extend(idx.map(Source::Sent));
                     }
-                    if let Some(ai) = store.anchors.iter().position(|a| {
+                    let sent_anchor = (1..chain.len()).find(|&i| {
+                        !sources.contains(&Source::Sent(i))
+                            && webpki::anchor_from_trusted_cert(&chain[i]).is_ok_and(|a| {
+                                a.subject.as_ref() == ta.subject.as_ref()
+                                    && a.subject_public_key_info.as_ref()
+                                        == ta.subject_public_key_info.as_ref()
+                            })
+                    });
+                    if let Some(i) = sent_anchor {
+                        sources.push(Source::Sent(i));
+                    } else if let Some(ai) = store.anchors.iter().position(|a| {
                         a.anchor.subject.as_ref() == ta.subject.as_ref()
                             && a.anchor.subject_public_key_info.as_ref()
                                 == ta.subject_public_key_info.as_ref()
@@ -434,12 +444,14 @@ pub fn verify_chain_with_stores(
 
     // --- host name
     if let Some(host) = &opts.host {
+        // A leaf webpki cannot parse has its own finding; the name is then unknown, not wrong.
         let ok = match (&ee, ServerName::try_from(host.as_str())) {
-            (Ok(ee), Ok(name)) => ee.verify_is_valid_for_subject_name(&name).is_ok(),
-            _ => false,
+            (Ok(ee), Ok(name)) => Some(ee.verify_is_valid_for_subject_name(&name).is_ok()),
+            (Ok(_), Err(_)) => Some(false),
+            (Err(_), _) => None,
         };
-        report.host_valid = Some(ok);
-        if !ok {
+        report.host_valid = ok;
+        if ok == Some(false) {
             report.errors.push(Finding::at(
                 Code::HostnameMismatch,
                 0,
@@ -500,7 +512,14 @@ pub fn verify_chain_with_stores(
                 "no trust store was selected",
             ));
         }
+        let weak = lint_out
+            .iter()
+            .any(|f| matches!(f.code, Code::WeakSignatureAlgorithm | Code::WeakKey));
         for (code, msg) in store_codes {
+            // webpki refuses SHA-1 and small keys as "unsupported"; we already said why.
+            if weak && code == Code::UnsupportedSignatureAlgorithm {
+                continue;
+            }
             if code == Code::UnknownIssuer
                 && lint_out
                     .iter()
