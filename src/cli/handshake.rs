@@ -1,13 +1,129 @@
-//! `tlsight handshake` (being written).
+//! `tlsight handshake HOST[:PORT]`: one real handshake, every message decoded.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use tlsight::handshake::{self, InspectOptions, Target, Timeouts, VersionChoice};
+use tlsight::report::handshake::{BuildOptions, HandshakeReport, RenderOptions};
+use tlsight::report::{self, Palette};
+
+use super::{exit, load_pem_certs, print_out};
 
 /// Arguments of `tlsight handshake`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// Server to inspect: HOST, HOST:PORT, [IPv6]:PORT (port 443 by default).
+    target: String,
+    /// SNI to send (default: the host name; none for IP addresses).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    sni: Option<String>,
+    /// Send no server_name extension.
+    #[arg(long)]
+    no_sni: bool,
+    /// Offer only TLS 1.2.
+    #[arg(long, conflicts_with = "tls13")]
+    tls12: bool,
+    /// Offer only TLS 1.3.
+    #[arg(long)]
+    tls13: bool,
+    /// ALPN protocols to offer, comma separated (e.g. h2,http/1.1).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    alpn: Vec<String>,
+    /// Extra trust anchors (PEM file), in addition to Mozilla's roots.
+    #[arg(long, value_name = "FILE")]
+    ca: Vec<PathBuf>,
+    /// Seconds allowed for each of DNS, connect and handshake.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    timeout: f64,
+    /// Write the session secrets in NSS key-log format (for Wireshark).
+    #[arg(long, value_name = "FILE")]
+    keylog: Option<PathBuf>,
+    /// Write the recording (every byte both ways, timestamped) for `tlsight decrypt`.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    /// Show the hex of every message next to its decoding.
+    #[arg(long)]
+    raw: bool,
+    /// Also compute JA4S (FoxIO License 1.1: free, not for monetisation).
+    #[arg(long)]
+    ja4s: bool,
+    /// Print the report as JSON (schema: docs/handshake.md).
+    #[arg(long)]
+    json: bool,
+}
 
 /// Runs `tlsight handshake`.
-pub(crate) fn run(_args: Args) -> ExitCode {
-    eprintln!("tlsight: handshake: not yet available");
-    ExitCode::from(super::exit::ERROR)
+pub(crate) fn run(args: Args) -> ExitCode {
+    match run_inner(&args) {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            eprintln!("tlsight: {msg}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+fn run_inner(args: &Args) -> Result<u8, String> {
+    if !(args.timeout > 0.0 && args.timeout <= 3600.0) {
+        return Err("--timeout must be between 0 and 3600 seconds".into());
+    }
+    let target = Target::parse(&args.target, 443).map_err(|e| e.to_string())?;
+    let mut opts = InspectOptions::new(target);
+    if args.no_sni {
+        opts.sni = None;
+    } else if let Some(s) = &args.sni {
+        opts.sni = Some(s.clone());
+    }
+    opts.versions = match (args.tls12, args.tls13) {
+        (true, _) => VersionChoice::Tls12,
+        (_, true) => VersionChoice::Tls13,
+        _ => VersionChoice::Any,
+    };
+    opts.alpn = args
+        .alpn
+        .iter()
+        .filter(|a| !a.is_empty())
+        .map(|a| a.as_bytes().to_vec())
+        .collect();
+    for path in &args.ca {
+        opts.extra_roots.extend(load_pem_certs(path)?);
+    }
+    opts.timeouts = Timeouts::uniform(Duration::from_secs_f64(args.timeout));
+
+    let ins = handshake::inspect(&opts).map_err(|e| e.to_string())?;
+    if let Some(path) = &args.keylog {
+        std::fs::write(path, ins.secrets.to_nss())
+            .map_err(|e| format!("cannot write key log {}: {e}", path.display()))?;
+    }
+    if let Some(path) = &args.record {
+        ins.transcript.save(path).map_err(|e| e.to_string())?;
+    }
+    let analysis = handshake::analyze(&ins);
+    let report = HandshakeReport::build(
+        &ins,
+        analysis,
+        BuildOptions {
+            ja4s: args.ja4s,
+            custom_anchors: !args.ca.is_empty(),
+        },
+    );
+    if args.json {
+        print_out(&report::to_json(&report));
+    } else {
+        print_out(&report::handshake::render(
+            &report,
+            Palette::detect(),
+            RenderOptions { raw: args.raw },
+        ));
+    }
+    if let Some(f) = &ins.failure {
+        eprintln!("tlsight: {}: {f}", ins.target);
+        return Ok(exit::ERROR);
+    }
+    Ok(if report.verification.trusted {
+        exit::OK
+    } else {
+        exit::FINDING
+    })
 }

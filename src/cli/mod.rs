@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod audit;
+mod demo;
 mod explain;
 mod fsdemo;
 mod handshake;
@@ -30,6 +32,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Audit a server: versions, every cipher suite, groups, checks, grade, Mozilla profiles.
+    Audit(audit::Args),
     /// Perform a real handshake and show every message both ways, decoded and decrypted.
     Handshake(handshake::Args),
     /// Explain cipher suites, named groups and signature schemes, with a security rating.
@@ -40,6 +44,10 @@ enum Command {
     FsDemo(fsdemo::DemoArgs),
     /// Decrypt a recorded TLS session with the server's RSA key or an NSS key log.
     Decrypt(fsdemo::DecryptArgs),
+    /// Serve the committed test PKI over TLS on loopback (a peer to practise on).
+    Serve(demo::ServeArgs),
+    /// Start a local server in-process and inspect it: the offline tour of tlsight.
+    Demo(demo::DemoArgs),
 }
 
 /// Entry point called by `main.rs`.
@@ -47,16 +55,51 @@ pub(crate) fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { exit::ERROR } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
     };
     match cli.command {
+        Command::Audit(args) => audit::run(args),
         Command::Handshake(args) => handshake::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Verify(args) => verify::run(args),
         Command::FsDemo(args) => fsdemo::run_demo(args),
         Command::Decrypt(args) => fsdemo::run_decrypt(args),
+        Command::Serve(args) => demo::run_serve(args),
+        Command::Demo(args) => demo::run_demo(args),
+    }
+}
+
+/// Reads every certificate of a PEM file (for `--ca`).
+pub(crate) fn load_pem_certs(
+    path: &std::path::Path,
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, String> {
+    use rustls_pki_types::pem::PemObject;
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let certs: Vec<_> = rustls_pki_types::CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{}: bad PEM: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no CERTIFICATE block found", path.display()));
+    }
+    Ok(certs)
+}
+
+/// Writes to stdout; a closed pipe (`| head`) ends the program quietly, as ripgrep does.
+pub(crate) fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("tlsight: cannot write output: {e}");
+        std::process::exit(exit::ERROR as i32);
     }
 }

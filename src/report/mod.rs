@@ -2,6 +2,8 @@
 //! (the `--json` form) and has a human renderer that writes through a [`Palette`], so both
 //! outputs come from the same data.
 
+pub mod handshake;
+pub mod names;
 pub mod style;
 
 pub use style::Palette;

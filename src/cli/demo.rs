@@ -1,0 +1,167 @@
+//! `tlsight serve` (a local TLS server over the committed test PKI) and `tlsight demo` (starts
+//! that server in-process and inspects it: the no-internet tour of what tlsight shows).
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use tlsight::handshake::server::{LocalServer, ServerSettings, TEST_ROOT_PEM, TestKey};
+use tlsight::handshake::{self, InspectOptions, Target, Timeouts, VersionChoice};
+use tlsight::report::handshake::{BuildOptions, HandshakeReport, RenderOptions};
+use tlsight::report::{self, Palette};
+
+use super::{exit, print_out};
+
+/// Leaf key type for the local server.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum KeyArg {
+    /// RSA-2048 leaf.
+    Rsa,
+    /// ECDSA P-256 leaf.
+    Ecdsa,
+    /// Ed25519 leaf.
+    Ed25519,
+}
+
+impl From<KeyArg> for TestKey {
+    fn from(k: KeyArg) -> Self {
+        match k {
+            KeyArg::Rsa => TestKey::Rsa2048,
+            KeyArg::Ecdsa => TestKey::EcdsaP256,
+            KeyArg::Ed25519 => TestKey::Ed25519,
+        }
+    }
+}
+
+/// Arguments of `tlsight serve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    listen: SocketAddr,
+    /// Leaf certificate to present.
+    #[arg(long, value_enum, default_value = "ecdsa")]
+    key: KeyArg,
+    /// Accept only TLS 1.2.
+    #[arg(long, conflicts_with = "tls13")]
+    tls12: bool,
+    /// Accept only TLS 1.3.
+    #[arg(long)]
+    tls13: bool,
+}
+
+/// Arguments of `tlsight demo`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DemoArgs {
+    /// Leaf certificate the local server presents.
+    #[arg(long, value_enum, default_value = "ecdsa")]
+    key: KeyArg,
+    /// Show the hex of every message next to its decoding.
+    #[arg(long)]
+    raw: bool,
+    /// Print the reports as a JSON array.
+    #[arg(long)]
+    json: bool,
+}
+
+fn versions(tls12: bool, tls13: bool) -> VersionChoice {
+    match (tls12, tls13) {
+        (true, _) => VersionChoice::Tls12,
+        (_, true) => VersionChoice::Tls13,
+        _ => VersionChoice::Any,
+    }
+}
+
+/// Runs `tlsight serve`.
+pub(crate) fn run_serve(args: ServeArgs) -> ExitCode {
+    let settings = ServerSettings {
+        key: args.key.into(),
+        versions: versions(args.tls12, args.tls13),
+        ..ServerSettings::default()
+    };
+    match LocalServer::start(args.listen, &settings) {
+        Ok(server) => {
+            eprintln!(
+                "tlsight: serving the test PKI on {} (trust anchor: certs/root.pem; names: localhost, tlsight.test, 127.0.0.1, ::1); Ctrl-C stops",
+                server.addr()
+            );
+            server.wait();
+            ExitCode::from(exit::OK)
+        }
+        Err(e) => {
+            eprintln!("tlsight: serve: {e}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+/// Runs `tlsight demo`: TLS 1.3 then TLS 1.2 against an in-process server.
+pub(crate) fn run_demo(args: DemoArgs) -> ExitCode {
+    let settings = ServerSettings {
+        key: args.key.into(),
+        ..ServerSettings::default()
+    };
+    let server = match LocalServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), &settings) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("tlsight: demo: {e}");
+            return ExitCode::from(exit::ERROR);
+        }
+    };
+    let root = match CertificateDer::from_pem_slice(TEST_ROOT_PEM) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tlsight: demo: embedded test root: {e}");
+            return ExitCode::from(exit::ERROR);
+        }
+    };
+    let mut reports = Vec::new();
+    for v in [VersionChoice::Tls13, VersionChoice::Tls12] {
+        let mut opts = InspectOptions::new(Target {
+            host: "127.0.0.1".into(),
+            port: server.addr().port(),
+        });
+        opts.sni = Some("localhost".into());
+        opts.versions = v;
+        opts.alpn = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        opts.extra_roots = vec![root.clone()];
+        opts.timeouts = Timeouts::uniform(Duration::from_secs(5));
+        let ins = match handshake::inspect(&opts) {
+            Ok(i) => i,
+            Err(e) => {
+                eprintln!("tlsight: demo: {e}");
+                return ExitCode::from(exit::ERROR);
+            }
+        };
+        let analysis = handshake::analyze(&ins);
+        reports.push(HandshakeReport::build(
+            &ins,
+            analysis,
+            BuildOptions {
+                ja4s: false,
+                custom_anchors: true,
+            },
+        ));
+    }
+    if args.json {
+        print_out(&report::to_json(&reports));
+    } else {
+        let p = Palette::detect();
+        for (i, r) in reports.iter().enumerate() {
+            if i > 0 {
+                print_out(&format!("\n{}\n\n", p.dim("─".repeat(72))));
+            }
+            print_out(&report::handshake::render(
+                r,
+                p,
+                RenderOptions { raw: args.raw },
+            ));
+        }
+    }
+    let ok = reports
+        .iter()
+        .all(|r| r.error.is_none() && r.verification.trusted);
+    ExitCode::from(if ok { exit::OK } else { exit::FINDING })
+}

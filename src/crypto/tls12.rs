@@ -1,0 +1,188 @@
+//! The TLS 1.2 key derivation (RFC 5246 §5, §6.3, §7.4.9; RFC 7627): the P_hash PRF, the
+//! master secret with and without the extended master secret, the key block and Finished.
+
+use super::CryptoError;
+use super::suite::{HashAlg, SuiteParams};
+
+/// `PRF(secret, label, seed)` truncated to `len` bytes: P_hash(secret, label ‖ seed) with
+/// A(0) = label ‖ seed, A(i) = HMAC(secret, A(i-1)), output = HMAC(secret, A(i) ‖ label ‖ seed)...
+pub fn prf(hash: HashAlg, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Vec<u8> {
+    let key = ring::hmac::Key::new(hash.hmac(), secret);
+    let mut label_seed = Vec::with_capacity(label.len() + seed.len());
+    label_seed.extend_from_slice(label);
+    label_seed.extend_from_slice(seed);
+    let mut out = Vec::with_capacity(len + hash.output_len());
+    let mut a = ring::hmac::sign(&key, &label_seed);
+    while out.len() < len {
+        let mut ctx = ring::hmac::Context::with_key(&key);
+        ctx.update(a.as_ref());
+        ctx.update(&label_seed);
+        out.extend_from_slice(ctx.sign().as_ref());
+        a = ring::hmac::sign(&key, a.as_ref());
+    }
+    out.truncate(len);
+    out
+}
+
+/// Length of a TLS 1.2 master secret.
+pub const MASTER_SECRET_LEN: usize = 48;
+
+/// `master_secret = PRF(pre_master_secret, "master secret", client_random ‖ server_random)`.
+pub fn master_secret(
+    hash: HashAlg,
+    pre_master: &[u8],
+    client_random: &[u8],
+    server_random: &[u8],
+) -> Vec<u8> {
+    let seed = [client_random, server_random].concat();
+    prf(hash, pre_master, b"master secret", &seed, MASTER_SECRET_LEN)
+}
+
+/// RFC 7627: `master_secret = PRF(pre_master_secret, "extended master secret", session_hash)`
+/// where session_hash = Hash(handshake messages ClientHello .. ClientKeyExchange).
+pub fn extended_master_secret(hash: HashAlg, pre_master: &[u8], session_hash: &[u8]) -> Vec<u8> {
+    prf(
+        hash,
+        pre_master,
+        b"extended master secret",
+        session_hash,
+        MASTER_SECRET_LEN,
+    )
+}
+
+/// The per-direction write keys cut from the key block (AEAD suites: no MAC keys).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyBlock {
+    /// client_write_key.
+    pub client_key: Vec<u8>,
+    /// server_write_key.
+    pub server_key: Vec<u8>,
+    /// client_write_IV (GCM salt or ChaCha20 IV).
+    pub client_iv: Vec<u8>,
+    /// server_write_IV.
+    pub server_iv: Vec<u8>,
+}
+
+/// `key_block = PRF(master_secret, "key expansion", server_random ‖ client_random)`, split as
+/// client key ‖ server key ‖ client IV ‖ server IV (RFC 5246 §6.3 without MAC keys for AEADs).
+pub fn key_block(
+    suite: &SuiteParams,
+    master: &[u8],
+    client_random: &[u8],
+    server_random: &[u8],
+) -> Result<KeyBlock, CryptoError> {
+    if master.len() != MASTER_SECRET_LEN {
+        return Err(CryptoError::BadKeyLength {
+            what: "master secret",
+            got: master.len(),
+            expected: MASTER_SECRET_LEN,
+        });
+    }
+    let k = suite.bulk.key_len();
+    let iv = suite.bulk.tls12_fixed_iv_len();
+    let seed = [server_random, client_random].concat();
+    let block = prf(suite.hash, master, b"key expansion", &seed, 2 * k + 2 * iv);
+    Ok(KeyBlock {
+        client_key: block[..k].to_vec(),
+        server_key: block[k..2 * k].to_vec(),
+        client_iv: block[2 * k..2 * k + iv].to_vec(),
+        server_iv: block[2 * k + iv..].to_vec(),
+    })
+}
+
+/// Finished.verify_data = PRF(master_secret, "client finished" | "server finished",
+/// Hash(handshake_messages))[..12] (RFC 5246 §7.4.9).
+pub fn finished_verify_data(
+    hash: HashAlg,
+    master: &[u8],
+    client: bool,
+    transcript_hash: &[u8],
+) -> Vec<u8> {
+    let label: &[u8] = if client {
+        b"client finished"
+    } else {
+        b"server finished"
+    };
+    prf(hash, master, label, transcript_hash, 12)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(s: &str) -> Vec<u8> {
+        hex::decode(s).unwrap()
+    }
+
+    // Test vectors posted to the IETF TLS WG (msg03416), reproduced by BearSSL, GnuTLS, etc.
+    #[test]
+    fn prf_sha256_vector() {
+        let out = prf(
+            HashAlg::Sha256,
+            &h("9bbe436ba940f017b17652849a71db35"),
+            b"test label",
+            &h("a0ba9f936cda311827a6f796ffd5198c"),
+            100,
+        );
+        assert_eq!(
+            hex::encode(out),
+            "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a\
+             6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab\
+             4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff701\
+             87347b66"
+        );
+    }
+
+    #[test]
+    fn prf_sha384_vector() {
+        let out = prf(
+            HashAlg::Sha384,
+            &h("b80b733d6ceefcdc71566ea48e5567df"),
+            b"test label",
+            &h("cd665cf6a8447dd6ff8b27555edb7465"),
+            148,
+        );
+        assert_eq!(
+            hex::encode(out),
+            "7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cd\
+             e9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd\
+             8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d918425\
+             9b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee6\
+             91c8f3a26854308d5eaa3be85e0990703d73e56f"
+        );
+    }
+
+    #[test]
+    fn prf_is_prefix_stable() {
+        let long = prf(HashAlg::Sha256, b"k", b"l", b"s", 77);
+        assert_eq!(prf(HashAlg::Sha256, b"k", b"l", b"s", 13), long[..13]);
+    }
+
+    #[test]
+    fn key_block_splits_gcm_and_chacha_shapes() {
+        let gcm = SuiteParams::lookup(0x009C).unwrap();
+        let kb = key_block(gcm, &[1; 48], &[2; 32], &[3; 32]).unwrap();
+        let full = prf(
+            HashAlg::Sha256,
+            &[1; 48],
+            b"key expansion",
+            &[[3u8; 32], [2u8; 32]].concat(),
+            40,
+        );
+        assert_eq!(
+            [
+                kb.client_key,
+                kb.server_key,
+                kb.client_iv.clone(),
+                kb.server_iv
+            ]
+            .concat(),
+            full
+        );
+        assert_eq!(kb.client_iv.len(), 4);
+        let chacha = SuiteParams::lookup(0xCCA8).unwrap();
+        let kb = key_block(chacha, &[1; 48], &[2; 32], &[3; 32]).unwrap();
+        assert_eq!((kb.client_key.len(), kb.server_iv.len()), (32, 12));
+        assert!(key_block(gcm, &[1; 47], &[2; 32], &[3; 32]).is_err());
+    }
+}

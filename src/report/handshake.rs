@@ -1,0 +1,1031 @@
+//! The `tlsight handshake` report: one data model, rendered as JSON (`--json`, schema in
+//! docs/handshake.md) and as aligned human text.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::Palette;
+use super::names;
+use crate::capture::Direction;
+use crate::handshake::Timings;
+use crate::handshake::messages::{Message, MessageContent};
+use crate::wire::extensions::{Extension, ExtensionValue};
+use crate::wire::handshake::{ClientKeyExchange, HandshakeBody, KeyExchangeParams};
+
+/// Everything `tlsight handshake` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct HandshakeReport {
+    /// `host:port` as given.
+    pub target: String,
+    /// Address connected to.
+    pub address: String,
+    /// SNI sent (null when none).
+    pub sni: Option<String>,
+    /// What was negotiated.
+    pub negotiated: NegotiatedReport,
+    /// Every message both ways, in order.
+    pub messages: Vec<Message>,
+    /// The records that carried them, as on the wire (ciphertext for protected ones).
+    pub records: Vec<crate::handshake::messages::RecordSummary>,
+    /// The server's certificates, as sent (leaf first).
+    pub certificates: Vec<CertificateReport>,
+    /// Trust verdict.
+    pub verification: VerificationReport,
+    /// Milliseconds per phase.
+    pub timings_ms: Timings,
+    /// Hello fingerprints.
+    pub fingerprints: FingerprintReport,
+    /// What decrypting the encrypted part achieved.
+    pub decryption: DecryptionReport,
+    /// Why the handshake failed, if it did.
+    pub error: Option<String>,
+}
+
+/// Negotiated parameters.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NegotiatedReport {
+    /// "TLSv1.3", ...
+    pub version: Option<String>,
+    /// IANA name.
+    pub cipher_suite: Option<String>,
+    /// Code point, "0x1301".
+    pub cipher_suite_code: Option<String>,
+    /// Key-exchange group.
+    pub group: Option<String>,
+    /// ALPN protocol.
+    pub alpn: Option<String>,
+    /// Whether the server acknowledged our SNI (empty server_name in ServerHello/EE).
+    pub sni_acknowledged: bool,
+    /// "full", "full_with_hello_retry_request", "resumed".
+    pub handshake_kind: Option<String>,
+    /// The server sent a HelloRetryRequest.
+    pub hello_retry_request: bool,
+    /// TLS 1.2: extended master secret negotiated (RFC 7627).
+    pub extended_master_secret: Option<bool>,
+    /// TLS 1.2: secure renegotiation indicated (RFC 5746).
+    pub secure_renegotiation: Option<bool>,
+    /// Signature scheme the server used to prove key possession.
+    pub server_signature_scheme: Option<String>,
+}
+
+/// Trust verdict of the chain.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerificationReport {
+    /// Anchored in Mozilla's roots (or a `--ca` anchor) and valid for the name.
+    pub trusted: bool,
+    /// Short snake_case codes.
+    pub errors: Vec<String>,
+    /// The verifier's full message.
+    pub detail: Option<String>,
+    /// Name checked.
+    pub name: String,
+    /// Whether the handshake signature verified with the leaf's key (null if never checked).
+    pub handshake_signature_valid: Option<bool>,
+    /// Stores consulted.
+    pub anchors: Vec<String>,
+}
+
+/// One certificate as sent: decoded, or why it could not be.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum CertificateReport {
+    /// Decoded.
+    Decoded(Box<crate::x509::CertSummary>),
+    /// Not decodable.
+    Malformed {
+        /// Why.
+        error: String,
+        /// DER length.
+        der_len: usize,
+    },
+}
+
+impl CertificateReport {
+    /// Decodes one DER certificate.
+    pub fn from_der(der: &[u8]) -> Self {
+        match crate::x509::CertSummary::from_der(der) {
+            Ok(c) => Self::Decoded(Box::new(c)),
+            Err(e) => Self::Malformed {
+                error: e.to_string(),
+                der_len: der.len(),
+            },
+        }
+    }
+}
+
+/// Decryption of the encrypted handshake with the session's own key-log secrets.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DecryptionReport {
+    /// Every protected record opened.
+    pub decrypted: bool,
+    /// Client Finished verify_data recomputed and matched (null: not seen).
+    pub client_finished_verified: Option<bool>,
+    /// Server Finished verify_data recomputed and matched (null: not seen).
+    pub server_finished_verified: Option<bool>,
+    /// Why decryption failed, if it did.
+    pub error: Option<String>,
+}
+
+/// Fingerprints of both hellos.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FingerprintReport {
+    /// JA3 MD5.
+    pub ja3: Option<String>,
+    /// JA3 input string.
+    pub ja3_string: Option<String>,
+    /// JA4.
+    pub ja4: Option<String>,
+    /// JA4 raw (sorted, unhashed).
+    pub ja4_r: Option<String>,
+    /// JA3S MD5.
+    pub ja3s: Option<String>,
+    /// JA3S input string.
+    pub ja3s_string: Option<String>,
+    /// JA4S (only with `--ja4s`, FoxIO License 1.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja4s: Option<String>,
+}
+
+/// Rendering switches.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    /// Show hex of every message next to its decoding.
+    pub raw: bool,
+}
+
+/// Renders the report for a terminal.
+pub fn render(r: &HandshakeReport, p: Palette, opts: RenderOptions) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{} {}  {}",
+        p.bold("tlsight handshake"),
+        p.bold(&r.target),
+        p.dim(format!(
+            "address {} · SNI {}",
+            r.address,
+            r.sni.as_deref().unwrap_or("(none)")
+        ))
+    );
+    let _ = writeln!(
+        o,
+        "{}",
+        p.dim(format!(
+            "DNS {:.1} ms · TCP connect {:.1} ms · TLS handshake {:.1} ms",
+            r.timings_ms.dns, r.timings_ms.tcp_connect, r.timings_ms.tls_handshake
+        ))
+    );
+    o.push('\n');
+    let mut last_record = None;
+    for m in &r.messages {
+        if opts.raw && last_record != Some(m.record) {
+            if let Some(rec) = r.records.get(m.record) {
+                render_record(&mut o, m.record, rec, p);
+            }
+            last_record = Some(m.record);
+        }
+        render_message(&mut o, m, p, opts);
+    }
+    o.push('\n');
+    render_summary(&mut o, r, p);
+    o
+}
+
+fn render_record(
+    o: &mut String,
+    index: usize,
+    rec: &crate::handshake::messages::RecordSummary,
+    p: Palette,
+) {
+    let what = if rec.encrypted {
+        format!(
+            "{} record, encrypted {}",
+            rec.content_type, rec.inner_content_type
+        )
+    } else {
+        format!("{} record", rec.content_type)
+    };
+    let _ = writeln!(
+        o,
+        "  {}",
+        p.dim(format!(
+            "── record #{index} ({}): {what}, {} bytes",
+            rec.direction.sender(),
+            rec.length
+        ))
+    );
+    hex_dump(o, &rec.wire, p);
+}
+
+fn hex_dump(o: &mut String, bytes: &[u8], p: Palette) {
+    for (i, chunk) in bytes.chunks(32).enumerate() {
+        let _ = writeln!(
+            o,
+            "      {}",
+            p.dim(format!("{:04x}  {}", i * 32, hex::encode(chunk)))
+        );
+    }
+}
+
+fn arrow(d: Direction) -> &'static str {
+    match d {
+        Direction::ClientToServer => "client → server",
+        Direction::ServerToClient => "server → client",
+    }
+}
+
+fn render_message(o: &mut String, m: &Message, p: Palette, opts: RenderOptions) {
+    let tag = if m.encrypted && !matches!(m.fields, MessageContent::Opaque { .. }) {
+        p.good(" [decrypted]")
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        o,
+        "{} {}  {}{}  {}",
+        p.dim(format!("{:>9.3} ms", m.time_ms)),
+        p.dim(arrow(m.direction)),
+        p.label(p.bold(&m.typ)),
+        tag,
+        p.dim(format!("{} bytes", m.length))
+    );
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let f = &mut fields;
+    let mut add = |k: &str, v: String| f.push((k.to_string(), v));
+    match &m.fields {
+        MessageContent::Handshake(b) => describe_body(b, &mut add),
+        MessageContent::Alert {
+            level,
+            description,
+            code,
+        } => {
+            let text = format!("{level} {description} ({code})");
+            add(
+                "alert",
+                if level == "fatal" {
+                    p.bad(text)
+                } else {
+                    p.warn(text)
+                },
+            )
+        }
+        MessageContent::ChangeCipherSpec {} => {}
+        MessageContent::ApplicationData { length } => add("length", format!("{length} bytes")),
+        MessageContent::Opaque { reason } => add("note", p.warn(reason)),
+    }
+    if let Some(e) = &m.decode_error {
+        fields.push(("decode error".into(), p.bad(e)));
+    }
+    let width = fields
+        .iter()
+        .map(|(k, _)| k.len())
+        .max()
+        .unwrap_or(0)
+        .max(14);
+    for (k, v) in fields {
+        let mut lines = v.lines();
+        let first = lines.next().unwrap_or("");
+        let _ = writeln!(
+            o,
+            "      {:<width$}  {}",
+            p.dim(&k),
+            first,
+            width = width + dim_pad(p)
+        );
+        for l in lines {
+            let _ = writeln!(o, "      {:<width$}  {}", "", l, width = width);
+        }
+    }
+    if opts.raw && !m.raw.is_empty() {
+        let _ = writeln!(o, "      {}", p.dim("message bytes:"));
+        hex_dump(o, &m.raw, p);
+    }
+}
+
+/// Escape codes add invisible width to the padded key column.
+fn dim_pad(p: Palette) -> usize {
+    if p.is_color() { 8 } else { 0 }
+}
+
+fn hex_code(v: u16) -> String {
+    format!("0x{v:04X}")
+}
+
+fn list<T>(items: &[T], f: impl Fn(&T) -> String) -> String {
+    if items.is_empty() {
+        "(none)".into()
+    } else {
+        items.iter().map(f).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn short_hex(b: &[u8]) -> String {
+    if b.len() <= 16 {
+        hex::encode(b)
+    } else {
+        format!(
+            "{}…{} ({} bytes)",
+            hex::encode(&b[..8]),
+            hex::encode(&b[b.len() - 4..]),
+            b.len()
+        )
+    }
+}
+
+fn describe_body(b: &HandshakeBody, add: &mut impl FnMut(&str, String)) {
+    match b {
+        HandshakeBody::ClientHello(ch) => {
+            add("legacy_version", names::version(ch.legacy_version));
+            add("random", hex::encode(&ch.random));
+            add(
+                "session_id",
+                if ch.session_id.is_empty() {
+                    "(empty)".into()
+                } else {
+                    short_hex(&ch.session_id)
+                },
+            );
+            add(
+                &format!("cipher_suites ({})", ch.cipher_suites.len()),
+                ch.cipher_suites
+                    .iter()
+                    .map(|&c| format!("{}  {}", hex_code(c), names::suite(c)))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+            add(
+                "compression",
+                list(&ch.compression_methods, |m| compression(*m)),
+            );
+            describe_extensions(&ch.extensions, add);
+        }
+        HandshakeBody::ServerHello(sh) => {
+            add("legacy_version", names::version(sh.legacy_version));
+            add("random", hex::encode(&sh.random));
+            if sh.hello_retry_request {
+                add("note", "random = SHA-256(\"HelloRetryRequest\"): the server asks for another ClientHello".into());
+            }
+            if let Some(d) = &sh.downgrade_sentinel {
+                add(
+                    "downgrade",
+                    format!("sentinel present: server negotiated {d}"),
+                );
+            }
+            add(
+                "session_id",
+                if sh.session_id.is_empty() {
+                    "(empty)".into()
+                } else {
+                    short_hex(&sh.session_id)
+                },
+            );
+            add(
+                "cipher_suite",
+                format!(
+                    "{}  {}",
+                    hex_code(sh.cipher_suite),
+                    names::suite(sh.cipher_suite)
+                ),
+            );
+            add("compression", compression(sh.compression_method));
+            add("selected version", names::version(sh.selected_version().0));
+            describe_extensions(&sh.extensions, add);
+        }
+        HandshakeBody::EncryptedExtensions { extensions } => describe_extensions(extensions, add),
+        HandshakeBody::Certificate(c) => {
+            if let Some(ctx) = &c.request_context {
+                add(
+                    "request_context",
+                    if ctx.is_empty() {
+                        "(empty)".into()
+                    } else {
+                        ctx.clone()
+                    },
+                );
+            }
+            for (i, e) in c.entries.iter().enumerate() {
+                add(&format!("certificate {i}"), cert_line(&e.der));
+                for x in &e.extensions {
+                    add("  extension", format!("{}: {}", x.name, ext_value(x)));
+                }
+            }
+        }
+        HandshakeBody::ServerKeyExchange(ske) => {
+            match &ske.params {
+                KeyExchangeParams::Ecdhe {
+                    group, public_len, ..
+                } => {
+                    add(
+                        "key exchange",
+                        format!("ECDHE, named curve {}", names::group(*group)),
+                    );
+                    add(
+                        "public key",
+                        format!("{public_len} bytes (server's ephemeral point)"),
+                    );
+                }
+                KeyExchangeParams::Dhe {
+                    prime_bits,
+                    generator,
+                    public_len,
+                    ..
+                } => {
+                    add(
+                        "key exchange",
+                        format!("DHE, {prime_bits}-bit prime, generator 0x{generator}"),
+                    );
+                    add(
+                        "public key",
+                        format!("{public_len} bytes (server's ephemeral value)"),
+                    );
+                }
+            }
+            if let Some(s) = ske.signature_scheme {
+                add(
+                    "signature",
+                    format!(
+                        "{} ({} bytes) over client_random ‖ server_random ‖ params",
+                        names::sig_scheme(s),
+                        ske.signature_len
+                    ),
+                );
+            }
+        }
+        HandshakeBody::CertificateRequest(cr) => {
+            if cr.request_context.is_some() {
+                describe_extensions(&cr.extensions, add);
+            } else {
+                add(
+                    "certificate_types",
+                    list(&cr.certificate_types, |t| t.to_string()),
+                );
+                add(
+                    "signature_algorithms",
+                    list(&cr.signature_schemes, |s| names::sig_scheme(*s)),
+                );
+                add("CA names", cr.ca_names.to_string());
+            }
+        }
+        HandshakeBody::CertificateVerify {
+            signature_scheme,
+            signature_len,
+        } => {
+            add(
+                "signature",
+                format!(
+                    "{} ({signature_len} bytes) over the transcript hash",
+                    names::sig_scheme(*signature_scheme)
+                ),
+            );
+        }
+        HandshakeBody::ClientKeyExchange(cke) => match cke {
+            ClientKeyExchange::RsaEncryptedPremaster { len, ciphertext } => {
+                add(
+                    "key exchange",
+                    "RSA key transport: pre-master secret encrypted to the server's RSA key".into(),
+                );
+                add(
+                    "ciphertext",
+                    format!("{len} bytes: {}", short_hex(ciphertext)),
+                );
+            }
+            ClientKeyExchange::EcdhPublic { len, public } => {
+                add(
+                    "key exchange",
+                    "ECDHE: the client's ephemeral public point".into(),
+                );
+                add("public key", format!("{len} bytes: {}", short_hex(public)));
+            }
+            ClientKeyExchange::DhPublic { len } => {
+                add(
+                    "key exchange",
+                    format!("DHE: the client's ephemeral public value ({len} bytes)"),
+                );
+            }
+        },
+        HandshakeBody::Finished { verify_data } => add("verify_data", hex::encode(verify_data)),
+        HandshakeBody::NewSessionTicket(t) => {
+            add("lifetime", format!("{} s", t.lifetime_s));
+            if let Some(a) = t.age_add {
+                add("age_add", a.to_string());
+            }
+            add("ticket", format!("{} bytes", t.ticket_len));
+            describe_extensions(&t.extensions, add);
+        }
+        HandshakeBody::CertificateStatus {
+            status_type,
+            response_len,
+        } => {
+            add(
+                "status",
+                format!("type {status_type} (1 = OCSP), {response_len}-byte response"),
+            );
+        }
+        HandshakeBody::KeyUpdate { update_requested } => {
+            add("update_requested", update_requested.to_string())
+        }
+        HandshakeBody::Empty {} | HandshakeBody::Opaque {} => {}
+    }
+}
+
+fn compression(m: u8) -> String {
+    match m {
+        0 => "null".into(),
+        1 => "DEFLATE".into(),
+        64 => "LZS".into(),
+        _ => format!("method {m}"),
+    }
+}
+
+fn cert_line(der: &[u8]) -> String {
+    match crate::x509::CertSummary::from_der(der) {
+        Ok(c) => format!("{} ({} bytes)", c.subject, der.len()),
+        Err(e) => format!("undecodable certificate ({} bytes): {e}", der.len()),
+    }
+}
+
+fn describe_extensions(exts: &[Extension], add: &mut impl FnMut(&str, String)) {
+    if exts.is_empty() {
+        return;
+    }
+    add(&format!("extensions ({})", exts.len()), String::new());
+    for e in exts {
+        add(&format!("  {}", e.name), ext_value(e));
+    }
+}
+
+fn ext_value(e: &Extension) -> String {
+    use ExtensionValue as V;
+    match &e.value {
+        V::ServerName { names } => names.join(", "),
+        V::Empty => "(empty)".into(),
+        V::SupportedGroups { groups } => list(groups, |g| names::group(*g)),
+        V::EcPointFormats { formats } => list(formats, |f| match f {
+            0 => "uncompressed".into(),
+            1 => "ansiX962_compressed_prime".into(),
+            2 => "ansiX962_compressed_char2".into(),
+            x => format!("format {x}"),
+        }),
+        V::SignatureAlgorithms { schemes } => list(schemes, |s| names::sig_scheme(*s)),
+        V::Alpn { protocols } => protocols.join(", "),
+        V::SupportedVersions { versions } => list(versions, |v| names::version(*v)),
+        V::SelectedVersion { version } => names::version(*version),
+        V::KeyShares { shares } => {
+            if shares.is_empty() {
+                "(no shares: asks the server to pick a group)".into()
+            } else {
+                list(shares, |s| {
+                    format!("{} ({} bytes)", names::group(s.group), s.key_len)
+                })
+            }
+        }
+        V::KeyShare { share } => format!("{} ({} bytes)", names::group(share.group), share.key_len),
+        V::KeyShareRequest { group } => format!("send a share for {}", names::group(*group)),
+        V::PskModes { modes } => list(modes, |m| match m {
+            0 => "psk_ke".into(),
+            1 => "psk_dhe_ke".into(),
+            x => format!("mode {x}"),
+        }),
+        V::StatusRequest { status_type, .. } => {
+            if *status_type == 1 {
+                "OCSP".into()
+            } else {
+                format!("status type {status_type}")
+            }
+        }
+        V::OcspResponse { len } => format!("stapled OCSP response, {len} bytes"),
+        V::SctList { count } => format!("{count} SCT(s)"),
+        V::RenegotiationInfo {
+            renegotiated_connection,
+        } => {
+            if renegotiated_connection.is_empty() {
+                "initial handshake (empty)".into()
+            } else {
+                short_hex(renegotiated_connection)
+            }
+        }
+        V::SessionTicket { len } => {
+            if *len == 0 {
+                "(empty: tickets supported)".into()
+            } else {
+                format!("{len}-byte ticket")
+            }
+        }
+        V::RecordSizeLimit { limit } => limit.to_string(),
+        V::Padding { len } => format!("{len} bytes"),
+        V::CompressCertificate { algorithms } => list(algorithms, |a| match a {
+            1 => "zlib".into(),
+            2 => "brotli".into(),
+            3 => "zstd".into(),
+            x => format!("algorithm {x}"),
+        }),
+        V::EarlyData {
+            max_early_data_size,
+        } => match max_early_data_size {
+            Some(n) => format!("max {n} bytes"),
+            None => "(empty)".into(),
+        },
+        V::PskOffer {
+            identities,
+            binder_lens,
+        } => format!(
+            "{} identit{}, {} binder(s)",
+            identities.len(),
+            if identities.len() == 1 { "y" } else { "ies" },
+            binder_lens.len()
+        ),
+        V::PskSelected { identity } => format!("identity {identity} accepted"),
+        V::EchOffer {
+            ech_type,
+            kdf_id,
+            aead_id,
+            config_id,
+            enc_len,
+            payload_len,
+        } => {
+            if *ech_type == 0 {
+                format!(
+                    "outer: kdf 0x{:04X}, aead 0x{:04X}, config {}, enc {} bytes, payload {} bytes",
+                    kdf_id.unwrap_or(0),
+                    aead_id.unwrap_or(0),
+                    config_id.unwrap_or(0),
+                    enc_len.unwrap_or(0),
+                    payload_len.unwrap_or(0)
+                )
+            } else {
+                "inner".into()
+            }
+        }
+        V::EchRetryConfigs { len } => format!("retry configs, {len} bytes"),
+        V::EchConfirmation { confirmation } => hex::encode(confirmation),
+        V::Cookie { len } => format!("{len} bytes"),
+        V::MaxFragmentLength { code } => format!("2^{}", 8 + *code as u32),
+        V::Heartbeat { mode } => match mode {
+            1 => "peer allowed to send".into(),
+            2 => "peer not allowed to send".into(),
+            x => format!("mode {x}"),
+        },
+        V::Opaque => format!(
+            "raw {}",
+            if e.raw.is_empty() {
+                "(empty)".into()
+            } else {
+                hex::encode(&e.raw)
+            }
+        ),
+        V::Malformed { error } => format!("malformed ({error}); raw {}", hex::encode(&e.raw)),
+    }
+}
+
+fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
+    let _ = writeln!(o, "{}", p.bold("Summary"));
+    let n = &r.negotiated;
+    let mut rows: Vec<(&str, String)> = Vec::new();
+    if let Some(e) = &r.error {
+        rows.push(("error", p.bad(e)));
+    }
+    rows.push(("version", n.version.clone().unwrap_or_else(|| "-".into())));
+    rows.push((
+        "cipher suite",
+        match (&n.cipher_suite, &n.cipher_suite_code) {
+            (Some(s), Some(c)) => format!("{s} ({c})"),
+            _ => "-".into(),
+        },
+    ));
+    rows.push(("group", n.group.clone().unwrap_or_else(|| "-".into())));
+    rows.push(("ALPN", n.alpn.clone().unwrap_or_else(|| "(none)".into())));
+    rows.push((
+        "SNI",
+        match &r.sni {
+            Some(s) if n.sni_acknowledged => format!("{s} (acknowledged)"),
+            Some(s) => format!("{s} (not acknowledged)"),
+            None => "(not sent)".into(),
+        },
+    ));
+    rows.push((
+        "handshake",
+        match (&n.handshake_kind, n.hello_retry_request) {
+            (Some(k), _) => k.replace('_', " "),
+            (None, true) => "HelloRetryRequest seen".into(),
+            (None, false) => "-".into(),
+        },
+    ));
+    if let Some(ems) = n.extended_master_secret {
+        rows.push(("ext. master secret", yes_no(ems, p)));
+    }
+    if let Some(sr) = n.secure_renegotiation {
+        rows.push(("secure renegotiation", yes_no(sr, p)));
+    }
+    if let Some(s) = &n.server_signature_scheme {
+        rows.push(("server signature", s.clone()));
+    }
+    let d = &r.decryption;
+    rows.push((
+        "decryption",
+        match (&d.error, d.client_finished_verified, d.server_finished_verified) {
+            (Some(e), _, _) => p.warn(format!("not decrypted: {e}")),
+            (None, Some(c), Some(s)) => {
+                let text = format!(
+                    "encrypted records opened with the session's key-log secrets; Finished verify_data recomputed: client {}, server {}",
+                    if c { "matches" } else { "MISMATCH" },
+                    if s { "matches" } else { "MISMATCH" }
+                );
+                if c && s { p.good(text) } else { p.bad(text) }
+            }
+            (None, _, _) => "encrypted records opened with the session's key-log secrets".into(),
+        },
+    ));
+    let v = &r.verification;
+    rows.push((
+        "key possession",
+        match v.handshake_signature_valid {
+            Some(true) => p.good("server's handshake signature verified with the leaf key"),
+            Some(false) => {
+                p.bad("server's handshake signature FAILED: it does not hold the leaf key")
+            }
+            None => "not checked (no signature reached)".into(),
+        },
+    ));
+    rows.push((
+        "trust",
+        if v.trusted {
+            p.good(format!(
+                "trusted for {} ({})",
+                v.name,
+                v.anchors.join(" + ")
+            ))
+        } else if v.errors.is_empty() {
+            "-".into()
+        } else {
+            p.bad(format!(
+                "NOT trusted for {}: {}{}",
+                v.name,
+                v.errors.join(", "),
+                v.detail
+                    .as_ref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default()
+            ))
+        },
+    ));
+    for (i, c) in r.certificates.iter().enumerate() {
+        let label = if i == 0 { "certificates" } else { "" };
+        rows.push((label, cert_summary_line(i, c, p)));
+    }
+    let f = &r.fingerprints;
+    if let (Some(j), Some(s)) = (&f.ja3, &f.ja3_string) {
+        rows.push(("JA3", format!("{j}  {}", p.dim(s))));
+    }
+    if let Some(j) = &f.ja4 {
+        rows.push(("JA4", j.clone()));
+    }
+    if let (Some(j), Some(s)) = (&f.ja3s, &f.ja3s_string) {
+        rows.push(("JA3S", format!("{j}  {}", p.dim(s))));
+    }
+    if let Some(j) = &f.ja4s {
+        rows.push(("JA4S", j.clone()));
+    }
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in rows {
+        for (j, line) in v.lines().enumerate() {
+            let key = if j == 0 { k } else { "" };
+            let _ = writeln!(o, "  {:<width$}  {}", key, line, width = width);
+        }
+    }
+}
+
+fn cert_summary_line(i: usize, c: &CertificateReport, p: Palette) -> String {
+    match c {
+        CertificateReport::Decoded(c) => {
+            let key = match (&c.public_key.curve, c.public_key.bits) {
+                (Some(curve), _) => format!("{} {curve}", c.public_key.algorithm),
+                (None, Some(b)) => format!("{} {b}", c.public_key.algorithm),
+                (None, None) => c.public_key.algorithm.clone(),
+            };
+            let day = |t: &str| t.get(..10).unwrap_or(t).to_string();
+            let mut out = format!(
+                "#{i} {}\n   issuer  {}\n   valid   {} → {} · key {key} · {}",
+                p.bold(&c.subject),
+                c.issuer,
+                day(&c.not_before),
+                day(&c.not_after),
+                c.signature_algorithm
+            );
+            if !c.sans.is_empty() {
+                out.push_str(&format!("\n   SANs    {}", c.sans.join(", ")));
+            }
+            out
+        }
+        CertificateReport::Malformed { error, der_len } => {
+            p.bad(format!("#{i} undecodable ({der_len} bytes): {error}"))
+        }
+    }
+}
+
+fn yes_no(b: bool, p: Palette) -> String {
+    if b { p.good("yes") } else { p.warn("no") }
+}
+
+/// Options that shape the report (not its rendering).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildOptions {
+    /// Compute JA4S (the user accepted the FoxIO License 1.1 with `--ja4s`).
+    pub ja4s: bool,
+    /// Extra anchors were given with `--ca`.
+    pub custom_anchors: bool,
+}
+
+impl HandshakeReport {
+    /// Builds the report from an inspection and its decoded messages.
+    pub fn build(
+        ins: &crate::handshake::Inspection,
+        analysis: crate::handshake::Analysis,
+        opts: BuildOptions,
+    ) -> Self {
+        let finished = |d: Direction| {
+            analysis
+                .finished_checks
+                .iter()
+                .find(|(dir, _)| *dir == d)
+                .map(|(_, ok)| *ok)
+        };
+        let decryption = DecryptionReport {
+            decrypted: analysis.decryption_error.is_none()
+                && !analysis
+                    .messages
+                    .iter()
+                    .any(|m| m.encrypted && matches!(m.fields, MessageContent::Opaque { .. })),
+            client_finished_verified: finished(Direction::ClientToServer),
+            server_finished_verified: finished(Direction::ServerToClient),
+            error: analysis.decryption_error.clone(),
+        };
+        let messages = analysis.messages;
+        let records = analysis.records;
+        let hello = messages.iter().find_map(|m| match &m.fields {
+            MessageContent::Handshake(HandshakeBody::ClientHello(ch)) => Some(ch),
+            _ => None,
+        });
+        let server_hello = messages.iter().find_map(|m| match &m.fields {
+            MessageContent::Handshake(HandshakeBody::ServerHello(sh))
+                if !sh.hello_retry_request =>
+            {
+                Some(sh)
+            }
+            _ => None,
+        });
+        let hrr = messages.iter().any(|m| {
+            matches!(&m.fields, MessageContent::Handshake(HandshakeBody::ServerHello(sh)) if sh.hello_retry_request)
+        });
+        let server_exts: Vec<&Extension> = messages
+            .iter()
+            .filter(|m| m.direction == Direction::ServerToClient)
+            .flat_map(|m| match &m.fields {
+                MessageContent::Handshake(HandshakeBody::ServerHello(sh))
+                    if !sh.hello_retry_request =>
+                {
+                    sh.extensions.iter().collect()
+                }
+                MessageContent::Handshake(HandshakeBody::EncryptedExtensions { extensions }) => {
+                    extensions.iter().collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+        let has = |t: u16| server_exts.iter().any(|e| e.typ == t);
+        let n = &ins.negotiated;
+        let tls12 = n.version == Some(0x0303);
+        let server_signature_scheme = messages.iter().find_map(|m| match &m.fields {
+            MessageContent::Handshake(HandshakeBody::CertificateVerify {
+                signature_scheme,
+                ..
+            }) if m.direction == Direction::ServerToClient => Some(*signature_scheme),
+            MessageContent::Handshake(HandshakeBody::ServerKeyExchange(ske)) => {
+                ske.signature_scheme
+            }
+            _ => None,
+        });
+        let negotiated = NegotiatedReport {
+            version: n.version.map(names::version),
+            cipher_suite: n.cipher_suite.map(names::suite),
+            cipher_suite_code: n.cipher_suite.map(hex_code),
+            group: n.group.map(names::group),
+            alpn: n.alpn.clone(),
+            sni_acknowledged: has(0),
+            handshake_kind: n.handshake_kind.map(str::to_string),
+            hello_retry_request: hrr,
+            extended_master_secret: (tls12 && server_hello.is_some()).then(|| has(23)),
+            secure_renegotiation: (tls12 && server_hello.is_some()).then(|| has(0xFF01)),
+            server_signature_scheme: server_signature_scheme.map(names::sig_scheme),
+        };
+        let name = ins.sni.clone().unwrap_or_else(|| ins.target.host.clone());
+        let mut anchors = vec!["mozilla".to_string()];
+        if opts.custom_anchors {
+            anchors.push("--ca".into());
+        }
+        let verification = VerificationReport {
+            trusted: ins.failure.is_none()
+                && !ins.seen.certificates.is_empty()
+                && ins.seen.error.is_none(),
+            errors: ins
+                .seen
+                .error
+                .iter()
+                .map(|e| crate::handshake::error_code(e).to_string())
+                .collect(),
+            detail: ins.seen.error.as_ref().map(|e| e.to_string()),
+            name,
+            handshake_signature_valid: ins.seen.signature_valid,
+            anchors,
+        };
+        let mut fingerprints = FingerprintReport::default();
+        if let Some(ch) = hello {
+            let f = client_fields(ch);
+            fingerprints.ja3 = Some(crate::fingerprint::ja3(&f));
+            fingerprints.ja3_string = Some(crate::fingerprint::ja3_string(&f));
+            let j = crate::fingerprint::ja4(&f);
+            fingerprints.ja4 = Some(j.ja4);
+            fingerprints.ja4_r = Some(j.ja4_r);
+        }
+        if let Some(sh) = server_hello {
+            let f = server_fields(sh);
+            fingerprints.ja3s = Some(crate::fingerprint::ja3s(&f));
+            fingerprints.ja3s_string = Some(crate::fingerprint::ja3s_string(&f));
+            if opts.ja4s {
+                let lic = crate::fingerprint::FoxIoLicenseAccepted::accept_foxio_license_1_1();
+                fingerprints.ja4s = Some(crate::fingerprint::ja4s(&f, lic).ja4s);
+            }
+        }
+        Self {
+            target: ins.target.to_string(),
+            address: ins.address.to_string(),
+            sni: ins.sni.clone(),
+            negotiated,
+            messages,
+            records,
+            certificates: ins
+                .seen
+                .certificates
+                .iter()
+                .map(|c| CertificateReport::from_der(c))
+                .collect(),
+            verification,
+            timings_ms: ins.timings,
+            fingerprints,
+            decryption,
+            error: ins.failure.as_ref().map(|f| f.to_string()),
+        }
+    }
+}
+
+/// The fingerprint view of a decoded ClientHello.
+pub fn client_fields(
+    ch: &crate::wire::handshake::ClientHello,
+) -> crate::fingerprint::ClientHelloFields {
+    let mut f = crate::fingerprint::ClientHelloFields {
+        legacy_version: ch.legacy_version,
+        cipher_suites: ch.cipher_suites.clone(),
+        extensions: ch.extensions.iter().map(|e| e.typ).collect(),
+        ..Default::default()
+    };
+    for e in &ch.extensions {
+        match &e.value {
+            ExtensionValue::ServerName { .. } => f.has_sni = true,
+            ExtensionValue::SupportedGroups { groups } => f.supported_groups = groups.clone(),
+            ExtensionValue::EcPointFormats { formats } => f.ec_point_formats = formats.clone(),
+            ExtensionValue::SignatureAlgorithms { schemes } if e.typ == 13 => {
+                f.signature_algorithms = schemes.clone()
+            }
+            ExtensionValue::Alpn { protocols } => {
+                f.alpn = protocols.iter().map(|p| p.as_bytes().to_vec()).collect()
+            }
+            ExtensionValue::SupportedVersions { versions } => {
+                f.supported_versions = versions.clone()
+            }
+            _ => {}
+        }
+    }
+    f
+}
+
+/// The fingerprint view of a decoded ServerHello.
+pub fn server_fields(
+    sh: &crate::wire::handshake::ServerHello,
+) -> crate::fingerprint::ServerHelloFields {
+    let mut f = crate::fingerprint::ServerHelloFields {
+        legacy_version: sh.legacy_version,
+        cipher_suite: sh.cipher_suite,
+        extensions: sh.extensions.iter().map(|e| e.typ).collect(),
+        ..Default::default()
+    };
+    for e in &sh.extensions {
+        match &e.value {
+            ExtensionValue::SelectedVersion { version } => f.selected_version = Some(*version),
+            ExtensionValue::Alpn { protocols } => {
+                f.alpn = protocols.first().map(|p| p.as_bytes().to_vec())
+            }
+            _ => {}
+        }
+    }
+    f
+}
