@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use tlsight::handshake::{self, InspectOptions, Target};
 use tlsight::report::{self, Palette};
 use tlsight::x509::{self, StoreSelection, VerifyOptions};
 
@@ -110,6 +111,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
         ));
     }
 
+    let mut connection = None;
     let chain = if !args.chain.is_empty() {
         let mut certs = Vec::new();
         for path in &args.chain {
@@ -126,14 +128,40 @@ fn run_inner(args: Args) -> Result<u8, String> {
         }
         certs
     } else {
-        let _ = (&args.target, &args.sni);
-        return Err(
-            "live mode (HOST[:PORT]) needs the handshake module, which this build does not have yet; use --chain FILE"
-                .into(),
-        );
+        let target = args.target.as_deref().unwrap_or_default();
+        let target = Target::parse(target, 443).map_err(|e| e.to_string())?;
+        let mut io = InspectOptions::new(target.clone());
+        if let Some(sni) = &args.sni {
+            io.sni = Some(sni.clone());
+        }
+        io.extra_roots = opts.extra_anchors.clone();
+        let ins = handshake::inspect(&io).map_err(|e| e.to_string())?;
+        if opts.host.is_none() {
+            opts.host = Some(io.sni.clone().unwrap_or_else(|| target.host.clone()));
+        }
+        let certs = ins.seen.certificates.clone();
+        if certs.is_empty() {
+            return Err(format!(
+                "{target}: the server sent no certificate{}",
+                ins.failure
+                    .as_ref()
+                    .map(|f| format!(" ({f})"))
+                    .unwrap_or_default()
+            ));
+        }
+        connection = Some(x509::ConnectionInfo {
+            target: target.to_string(),
+            address: ins.address.to_string(),
+            sni: ins.sni.clone(),
+            stapled_ocsp_bytes: ins.seen.ocsp.len(),
+            handshake_signature_valid: ins.seen.signature_valid,
+            handshake_error: ins.failure.as_ref().map(|f| f.to_string()),
+        });
+        certs
     };
 
-    let report = x509::verify_chain(&chain, &opts);
+    let mut report = x509::verify_chain(&chain, &opts);
+    report.connection = connection;
     if args.json {
         print!("{}", report::to_json(&report));
     } else {

@@ -146,6 +146,23 @@ pub struct SentCert {
     pub path_position: Option<usize>,
 }
 
+/// Where a live chain came from (filled in by the caller that did the handshake).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectionInfo {
+    /// `host:port` as asked.
+    pub target: String,
+    /// Address connected to.
+    pub address: String,
+    /// SNI sent.
+    pub sni: Option<String>,
+    /// Size of the stapled OCSP response, 0 when none was stapled.
+    pub stapled_ocsp_bytes: usize,
+    /// Whether the server proved possession of the leaf key (CertificateVerify/ServerKeyExchange).
+    pub handshake_signature_valid: Option<bool>,
+    /// Why the handshake did not complete, if it did not.
+    pub handshake_error: Option<String>,
+}
+
 /// Everything `tlsight verify` knows about a chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainReport {
@@ -169,6 +186,9 @@ pub struct ChainReport {
     pub sent: Vec<SentCert>,
     /// Per-store validation.
     pub stores: BTreeMap<StoreKind, StoreReport>,
+    /// The connection the chain came from (live mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<ConnectionInfo>,
 }
 
 impl ChainReport {
@@ -221,6 +241,7 @@ pub fn verify_chain_with_stores(
         chain: Vec::new(),
         sent: Vec::new(),
         stores: BTreeMap::new(),
+        connection: None,
     };
     let Some(leaf_der) = chain.first() else {
         report.errors.push(Finding::new(
