@@ -55,6 +55,8 @@ pub enum Code {
     /// Path building hit its work budget.
     PathBuildingBudgetExceeded,
     // --- warnings: trusted, but worth fixing ---
+    /// An issuer the server did not send was downloaded from the AIA URL (`--fetch`).
+    IncompleteChainRecovered,
     /// The server sent the chain in the wrong order.
     ChainOutOfOrder,
     /// The server sent the trust anchor itself.
@@ -75,6 +77,7 @@ impl Code {
         !matches!(
             self,
             Self::ChainOutOfOrder
+                | Self::IncompleteChainRecovered
                 | Self::AnchorSent
                 | Self::ExtraCertificates
                 | Self::ExpiresSoon

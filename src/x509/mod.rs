@@ -20,7 +20,7 @@ pub use render::render_chain_report;
 pub use sigcheck::{SigCheck, SigStatus};
 pub use stores::{Store, StoreKind};
 pub use verify::{
-    AnchorInfo, ChainReport, ConnectionInfo, LinkReport, StoreReport, StoreSelection, VerifyOptions, verify_chain,
+    AnchorInfo, ChainReport, ConnectionInfo, Fetched, LinkReport, StoreReport, StoreSelection, VerifyOptions, verify_chain,
     verify_chain_with_stores,
 };
 

@@ -144,6 +144,9 @@ pub struct SentCert {
     pub subject: String,
     /// Position in the built path, `None` when unused.
     pub path_position: Option<usize>,
+    /// URL it was downloaded from (`--fetch`), when it was not sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetched_from: Option<String>,
 }
 
 /// Where a live chain came from (filled in by the caller that did the handshake).
@@ -161,6 +164,21 @@ pub struct ConnectionInfo {
     pub handshake_signature_valid: Option<bool>,
     /// Why the handshake did not complete, if it did not.
     pub handshake_error: Option<String>,
+}
+
+/// One download made by `--fetch` (filled in by the CLI; the library opens no sockets).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fetched {
+    /// The URL.
+    pub url: String,
+    /// `ca_issuers` (AIA) or `crl` (CRL distribution point).
+    pub purpose: String,
+    /// Bytes received (body).
+    pub bytes: usize,
+    /// Certificates or CRLs taken from it.
+    pub items: usize,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
 }
 
 /// Everything `tlsight verify` knows about a chain.
@@ -186,6 +204,9 @@ pub struct ChainReport {
     pub sent: Vec<SentCert>,
     /// Per-store validation.
     pub stores: BTreeMap<StoreKind, StoreReport>,
+    /// Downloads made by `--fetch`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fetched: Vec<Fetched>,
     /// The connection the chain came from (live mode only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connection: Option<ConnectionInfo>,
@@ -242,6 +263,7 @@ pub fn verify_chain_with_stores(
         sent: Vec::new(),
         stores: BTreeMap::new(),
         connection: None,
+        fetched: Vec::new(),
     };
     let Some(leaf_der) = chain.first() else {
         report.errors.push(Finding::new(
@@ -511,6 +533,7 @@ pub fn verify_chain_with_stores(
             index: i,
             subject,
             path_position: built.nodes.iter().position(|n| n.source == Source::Sent(i)),
+            fetched_from: None,
         });
     }
     if built.budget_exceeded {
