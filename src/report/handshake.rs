@@ -1130,3 +1130,89 @@ pub fn server_fields(
     }
     f
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Chunk, KeyLogSecrets, Transcript};
+    use crate::handshake::{Inspection, Negotiated, SeenChain, Target};
+    use crate::wire::builder::ClientHelloBuilder;
+
+    /// A hello with GREASE, an unknown extension and a malformed one, answered by an alert.
+    fn inspection() -> Inspection {
+        let hello = ClientHelloBuilder::new()
+            .cipher_suites(&[0x0A0A, 0x1301, 0xC02F, 0x00FF])
+            .sni("example.test")
+            .extension(0x1A1A, &[])
+            .extension(0x1234, &[0xDE, 0xAD])
+            .extension(10, &[0, 3, 0]) // supported_groups with an odd-length list
+            .build();
+        let mut t = Transcript::new(Some("example.test:443".into()));
+        t.chunks.push(Chunk {
+            dir: Direction::ClientToServer,
+            t_us: 10,
+            data: hello,
+        });
+        t.chunks.push(Chunk {
+            dir: Direction::ServerToClient,
+            t_us: 2500,
+            data: vec![21, 3, 3, 0, 2, 2, 40],
+        });
+        Inspection {
+            target: Target {
+                host: "example.test".into(),
+                port: 443,
+            },
+            address: "127.0.0.1:443".parse().unwrap(),
+            sni: Some("example.test".into()),
+            transcript: t,
+            secrets: KeyLogSecrets::default(),
+            negotiated: Negotiated::default(),
+            seen: SeenChain::default(),
+            timings: Timings::default(),
+            failure: Some(crate::handshake::HandshakeError::Alert(
+                "handshake_failure".into(),
+            )),
+        }
+    }
+
+    #[test]
+    fn grease_unknown_and_malformed_extensions_are_shown_not_dropped() {
+        let ins = inspection();
+        let report = HandshakeReport::build(
+            &ins,
+            crate::handshake::analyze(&ins),
+            BuildOptions::default(),
+        );
+        let text = render(&report, Palette::PLAIN, RenderOptions::default());
+        for needle in [
+            "0x0A0A  GREASE (0x0A0A)",
+            "0x1301  TLS_AES_128_GCM_SHA256",
+            "0x00FF  TLS_EMPTY_RENEGOTIATION_INFO_SCSV",
+            "GREASE (0x1A1A)",
+            "unknown (0x1234)",
+            "raw dead",
+            "malformed (",
+            "fatal handshake_failure (40)",
+            "server sent alert handshake_failure",
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+        }
+        assert!(
+            !text.contains("\x1b["),
+            "plain palette emits no escape codes"
+        );
+        let colored = render(&report, Palette::COLOR, RenderOptions { raw: true });
+        assert!(colored.contains("\x1b[31m"), "fatal alert in red");
+        assert!(colored.contains("record #0"), "--raw shows records");
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["messages"][0]["cipher_suites"][0], 0x0A0A);
+        assert_eq!(
+            json["messages"][0]["extensions"][2]["name"],
+            "unknown (0x1234)"
+        );
+        assert_eq!(json["messages"][0]["extensions"][2]["raw"], "dead");
+        assert_eq!(json["messages"][1]["description"], "handshake_failure");
+        assert_eq!(json["verification"]["trusted"], false);
+    }
+}
