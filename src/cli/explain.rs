@@ -249,11 +249,16 @@ fn pad(s: &str, w: usize) -> String {
 fn render_reasons(out: &mut String, p: Palette, reasons: &[Reason], width: usize) {
     for r in reasons {
         let head = format!("  {} ", pad(r.rating.name(), 11));
-        let body = format!("{} [{}]", r.text, r.source);
         out.push_str(&format!(
             "  {}{}\n",
             paint_rating(p, r.rating, &head),
-            wrap(&body, 16, width)
+            wrap(&r.text, 16, width)
+        ));
+        // Sources stay on one line so "RFC 7465" is never split.
+        out.push_str(&format!(
+            "{}{}\n",
+            " ".repeat(16),
+            p.dim(format!("source: {}", r.source))
         ));
     }
 }

@@ -332,10 +332,21 @@ fn closest(
     canonical: impl Fn(u16) -> Option<&'static str>,
 ) -> Vec<&'static str> {
     let needle = normalise(input);
+    let names: Vec<(&'static str, u16)> = names.collect();
     let mut scored: Vec<(f64, &'static str, u16)> = names
-        .map(|(n, c)| (strsim::normalized_levenshtein(&needle, &normalise(n)), n, c))
+        .iter()
+        .map(|&(n, c)| (strsim::normalized_levenshtein(&needle, &normalise(n)), n, c))
         .filter(|(score, _, _)| *score >= 0.6)
         .collect();
+    if scored.is_empty() && needle.len() >= 3 {
+        // A fragment ("3DES", "CHACHA") is not close to any full name: offer names containing it.
+        scored = names
+            .iter()
+            .filter(|(n, _)| normalise(n).contains(&needle))
+            // Shortest canonical name first: the most general suite with that fragment.
+            .map(|&(n, c)| (1.0 / canonical(c).unwrap_or(n).len() as f64, n, c))
+            .collect();
+    }
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
     let mut out: Vec<&'static str> = Vec::new();
     let mut codes = Vec::new();

@@ -17,6 +17,7 @@
 pub mod explain;
 mod lookup;
 mod rating;
+#[rustfmt::skip]
 mod registry;
 mod types;
 

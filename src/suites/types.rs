@@ -204,6 +204,8 @@ component!(
         Sha256 => "SHA256", "SHA-256";
         /// SHA-384.
         Sha384 => "SHA384", "SHA-384";
+        /// SHA-512.
+        Sha512 => "SHA512", "SHA-512";
         /// Streebog-256 (GOST R 34.11-2012).
         Streebog256 => "STREEBOG256", "Streebog-256 (GOST R 34.11-2012)";
         /// SM3.
