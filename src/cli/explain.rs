@@ -91,14 +91,17 @@ impl Entry {
             Self::Sig(s) => s.rating(),
         }
     }
-    fn to_json(&self) -> serde_json::Value {
-        let v = match self {
-            Self::Suite(s) => serde_json::to_value(s),
-            Self::Sslv2(s) => serde_json::to_value(s),
-            Self::Group(g) => serde_json::to_value(g),
-            Self::Sig(s) => serde_json::to_value(s),
-        };
-        v.unwrap_or(serde_json::Value::Null)
+}
+
+/// Each entry serialises as its registry row (which carries a `type` field), in field order.
+impl serde::Serialize for Entry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Suite(x) => x.serialize(s),
+            Self::Sslv2(x) => x.serialize(s),
+            Self::Group(x) => x.serialize(s),
+            Self::Sig(x) => x.serialize(s),
+        }
     }
 }
 
@@ -146,7 +149,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
     }
 
     let out = if args.json {
-        report::to_json(&entries.iter().map(Entry::to_json).collect::<Vec<_>>())
+        report::to_json(&entries)
     } else if args.list.is_some()
         && args.suites.is_empty()
         && args.groups.is_empty()
@@ -397,6 +400,9 @@ fn render_group(g: &NamedGroup, p: Palette, width: usize) -> String {
             p.dim(format!("defined in {}", g.reference))
         ),
     );
+    for n in g.notes() {
+        out += &format!("  {} {}\n", p.dim("•"), wrap(&n, 4, width));
+    }
     out.push('\n');
     out += &format!(
         "  {} {}\n",
@@ -410,11 +416,12 @@ fn render_group(g: &NamedGroup, p: Palette, width: usize) -> String {
 fn render_sig(s: &SignatureScheme, p: Palette, width: usize) -> String {
     let rating = s.rating();
     let mut out = header(p, s.name, &s.code_hex(), rating);
-    out += &field(
-        p,
-        "algorithm",
-        &format!("{}: {}", s.algorithm, s.algorithm.describe()),
-    );
+    let alg = if s.algorithm.describe() == s.algorithm.name() {
+        s.algorithm.name().to_string()
+    } else {
+        format!("{}: {}", s.algorithm, s.algorithm.describe())
+    };
+    out += &field(p, "algorithm", &alg);
     out += &field(p, "hash", s.hash.describe());
     if let Some(c) = s.curve {
         out += &field(p, "curve", c);

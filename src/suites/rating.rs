@@ -436,6 +436,20 @@ impl NamedGroup {
         out
     }
 
+    /// Context for the rating that is not a flaw (why a hybrid is rated above IANA's column).
+    pub fn notes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.kind == GroupKind::HybridPq && !self.obsolete {
+            out.push(
+                "rated recommended by tlsight although IANA's column still says N (it was a draft \
+                 when registered): the hybrid keeps recorded traffic safe from a future quantum \
+                 computer while staying as strong as ECDHE today (draft-ietf-tls-ecdhe-mlkem)"
+                    .to_string(),
+            );
+        }
+        out
+    }
+
     /// The worst rating among [`NamedGroup::reasons`].
     pub fn rating(&self) -> Rating {
         worst(&self.reasons())
