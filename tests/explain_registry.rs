@@ -584,6 +584,29 @@ fn named_groups_are_named_and_rated() {
         let grp = suites::lookup_group(g).unwrap();
         assert_eq!(grp.rating(), want, "{g}: {:?}", grp.reasons());
     }
+    for (g, id) in [
+        ("arbitrary_explicit_char2_curves", "explicit-curve"),
+        ("secp160r1", "under-112-bit"),
+        ("sect283k1", "deprecated-curve"),
+        ("secp224r1", "iana-discouraged"),
+        ("SecP256r1Kyber768Draft00", "obsolete-draft"),
+        ("ffdhe2048", "ffdhe-2048"),
+        ("MLKEM1024", "pure-pq"),
+        ("brainpoolP384r1", "not-recommended"),
+    ] {
+        let grp = suites::lookup_group(g).unwrap();
+        assert!(
+            grp.reasons().iter().any(|r| r.id == id),
+            "{g}: {:?}",
+            grp.reasons()
+        );
+    }
+    assert!(
+        suites::lookup_group("SecP384r1MLKEM1024")
+            .unwrap()
+            .reasons()
+            .is_empty()
+    );
     let g = suites::group(0x11EC).unwrap();
     assert!(g.post_quantum());
     assert_eq!(serde_json::to_value(g).unwrap()["kind"], "hybrid PQ");
@@ -704,4 +727,50 @@ fn tls_parser_table_agrees_except_known_errors() {
         compared += 1;
     }
     assert!(compared > 330, "compared {compared}");
+}
+
+#[test]
+fn every_two_byte_code_point_resolves_consistently() {
+    for code in 0..=u16::MAX {
+        let by_code = suites::cipher_suite(code);
+        let hex = format!("0x{code:04X}");
+        let pair = format!("{{0x{:02x}, 0x{:02x}}}", code >> 8, code & 0xFF);
+        for input in [&hex, &pair] {
+            match (suites::lookup(input), by_code) {
+                (Ok(s), Some(want)) => assert_eq!(s, want, "{input}"),
+                (Err(LookupError::Unassigned { code: c, .. }), None) => {
+                    assert_eq!(c, u32::from(code))
+                }
+                (got, want) => panic!("{input}: {got:?} vs {want:?}"),
+            }
+        }
+        let name = suites::suite_name(code);
+        assert!(!name.is_empty());
+        if let Some(s) = by_code.filter(|s| s.kind != SuiteKind::Grease) {
+            assert_eq!(name, s.iana);
+        }
+    }
+}
+
+proptest::proptest! {
+    // Each failing lookup scores ~800 names for suggestions; 64 cases keep this test quick.
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Arbitrary text never panics any lookup; it resolves or yields an error that prints.
+    #[test]
+    fn lookups_never_panic_on_arbitrary_input(input in "\\PC{0,40}") {
+        if let Err(e) = suites::lookup_any(&input) {
+            proptest::prop_assert!(!e.to_string().is_empty());
+        }
+        let _ = suites::lookup_group(&input);
+        let _ = suites::lookup_sig_scheme(&input);
+    }
+
+    /// Code-point-shaped input with hex noise never panics either.
+    #[test]
+    fn code_like_input_never_panics(a in "(0x)?[0-9a-fA-FxX, {}]{0,14}") {
+        let _ = suites::lookup_any(&a);
+        let _ = suites::lookup_group(&a);
+        let _ = suites::lookup_sig_scheme(&a);
+    }
 }

@@ -233,7 +233,7 @@ impl CipherSuite {
                     "64-bit-block",
                     Rating::Secure,
                     "64-bit block cipher: safe only because RFC 9189/9367 re-key (TLSTREE) long before the birthday bound",
-                    "RFC 9189 §8; Sweet32 (CVE-2016-2183)",
+                    "RFC 9189 (TLSTREE); Sweet32 (CVE-2016-2183)",
                 ));
             } else {
                 out.push(reason(
@@ -265,14 +265,14 @@ impl CipherSuite {
                 "cbc",
                 Rating::Weak,
                 "CBC with MAC-then-encrypt: padding-oracle and timing attacks (Lucky13, POODLE in SSLv3) unless encrypt_then_mac is negotiated",
-                "Lucky13 (CVE-2013-0169); POODLE (CVE-2014-3566); RFC 7366; RFC 9325 §4.2",
+                "Lucky13 (CVE-2013-0169); POODLE (CVE-2014-3566); RFC 7366",
             ));
         }
         if !self.forward_secrecy && !self.anon && !self.null {
             let (text, src) = match self.kx {
                 KeyExchange::Rsa | KeyExchange::RsaPsk => (
                     "RSA key transport: no forward secrecy (a stolen server key decrypts recorded traffic) and Bleichenbacher-style oracles (ROBOT)",
-                    "RFC 9325 §4.1; ROBOT (CVE-2017-13099); draft-ietf-tls-deprecate-obsolete-kex",
+                    "RFC 9325 §4.1; ROBOT (Böck, Somorovsky, Young 2018); draft-ietf-tls-deprecate-obsolete-kex",
                 ),
                 KeyExchange::Dh | KeyExchange::Ecdh => (
                     "static Diffie-Hellman: the server key never changes, so there is no forward secrecy",
@@ -314,7 +314,7 @@ impl CipherSuite {
                 "ccm8",
                 Rating::Secure,
                 "CCM_8: truncated 64-bit authentication tag, meant for constrained devices",
-                "RFC 6655 §4; IANA (IESG Action 2018-08-16)",
+                "RFC 6655; IANA (IESG Action 2018-08-16)",
             ));
         }
         if let Some(r) = not_recommended(self.iana_recommended, "cipher suite") {
@@ -390,7 +390,7 @@ impl NamedGroup {
                     "about {}-bit security: below the 112-bit minimum",
                     self.security_bits
                 ),
-                "NIST SP 800-57 Part 1 Rev. 5 §5.6.2; RFC 9325 §4.1",
+                "NIST SP 800-131A Rev. 2; RFC 9325 §4.1",
             ));
         }
         // RFC 8422 deprecated every curve of the original RFC 4492 list except the three NIST
