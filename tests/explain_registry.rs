@@ -774,3 +774,47 @@ proptest::proptest! {
         let _ = suites::lookup_sig_scheme(&a);
     }
 }
+
+/// `gnutls-cli --list` (live when installed, else the committed capture): every suite GnuTLS
+/// knows is in the registry under the same code, and its GnuTLS name resolves to it.
+#[test]
+fn every_suite_gnutls_lists_is_named() {
+    let listing = match Command::new("gnutls-cli").arg("--list").output() {
+        Ok(o) if o.status.success() => String::from_utf8(o.stdout).expect("utf-8"),
+        _ => {
+            eprintln!("no local gnutls-cli: using testdata/suites/gnutls-cli-list.txt");
+            std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/testdata/suites/gnutls-cli-list.txt"
+            ))
+            .expect("committed gnutls listing")
+        }
+    };
+    let mut checked = 0;
+    for line in listing.lines() {
+        // TLS_ECDHE_RSA_AES_128_GCM_SHA256   0xc0, 0x2f   TLS1.2
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() != 4 || !f[1].starts_with("0x") {
+            continue;
+        }
+        let code = code_of(&format!("{}{}", f[1], f[2]));
+        let s = suites::cipher_suite(code)
+            .unwrap_or_else(|| panic!("registry lacks 0x{code:04X} ({line})"));
+        assert_eq!(s.gnutls, Some(f[0]), "0x{code:04X}");
+        assert_eq!(suites::lookup(f[0]).map(|x| x.code), Ok(code), "{}", f[0]);
+        let min = match f[3] {
+            "SSL3.0" => Versions::SSL3,
+            "TLS1.0" => Versions::TLS10,
+            "TLS1.2" => Versions::TLS12,
+            "TLS1.3" => Versions::TLS13,
+            v => panic!("unknown GnuTLS version {v}"),
+        };
+        assert!(
+            s.versions.contains(min),
+            "0x{code:04X}: GnuTLS uses it with {}",
+            f[3]
+        );
+        checked += 1;
+    }
+    assert!(checked >= 100, "only {checked} GnuTLS suites");
+}

@@ -465,7 +465,11 @@ fn render_table(entries: &[Entry], p: Palette) -> String {
                     } else {
                         format!("{} {}", suites::explain::cipher_label(s), s.mode)
                     },
-                    s.mac.map_or("AEAD".to_string(), |m| m.to_string()),
+                    match (s.aead, s.mac) {
+                        (true, _) => "AEAD".to_string(),
+                        (false, Some(m)) => m.to_string(),
+                        (false, None) => "-".to_string(),
+                    },
                     if s.forward_secrecy { "FS" } else { "-" }.to_string(),
                 ],
             ),

@@ -2,7 +2,7 @@
 //! OpenSSL and GnuTLS names, rustls `TLS13_` names, and code points as `0xC02F`, `C02F`,
 //! `0xC0,0x2F`, `{0xC0,0x2F}` or `C0 2F`; SSLv2 specs as `0x010080` / `01,00,80`.
 
-use super::registry::{CIPHER_SUITES, NAME_INDEX, SSLV2_CIPHER_SPECS};
+use super::registry::{NAME_INDEX, SSLV2_CIPHER_SPECS};
 use super::types::{CipherSuite, Sslv2CipherSpec};
 use super::{NamedGroup, SignatureScheme, cipher_suite, group, is_grease, sig_scheme};
 
@@ -361,9 +361,4 @@ fn closest(
         }
     }
     out
-}
-
-/// Every cipher suite in the registry, sorted by code.
-pub fn all_cipher_suites() -> &'static [CipherSuite] {
-    &CIPHER_SUITES
 }
