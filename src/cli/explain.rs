@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use tlsight::report::{self, Palette};
 use tlsight::suites::{
-    self, CipherSuite, LookupError, NamedGroup, Rating, Reason, Resolved, SignatureScheme,
-    Sslv2CipherSpec, SuiteKind, Versions,
+    self, CipherSuite, LookupError, NamedGroup, Rating, Reason, Recommended, Resolved,
+    SignatureScheme, Sslv2CipherSpec, SuiteKind, Versions,
 };
 
 use super::exit;
@@ -266,6 +266,28 @@ fn render_reasons(out: &mut String, p: Palette, reasons: &[Reason], width: usize
     }
 }
 
+fn rating_block(out: &mut String, p: Palette, rating: Rating, reasons: &[Reason], width: usize) {
+    out.push('\n');
+    *out += &format!(
+        "  {} {}\n",
+        p.label(pad("rating", 14)),
+        paint_rating(p, rating, rating.name())
+    );
+    render_reasons(out, p, reasons, width);
+}
+
+fn registry_line(p: Palette, rec: Recommended, reference: &str) -> String {
+    field(
+        p,
+        "registry",
+        &format!(
+            "{}; {}",
+            rec.describe(),
+            p.dim(format!("defined in {reference}"))
+        ),
+    )
+}
+
 fn header(p: Palette, name: &str, code: &str, rating: Rating) -> String {
     format!(
         "{}  {}  {}\n",
@@ -301,15 +323,7 @@ fn render_suite(s: &CipherSuite, p: Palette, width: usize) -> String {
     if matches!(s.kind, SuiteKind::Standard | SuiteKind::NonIana) {
         out += &field(p, "versions", &s.versions.to_string());
     }
-    out += &field(
-        p,
-        "registry",
-        &format!(
-            "{}; {}",
-            s.iana_recommended.describe(),
-            p.dim(format!("defined in {}", s.reference))
-        ),
-    );
+    out += &registry_line(p, s.iana_recommended, s.reference);
     out.push('\n');
     let parts = s.parts();
     let vw = parts
@@ -330,13 +344,7 @@ fn render_suite(s: &CipherSuite, p: Palette, width: usize) -> String {
     for n in s.notes() {
         out += &format!("  {} {}\n", p.dim("•"), wrap(&n, 4, width));
     }
-    out.push('\n');
-    out += &format!(
-        "  {} {}\n",
-        p.label(pad("rating", 14)),
-        paint_rating(p, rating, rating.name())
-    );
-    render_reasons(&mut out, p, &reasons, width);
+    rating_block(&mut out, p, rating, &reasons, width);
     out
 }
 
@@ -352,13 +360,7 @@ fn render_sslv2(s: &Sslv2CipherSpec, p: Palette, width: usize) -> String {
     );
     out += &field(p, "integrity", "MD5-based MAC (SSL 2.0)");
     out += &field(p, "registry", &p.dim(format!("defined in {}", s.reference)));
-    out.push('\n');
-    out += &format!(
-        "  {} {}\n",
-        p.label(pad("rating", 14)),
-        paint_rating(p, rating, rating.name())
-    );
-    render_reasons(&mut out, p, &s.reasons(), width);
+    rating_block(&mut out, p, rating, &s.reasons(), width);
     out
 }
 
@@ -391,25 +393,11 @@ fn render_group(g: &NamedGroup, p: Palette, width: usize) -> String {
             "no: a future quantum computer could break recorded exchanges".to_string()
         },
     );
-    out += &field(
-        p,
-        "registry",
-        &format!(
-            "{}; {}",
-            g.iana_recommended.describe(),
-            p.dim(format!("defined in {}", g.reference))
-        ),
-    );
+    out += &registry_line(p, g.iana_recommended, g.reference);
     for n in g.notes() {
         out += &format!("  {} {}\n", p.dim("•"), wrap(&n, 4, width));
     }
-    out.push('\n');
-    out += &format!(
-        "  {} {}\n",
-        p.label(pad("rating", 14)),
-        paint_rating(p, rating, rating.name())
-    );
-    render_reasons(&mut out, p, &g.reasons(), width);
+    rating_block(&mut out, p, rating, &g.reasons(), width);
     out
 }
 
@@ -427,22 +415,8 @@ fn render_sig(s: &SignatureScheme, p: Palette, width: usize) -> String {
         out += &field(p, "curve", c);
     }
     out += &field(p, "kind", s.kind.describe());
-    out += &field(
-        p,
-        "registry",
-        &format!(
-            "{}; {}",
-            s.iana_recommended.describe(),
-            p.dim(format!("defined in {}", s.reference))
-        ),
-    );
-    out.push('\n');
-    out += &format!(
-        "  {} {}\n",
-        p.label(pad("rating", 14)),
-        paint_rating(p, rating, rating.name())
-    );
-    render_reasons(&mut out, p, &s.reasons(), width);
+    out += &registry_line(p, s.iana_recommended, s.reference);
+    rating_block(&mut out, p, rating, &s.reasons(), width);
     out
 }
 

@@ -84,7 +84,8 @@ fn reason(
     }
 }
 
-fn worst(reasons: &[Reason]) -> Rating {
+/// The worst rating among `reasons`, `Recommended` when there is none.
+pub(crate) fn worst(reasons: &[Reason]) -> Rating {
     reasons
         .iter()
         .map(|r| r.rating)
@@ -114,6 +115,15 @@ fn not_recommended(rec: Recommended, what: &str) -> Option<Reason> {
             "IANA TLS registries",
         )),
     }
+}
+
+fn grease_reason() -> Reason {
+    reason(
+        "grease",
+        Rating::Secure,
+        "GREASE placeholder: never negotiated",
+        "RFC 8701",
+    )
 }
 
 /// Effective symmetric strength in bits (3DES: 112, per NIST SP 800-57).
@@ -367,13 +377,7 @@ impl NamedGroup {
     pub fn reasons(&self) -> Vec<Reason> {
         let mut out = Vec::new();
         if self.kind == GroupKind::Grease {
-            out.push(reason(
-                "grease",
-                Rating::Secure,
-                "GREASE placeholder: never negotiated",
-                "RFC 8701",
-            ));
-            return out;
+            return vec![grease_reason()];
         }
         if self.kind == GroupKind::ExplicitCurve {
             out.push(reason(
@@ -466,13 +470,7 @@ impl SignatureScheme {
     pub fn reasons(&self) -> Vec<Reason> {
         let mut out = Vec::new();
         if self.kind == SigKind::Grease {
-            out.push(reason(
-                "grease",
-                Rating::Secure,
-                "GREASE placeholder: never negotiated",
-                "RFC 8701",
-            ));
-            return out;
+            return vec![grease_reason()];
         }
         match self.hash {
             SigHash::Md5 => out.push(reason(
