@@ -267,6 +267,7 @@ fn every_input_form_people_paste_resolves() {
         "{ 0xc0, 0x2f }",
         "C0,2F",
         "C0 2F",
+        "c0:2f",
         "0x00,0xC0,0x2F", // SSLv2-hello form of a TLS suite
         "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
         "tls_ecdhe_rsa_with_aes_128_gcm_sha256",

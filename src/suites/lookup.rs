@@ -1,6 +1,6 @@
 //! Turning what people paste into registry entries: IANA names (with or without `TLS_` / `SSL_`),
 //! OpenSSL and GnuTLS names, rustls `TLS13_` names, and code points as `0xC02F`, `C02F`,
-//! `0xC0,0x2F`, `{0xC0,0x2F}` or `C0 2F`; SSLv2 specs as `0x010080` / `01,00,80`.
+//! `0xC0,0x2F`, `{0xC0,0x2F}`, `C0 2F` or `c0:2f`; SSLv2 specs as `0x010080` / `01,00,80`.
 
 use super::registry::{NAME_INDEX, SSLV2_CIPHER_SPECS};
 use super::types::{CipherSuite, Sslv2CipherSpec};
@@ -95,7 +95,7 @@ fn parse_code(input: &str) -> Result<Option<Code>, LookupError> {
         input: input.trim().to_string(),
     };
     let parts: Vec<&str> = s
-        .split(|c: char| c == ',' || c.is_whitespace())
+        .split(|c: char| c == ',' || c == ':' || c.is_whitespace())
         .filter(|p| !p.is_empty())
         .collect();
     if parts.len() > 1 {
