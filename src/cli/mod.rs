@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod audit;
 mod demo;
 mod explain;
 mod fsdemo;
@@ -32,6 +33,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Audit a server: versions, every cipher suite, groups, checks, grade, Mozilla profiles.
+    Audit(audit::Args),
     /// Perform a real handshake and show every message both ways, decoded and decrypted.
     Handshake(handshake::Args),
     /// Explain cipher suites, named groups and signature schemes, with a security rating.
@@ -65,6 +68,7 @@ pub(crate) fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Audit(args) => audit::run(args),
         Command::Handshake(args) => handshake::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Verify(args) => verify::run(args),

@@ -1,0 +1,442 @@
+//! The probe transport: one connection per hello, owned by a [`Scheduler`] that enforces the
+//! per-host connection budget, the delay between connections and every timeout, plus the sans-IO
+//! reader that turns the server's first flight into a [`Reply`].
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use serde::Serialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{Mutex, Semaphore};
+
+use super::{ProbeError, Settings};
+use crate::wire::handshake::{Certificate, ServerHello};
+use crate::wire::record::{HEADER_LEN, read_record};
+use crate::wire::{ContentType, HandshakeReassembler, HandshakeType};
+
+/// The server's answer to one hello.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// A ServerHello and, below TLS 1.3, the rest of the plaintext flight.
+    Hello(Box<Flight>),
+    /// A TLS 1.3 HelloRetryRequest.
+    HelloRetry(Box<ServerHello>),
+    /// An alert before any hello.
+    Alert {
+        /// 1 warning, 2 fatal.
+        level: u8,
+        /// Alert description code.
+        description: u8,
+    },
+    /// The server closed the connection without answering.
+    Closed,
+    /// The server reset the connection.
+    Reset,
+    /// No complete answer within the read timeout.
+    Timeout,
+    /// Bytes that are not a TLS answer.
+    Garbage(String),
+    /// An SSLv2 SERVER-HELLO.
+    Sslv2 {
+        /// Server version field (0x0002).
+        version: u16,
+        /// Cipher kinds the server offers (3-byte SSLv2 specs).
+        cipher_specs: Vec<u32>,
+    },
+}
+
+/// A ServerHello and the plaintext messages after it (TLS ≤ 1.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flight {
+    /// The ServerHello.
+    pub server_hello: ServerHello,
+    /// Certificate message, if seen.
+    pub certificate: Option<Certificate>,
+    /// ServerKeyExchange body, if seen (its layout depends on the suite).
+    pub server_key_exchange: Option<Vec<u8>>,
+    /// Whether a CertificateStatus (stapled OCSP) message came.
+    pub certificate_status: bool,
+    /// Whether the flight ended with ServerHelloDone (or was a TLS 1.3 ServerHello).
+    pub complete: bool,
+}
+
+/// Short reason text for a non-hello reply, as shown in reports.
+impl Reply {
+    /// One-line description ("alert handshake_failure (40)", "connection closed", ...).
+    pub fn describe(&self) -> String {
+        match self {
+            Reply::Hello(f) => format!(
+                "ServerHello {}",
+                crate::wire::ProtocolVersion(f.server_hello.selected_version().0).label()
+            ),
+            Reply::HelloRetry(_) => "HelloRetryRequest".into(),
+            Reply::Alert { description, .. } => format!(
+                "alert {} ({description})",
+                crate::wire::AlertDescription(*description)
+                    .name()
+                    .unwrap_or("unknown")
+            ),
+            Reply::Closed => "connection closed".into(),
+            Reply::Reset => "connection reset".into(),
+            Reply::Timeout => "timeout".into(),
+            Reply::Garbage(s) => format!("not TLS: {s}"),
+            Reply::Sslv2 { .. } => "SSLv2 SERVER-HELLO".into(),
+        }
+    }
+}
+
+/// Whether `buf` holds a complete answer; `None` asks for more bytes.
+/// `at_eof` forces a verdict on whatever arrived.
+pub fn parse_reply(buf: &[u8], at_eof: bool) -> Option<Reply> {
+    if buf.is_empty() {
+        return at_eof.then_some(Reply::Closed);
+    }
+    // SSLv2 record: 2-byte header with the high bit set, then message type 4 (SERVER-HELLO).
+    if buf[0] & 0x80 != 0 {
+        return parse_sslv2(buf, at_eof);
+    }
+    let mut pos = 0;
+    let mut hs = HandshakeReassembler::default();
+    let mut flight: Option<Flight> = None;
+    loop {
+        let rec = match read_record(&buf[pos..], pos) {
+            Ok(Some(r)) => r,
+            Ok(None) => break,
+            Err(e) => return Some(Reply::Garbage(e.to_string())),
+        };
+        pos += rec.wire_len();
+        match rec.content_type {
+            ContentType::ALERT if flight.is_none() => {
+                if rec.fragment.len() < 2 {
+                    return Some(Reply::Garbage("alert record shorter than 2 bytes".into()));
+                }
+                return Some(Reply::Alert {
+                    level: rec.fragment[0],
+                    description: rec.fragment[1],
+                });
+            }
+            ContentType::HANDSHAKE => {
+                let msgs = match hs.push(rec.fragment) {
+                    Ok(m) => m,
+                    Err(e) => return Some(Reply::Garbage(e.to_string())),
+                };
+                for m in msgs {
+                    match (m.typ, flight.as_mut()) {
+                        (HandshakeType::SERVER_HELLO, None) => {
+                            let sh = match ServerHello::decode(&m.body) {
+                                Ok(sh) => sh,
+                                Err(e) => return Some(Reply::Garbage(e.to_string())),
+                            };
+                            if sh.hello_retry_request {
+                                return Some(Reply::HelloRetry(Box::new(sh)));
+                            }
+                            // Past a TLS 1.3 ServerHello everything is encrypted.
+                            let tls13 = sh.selected_version().0 == 0x0304;
+                            flight = Some(Flight {
+                                server_hello: sh,
+                                certificate: None,
+                                server_key_exchange: None,
+                                certificate_status: false,
+                                complete: tls13,
+                            });
+                            if tls13 {
+                                return flight.map(|f| Reply::Hello(Box::new(f)));
+                            }
+                        }
+                        (_, None) => {
+                            return Some(Reply::Garbage(format!(
+                                "{} before ServerHello",
+                                m.typ.name().unwrap_or("unknown handshake message")
+                            )));
+                        }
+                        (HandshakeType::CERTIFICATE, Some(f)) => {
+                            f.certificate = Certificate::decode(&m.body, false).ok();
+                        }
+                        (HandshakeType::SERVER_KEY_EXCHANGE, Some(f)) => {
+                            f.server_key_exchange = Some(m.body.clone());
+                        }
+                        (HandshakeType::CERTIFICATE_STATUS, Some(f)) => {
+                            f.certificate_status = true;
+                        }
+                        (HandshakeType::SERVER_HELLO_DONE, Some(f)) => {
+                            f.complete = true;
+                            return flight.map(|f| Reply::Hello(Box::new(f)));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            // Anything else after the ServerHello (CCS of a resumption, an alert) ends the flight.
+            _ if flight.is_some() => return flight.map(|f| Reply::Hello(Box::new(f))),
+            other => {
+                return Some(Reply::Garbage(format!(
+                    "{} record before ServerHello",
+                    other.name().unwrap_or("unknown")
+                )));
+            }
+        }
+    }
+    if at_eof {
+        Some(match flight {
+            Some(f) => Reply::Hello(Box::new(f)),
+            None if pos == 0 && buf.len() < HEADER_LEN => Reply::Closed,
+            None => Reply::Closed,
+        })
+    } else {
+        None
+    }
+}
+
+fn parse_sslv2(buf: &[u8], at_eof: bool) -> Option<Reply> {
+    if buf.len() < 2 {
+        return at_eof.then_some(Reply::Closed);
+    }
+    let len = (((buf[0] & 0x7F) as usize) << 8) | buf[1] as usize;
+    if buf.len() < 2 + len {
+        return at_eof.then_some(Reply::Closed);
+    }
+    let m = &buf[2..2 + len];
+    // SERVER-HELLO: type 4, session-id-hit, cert type, version(2), cert len(2), specs len(2),
+    // connection-id len(2), then the certificate, the specs and the connection id.
+    if m.len() < 11 || m[0] != 4 {
+        return Some(Reply::Garbage(format!(
+            "SSLv2 message type {} instead of SERVER-HELLO",
+            m.first().copied().unwrap_or(0)
+        )));
+    }
+    let version = u16::from_be_bytes([m[3], m[4]]);
+    let cert_len = u16::from_be_bytes([m[5], m[6]]) as usize;
+    let specs_len = u16::from_be_bytes([m[7], m[8]]) as usize;
+    let specs = m.get(11 + cert_len..11 + cert_len + specs_len);
+    let Some(specs) = specs else {
+        return Some(Reply::Garbage("SSLv2 SERVER-HELLO lengths overrun".into()));
+    };
+    Some(Reply::Sslv2 {
+        version,
+        cipher_specs: specs
+            .chunks_exact(3)
+            .map(|c| u32::from_be_bytes([0, c[0], c[1], c[2]]))
+            .collect(),
+    })
+}
+
+/// Cost counters, reported at the end of an audit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Cost {
+    /// TCP connections opened.
+    pub connections: usize,
+    /// Wall time in milliseconds.
+    pub elapsed_ms: u64,
+}
+
+/// Owns every connection to one server: at most `max_connections` at once, `delay` between
+/// connection starts, connect and read timeouts on each.
+#[derive(Debug)]
+pub struct Scheduler {
+    addr: SocketAddr,
+    settings: Settings,
+    slots: Semaphore,
+    next_start: Mutex<Instant>,
+    opened: AtomicUsize,
+}
+
+impl Scheduler {
+    /// A scheduler for `addr`.
+    pub fn new(addr: SocketAddr, settings: Settings) -> Self {
+        Self {
+            addr,
+            slots: Semaphore::new(settings.max_connections.max(1)),
+            next_start: Mutex::new(Instant::now()),
+            opened: AtomicUsize::new(0),
+            settings,
+        }
+    }
+
+    /// The server address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Connections opened so far.
+    pub fn connections(&self) -> usize {
+        self.opened.load(Ordering::Relaxed)
+    }
+
+    /// Counts a connection made outside [`Self::exchange`] (the rustls handshake for a TLS 1.3
+    /// certificate), so the reported cost stays complete.
+    pub fn count_external(&self) {
+        self.opened.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Waits for a connection slot and the inter-connection delay; the permit frees the slot.
+    async fn slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ProbeError> {
+        let permit = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| ProbeError::Internal("connection scheduler closed".into()))?;
+        if !self.settings.delay.is_zero() {
+            let mut next = self.next_start.lock().await;
+            let now = Instant::now();
+            if *next > now {
+                tokio::time::sleep(*next - now).await;
+            }
+            *next = Instant::now() + self.settings.delay;
+        }
+        Ok(permit)
+    }
+
+    /// Opens a connection, sends `hello` and reads the first flight.
+    pub async fn exchange(&self, hello: &[u8]) -> Result<Reply, ProbeError> {
+        let _permit = self.slot().await?;
+        self.opened.fetch_add(1, Ordering::Relaxed);
+        let mut sock = match tokio::time::timeout(
+            self.settings.connect_timeout,
+            TcpStream::connect(self.addr),
+        )
+        .await
+        {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                return Err(ProbeError::Connect {
+                    addr: self.addr,
+                    reason: e.to_string(),
+                });
+            }
+            Err(_) => {
+                return Err(ProbeError::ConnectTimeout {
+                    addr: self.addr,
+                    secs: self.settings.connect_timeout.as_secs_f64(),
+                });
+            }
+        };
+        let _ = sock.set_nodelay(true);
+        if let Err(e) = sock.write_all(hello).await {
+            return Ok(io_reply(&e));
+        }
+        let deadline = tokio::time::Instant::now() + self.settings.read_timeout;
+        let mut buf = Vec::with_capacity(4096);
+        let mut chunk = [0u8; 8192];
+        loop {
+            let n = match tokio::time::timeout_at(deadline, sock.read(&mut chunk)).await {
+                Err(_) => {
+                    return Ok(parse_reply(&buf, true)
+                        .filter(|r| matches!(r, Reply::Hello(_)))
+                        .unwrap_or(Reply::Timeout));
+                }
+                Ok(Err(e)) => {
+                    return Ok(match parse_reply(&buf, true) {
+                        Some(Reply::Closed) | None => io_reply(&e),
+                        Some(r) => r,
+                    });
+                }
+                Ok(Ok(n)) => n,
+            };
+            if n == 0 {
+                return Ok(parse_reply(&buf, true).unwrap_or(Reply::Closed));
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            // A first flight never needs more than a few certificate chains' worth of bytes.
+            if buf.len() > 1 << 20 {
+                return Ok(parse_reply(&buf, true).unwrap_or(Reply::Garbage(
+                    "over 1 MiB without a complete first flight".into(),
+                )));
+            }
+            if let Some(r) = parse_reply(&buf, false) {
+                return Ok(r);
+            }
+        }
+    }
+}
+
+fn io_reply(e: &std::io::Error) -> Reply {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => Reply::Reset,
+        std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::UnexpectedEof => Reply::Closed,
+        _ => Reply::Garbage(e.to_string()),
+    }
+}
+
+/// Elapsed milliseconds since `t`.
+pub fn elapsed_ms(t: Instant) -> u64 {
+    u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh_record(version: u16, suite: u16, exts: &[u8]) -> Vec<u8> {
+        let mut body = vec![3, 3];
+        body.extend_from_slice(&[0x11; 32]);
+        body.push(0);
+        body.extend_from_slice(&suite.to_be_bytes());
+        body.push(0);
+        if version == 0x0304 {
+            let mut e = vec![0, 43, 0, 2, 3, 4];
+            e.extend_from_slice(exts);
+            body.extend_from_slice(&(e.len() as u16).to_be_bytes());
+            body.extend_from_slice(&e);
+        }
+        let mut msg = vec![2, 0, 0, body.len() as u8];
+        msg.extend_from_slice(&body);
+        crate::wire::builder::wrap_records(22, 0x0303, &msg)
+    }
+
+    #[test]
+    fn alert_first() {
+        assert_eq!(
+            parse_reply(&[21, 3, 3, 0, 2, 2, 40], false),
+            Some(Reply::Alert {
+                level: 2,
+                description: 40
+            })
+        );
+    }
+
+    #[test]
+    fn tls12_flight_waits_for_server_hello_done() {
+        let mut b = sh_record(0x0303, 0xC02F, &[]);
+        assert_eq!(parse_reply(&b, false), None);
+        assert!(matches!(parse_reply(&b, true), Some(Reply::Hello(f)) if !f.complete));
+        b.extend_from_slice(&[22, 3, 3, 0, 4, 14, 0, 0, 0]);
+        let Some(Reply::Hello(f)) = parse_reply(&b, false) else {
+            panic!()
+        };
+        assert!(f.complete);
+        assert_eq!(f.server_hello.cipher_suite, 0xC02F);
+    }
+
+    #[test]
+    fn tls13_server_hello_is_complete_alone() {
+        let b = sh_record(0x0304, 0x1301, &[]);
+        assert!(matches!(parse_reply(&b, false), Some(Reply::Hello(f)) if f.complete));
+    }
+
+    #[test]
+    fn sslv2_server_hello() {
+        // type 4, hit 0, cert type 1, version 0002, cert len 1, specs len 3, conn id len 0
+        let m = [4, 0, 1, 0, 2, 0, 1, 0, 3, 0, 0, 0xAA, 1, 0, 0x80];
+        let mut b = vec![0x80, m.len() as u8];
+        b.extend_from_slice(&m);
+        assert_eq!(
+            parse_reply(&b, false),
+            Some(Reply::Sslv2 {
+                version: 2,
+                cipher_specs: vec![0x010080]
+            })
+        );
+    }
+
+    #[test]
+    fn eof_and_garbage() {
+        assert_eq!(parse_reply(&[], true), Some(Reply::Closed));
+        assert_eq!(parse_reply(&[], false), None);
+        assert!(matches!(
+            parse_reply(b"HTTP/1.1 400 Bad", false),
+            Some(Reply::Garbage(_))
+        ));
+    }
+}

@@ -1,0 +1,203 @@
+//! The audit's data model: what `--json` prints and what the human renderer reads.
+//! The JSON schema is documented in docs/audit.md.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::suite::Rating;
+
+/// Everything an audit found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AuditReport {
+    /// The target as given (`host:port`).
+    pub target: String,
+    /// The address probed.
+    pub address: String,
+    /// SNI sent, if any.
+    pub sni: Option<String>,
+    /// Version name (`SSLv2` … `TLSv1.3`) → accepted.
+    pub protocols: BTreeMap<String, bool>,
+    /// How each version was accepted or refused.
+    pub protocol_details: Vec<ProtocolResult>,
+    /// Version → accepted suites' IANA names, in server order when the server enforces one.
+    pub cipher_suites: BTreeMap<String, Vec<String>>,
+    /// Version → accepted suites with ratings and key-exchange details.
+    pub cipher_suite_details: BTreeMap<String, Vec<SuiteResult>>,
+    /// Version → whether the server enforces its own order (absent with fewer than 2 suites).
+    pub server_preference: BTreeMap<String, bool>,
+    /// Supported groups, in the order the server selected them.
+    pub groups: Vec<GroupResult>,
+    /// Smallest finite-field DH prime offered in a DHE ServerKeyExchange, in bits.
+    pub dh_bits: Option<usize>,
+    /// Signature schemes the server used in TLS 1.2 ServerKeyExchange, in selection order.
+    pub signature_algorithms: Vec<String>,
+    /// ALPN protocols the server selected from h2 and http/1.1 (TLS ≤ 1.2 ServerHello).
+    pub alpn: Vec<String>,
+    /// Other checks.
+    pub features: Features,
+    /// Leaf certificate summary.
+    pub certificate: Option<CertificateSummary>,
+    /// With SNI: whether a client without SNI gets a different leaf.
+    pub sni_changes_certificate: Option<bool>,
+    /// The leaf served without SNI, when it differs.
+    pub certificate_without_sni: Option<CertificateSummary>,
+    /// Trust verdict for the chain served without SNI, when it differs.
+    pub certificate_without_sni_verification: Option<crate::x509::ChainReport>,
+    /// Trust verdict for the certificate chain (`tlsight verify`'s report).
+    pub certificate_verification: Option<crate::x509::ChainReport>,
+    /// Weaknesses and notable facts, each with its reason.
+    pub findings: Vec<Finding>,
+    /// SSL Labs-style grade.
+    pub grade: Grade,
+    /// Mozilla server-side TLS profile compliance.
+    pub mozilla: Vec<ProfileResult>,
+    /// TCP connections used.
+    pub connections: usize,
+    /// Wall time in milliseconds.
+    pub elapsed_ms: u64,
+}
+
+/// One protocol version's verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProtocolResult {
+    /// `TLSv1.2` etc.
+    pub version: String,
+    /// Accepted.
+    pub accepted: bool,
+    /// What the server answered to the first hello of this version.
+    pub detail: String,
+}
+
+/// One accepted suite.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuiteResult {
+    /// Code point, `0xC02F`.
+    pub code: String,
+    /// IANA name.
+    pub name: String,
+    /// Rating.
+    pub rating: Rating,
+    /// Reasons for the rating.
+    pub reasons: Vec<String>,
+    /// Key exchange seen for this suite: `x25519`, `DH 2048`, `RSA`, ...
+    pub key_exchange: Option<String>,
+}
+
+/// One supported group.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupResult {
+    /// Code point.
+    pub code: u16,
+    /// Name.
+    pub name: String,
+    /// Selected in a TLS 1.3 HelloRetryRequest.
+    pub tls13: bool,
+    /// Selected in a TLS ≤ 1.2 ECDHE ServerKeyExchange.
+    pub tls12: bool,
+}
+
+/// Extension-level and protocol checks; `None` = could not be determined.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Features {
+    /// renegotiation_info answered (RFC 5746).
+    pub secure_renegotiation: Option<bool>,
+    /// extended_master_secret answered (RFC 7627).
+    pub extended_master_secret: Option<bool>,
+    /// encrypt_then_mac answered when a CBC suite was chosen (RFC 7366).
+    pub encrypt_then_mac: Option<bool>,
+    /// The server chose DEFLATE compression (CRIME).
+    pub compression: Option<bool>,
+    /// The server issued a session id (resumption by id possible; not resumed here).
+    pub session_id_issued: Option<bool>,
+    /// The server answered the session_ticket extension (RFC 5077).
+    pub session_ticket: Option<bool>,
+    /// A second TLS 1.2 handshake resumed the first by session id (rustls, ECDHE AEAD only).
+    pub resumption_session_id: Option<bool>,
+    /// A second TLS 1.2 handshake resumed the first with a session ticket offered.
+    pub resumption_ticket: Option<bool>,
+    /// A stapled OCSP response came (CertificateStatus).
+    pub ocsp_stapling: Option<bool>,
+    /// SCTs came in the signed_certificate_timestamp extension.
+    pub sct_extension: Option<bool>,
+    /// The server answered the heartbeat extension (RFC 6520).
+    pub heartbeat: Option<bool>,
+    /// The server refused a downgraded hello carrying TLS_FALLBACK_SCSV (RFC 7507).
+    pub fallback_scsv: Option<bool>,
+    /// The server answered an SSLv2 CLIENT-HELLO with these SSLv2 cipher kinds.
+    pub sslv2_ciphers: Vec<String>,
+}
+
+/// The leaf certificate, for grading and display.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CertificateSummary {
+    /// Subject DN.
+    pub subject: String,
+    /// Issuer DN.
+    pub issuer: String,
+    /// DNS / IP subject alternative names.
+    pub sans: Vec<String>,
+    /// notAfter, RFC 3339.
+    pub not_after: String,
+    /// Key type: RSA, EC, Ed25519.
+    pub key_type: String,
+    /// Key size in bits (RSA modulus, EC field).
+    pub key_bits: usize,
+    /// Signature algorithm of the leaf.
+    pub signature_algorithm: String,
+    /// Certificates the server sent.
+    pub chain_len: usize,
+    /// Expired at audit time.
+    pub expired: bool,
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Weakens security.
+    Warning,
+    /// Exploitable or broken.
+    Critical,
+}
+
+/// One weakness or fact, with its reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Stable id: `sslv2`, `rc4`, `sweet32`, ...
+    pub id: String,
+    /// Severity.
+    pub severity: Severity,
+    /// One-line reason.
+    pub message: String,
+}
+
+/// SSL Labs-style grade.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Grade {
+    /// A+, A, A-, B, C, D, E, F, T.
+    pub grade: String,
+    /// Numeric score 0–100 before caps.
+    pub score: u32,
+    /// Protocol, key-exchange and cipher sub-scores.
+    pub protocol_score: u32,
+    /// Key-exchange sub-score.
+    pub key_exchange_score: u32,
+    /// Cipher-strength sub-score.
+    pub cipher_score: u32,
+    /// Caps applied, each with its reason.
+    pub caps: Vec<String>,
+}
+
+/// Compliance with one Mozilla profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileResult {
+    /// modern, intermediate, old.
+    pub profile: String,
+    /// No failures.
+    pub compliant: bool,
+    /// Why not.
+    pub failures: Vec<String>,
+}

@@ -1,0 +1,1106 @@
+//! The probes and the audit that runs them. Each probe is a loop of hellos through the
+//! [`Scheduler`]; independent probes run concurrently, the scheduler keeps the budget.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::conn::{Flight, Reply, Scheduler, elapsed_ms};
+use super::report::{
+    AuditReport, CertificateSummary, Features, GroupResult, ProtocolResult, SuiteResult,
+};
+use super::suite::{self, SuiteInfo};
+use super::{ProbeError, Settings, grade};
+use crate::wire::builder::{
+    ClientHelloBuilder, EMPTY_RENEGOTIATION_INFO_SCSV, FALLBACK_SCSV, Sslv2ClientHello,
+};
+use crate::wire::extensions::ExtensionValue;
+use crate::wire::handshake::{KeyExchangeParams, ServerHello, ServerKeyExchange};
+
+/// Largest number of suites in one hello, SCSV included: "Some servers can't handle a handshake
+/// with >= 128 ciphers" (testssl.sh run_allciphers).
+pub const MAX_SUITES_PER_HELLO: usize = 128;
+
+const SSL3: u16 = 0x0300;
+const TLS10: u16 = 0x0301;
+const TLS11: u16 = 0x0302;
+const TLS12: u16 = 0x0303;
+const TLS13: u16 = 0x0304;
+
+/// Report name of a version code point.
+pub fn version_name(v: u16) -> &'static str {
+    match v {
+        0x0002 => "SSLv2",
+        SSL3 => "SSLv3",
+        TLS10 => "TLSv1.0",
+        TLS11 => "TLSv1.1",
+        TLS12 => "TLSv1.2",
+        TLS13 => "TLSv1.3",
+        _ => "unknown",
+    }
+}
+
+/// Signature schemes offered, strongest first.
+const SIG_OFFER: &[u16] = &[
+    0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080A, 0x080B, 0x0401,
+    0x0501, 0x0601, 0x081A, 0x081B, 0x081C, 0x0301, 0x0303, 0x0201, 0x0203, 0x0402, 0x0202,
+];
+
+/// Hello factory for one target.
+#[derive(Debug, Clone)]
+struct Hellos {
+    sni: Option<String>,
+}
+
+impl Hellos {
+    /// SSLv3 … TLS 1.2 hello: no supported_versions, every extension whose answer we read.
+    fn legacy(&self, version: u16, suites: &[u16], groups: &[u16], sigs: &[u16]) -> Vec<u8> {
+        self.legacy_with(version, suites, groups, sigs, false)
+    }
+
+    /// `compact`: the small hello for servers that drop big or unusual ones (sslscan's
+    /// fallback): no padding, no compression offer, only the extensions a handshake needs.
+    fn legacy_with(
+        &self,
+        version: u16,
+        suites: &[u16],
+        groups: &[u16],
+        sigs: &[u16],
+        compact: bool,
+    ) -> Vec<u8> {
+        let mut all = suites.to_vec();
+        all.push(EMPTY_RENEGOTIATION_INFO_SCSV);
+        let b = ClientHelloBuilder::new()
+            .legacy_version(version)
+            .record_version(if version == SSL3 { SSL3 } else { TLS10 })
+            .cipher_suites(&all)
+            .pad_to_avoid_f5_bug(true);
+        if version == SSL3 {
+            // SSLv3 servers predate extensions; a bare hello is what they expect.
+            return b.build();
+        }
+        let mut b = if compact {
+            b.pad_to_avoid_f5_bug(false)
+        } else {
+            b.compression(&[1, 0])
+        };
+        if let Some(sni) = &self.sni {
+            b = b.sni(sni);
+        }
+        if compact {
+            return b
+                .supported_groups(&groups[..groups.len().min(8)])
+                .ec_point_formats(&[0])
+                .signature_algorithms(&sigs[..sigs.len().min(14)])
+                .build();
+        }
+        b.supported_groups(groups)
+            .ec_point_formats(&[0])
+            .signature_algorithms(sigs)
+            .session_ticket(&[])
+            .status_request()
+            .signed_certificate_timestamp()
+            .extended_master_secret()
+            .encrypt_then_mac()
+            .heartbeat(1)
+            .alpn(&[b"h2", b"http/1.1"])
+            .build()
+    }
+
+    /// TLS 1.3 hello with an empty key_share: the server answers with a HelloRetryRequest
+    /// naming its suite and group, so no key material is needed (RFC 8446 §4.2.8).
+    fn tls13(&self, suites: &[u16], groups: &[u16]) -> Vec<u8> {
+        let mut b = ClientHelloBuilder::new()
+            .legacy_version(TLS12)
+            .session_id(&[0x5A; 32])
+            .cipher_suites(suites)
+            .pad_to_avoid_f5_bug(true);
+        if let Some(sni) = &self.sni {
+            b = b.sni(sni);
+        }
+        b.supported_versions(&[TLS13])
+            .supported_groups(groups)
+            .signature_algorithms(SIG_OFFER)
+            .psk_key_exchange_modes(&[1])
+            .key_share_empty()
+            .build()
+    }
+}
+
+fn legacy_groups() -> Vec<u16> {
+    let mut g = vec![0x001D, 0x0017, 0x0018, 0x0019, 0x001E];
+    let rest: Vec<u16> = suite::ec_groups()
+        .into_iter()
+        .filter(|c| !g.contains(c))
+        .collect();
+    g.extend(rest);
+    g.extend([0x0100, 0x0101, 0x0102, 0x0103, 0x0104]);
+    g
+}
+
+fn tls13_groups() -> Vec<u16> {
+    let mut g = vec![
+        0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x11EC, 0x11EB, 0x11ED,
+    ];
+    let rest: Vec<u16> = suite::GROUPS
+        .iter()
+        .map(|(c, _)| *c)
+        .filter(|c| !g.contains(c))
+        .collect();
+    g.extend(rest);
+    g
+}
+
+/// Suites offered for a version, most likely first and ChaCha20 last, so that a server with
+/// PrioritizeChaCha does not reorder its preference because of our list (testssl.sh L7713).
+fn candidates(version: u16) -> Vec<u16> {
+    let mut v: Vec<&SuiteInfo> = suite::all_codes()
+        .filter_map(suite::cipher_suite)
+        .filter(|s| {
+            if version == TLS13 {
+                s.is_tls13()
+            } else {
+                !s.is_tls13() && (version == TLS12 || !s.tls12_only())
+            }
+        })
+        .collect();
+    v.sort_by_key(|s| {
+        (
+            s.enc == "CHACHA20_POLY1305",
+            s.rating().0,
+            !s.forward_secret(),
+            s.code,
+        )
+    });
+    v.into_iter().map(|s| s.code).collect()
+}
+
+/// What one version's enumeration found.
+#[derive(Debug, Clone, Default)]
+struct VersionScan {
+    version: u16,
+    accepted: bool,
+    detail: String,
+    /// Suites in discovery order.
+    suites: Vec<u16>,
+    /// Flights (TLS ≤ 1.2) or retry requests (TLS 1.3), one per accepted suite.
+    flights: Vec<Flight>,
+    retries: Vec<ServerHello>,
+    /// Whether all accepted suites were found within the first bundle.
+    one_bundle: bool,
+    notes: Vec<String>,
+}
+
+/// Enumerates one version's suites: offer a bundle, take the chosen suite out, offer again,
+/// until the server refuses; then the next bundle.
+async fn scan_version(s: &Scheduler, h: &Hellos, version: u16) -> Result<VersionScan, ProbeError> {
+    let mut out = VersionScan {
+        version,
+        one_bundle: true,
+        ..Default::default()
+    };
+    let mut pending: std::collections::VecDeque<u16> = candidates(version).into();
+    let mut per_hello = MAX_SUITES_PER_HELLO - 1; // room for the SCSV
+    let mut compact = false;
+    let mut offer: Vec<u16> = Vec::new();
+    let mut bundles = 0usize;
+    let groups12 = legacy_groups();
+    let groups13 = tls13_groups();
+    let mut first = true;
+    loop {
+        while offer.len() < per_hello {
+            match pending.pop_front() {
+                Some(c) => offer.push(c),
+                None => break,
+            }
+        }
+        if offer.is_empty() {
+            break;
+        }
+        let hello = if version == TLS13 {
+            h.tls13(
+                &offer,
+                &groups13[..if compact {
+                    groups13.len().min(8)
+                } else {
+                    groups13.len()
+                }],
+            )
+        } else {
+            h.legacy_with(version, &offer, &groups12, SIG_OFFER, compact)
+        };
+        let reply = s.exchange(&hello).await?;
+        // A silent close on the first full-size hello may be a fragile stack rather than a
+        // refusal: retry once with a compact hello and fewer suites (TLS 1.0 and up).
+        if first && !compact && version >= TLS10 && matches!(reply, Reply::Closed | Reply::Reset) {
+            compact = true;
+            per_hello = 48;
+            let keep = offer.len().min(per_hello);
+            pending.extend(offer.drain(keep..));
+            continue;
+        }
+        if first {
+            out.detail = reply.describe();
+        }
+        let (selected_version, chosen) = match &reply {
+            Reply::Hello(f) => (
+                f.server_hello.selected_version().0,
+                f.server_hello.cipher_suite,
+            ),
+            Reply::HelloRetry(r) => (r.selected_version().0, r.cipher_suite),
+            _ => {
+                // Refused: a version-level refusal on the first hello ends this version;
+                // otherwise nothing in this bundle is accepted and the next bundle goes.
+                let version_refusal = matches!(
+                    reply,
+                    Reply::Alert {
+                        description: 70,
+                        ..
+                    } | Reply::Garbage(_)
+                ) || (first
+                    && matches!(reply, Reply::Closed | Reply::Reset | Reply::Timeout));
+                if first && version_refusal {
+                    return Ok(out);
+                }
+                first = false;
+                bundles += 1;
+                offer.clear();
+                continue;
+            }
+        };
+        first = false;
+        if selected_version != version {
+            if out.suites.is_empty() {
+                out.detail = format!(
+                    "answered with {} instead",
+                    crate::wire::ProtocolVersion(selected_version).label()
+                );
+            } else {
+                out.notes.push(format!(
+                    "switched to {} after offering {} suites",
+                    version_name(selected_version),
+                    out.suites.len()
+                ));
+            }
+            break;
+        }
+        if !offer.contains(&chosen) {
+            out.notes.push(format!(
+                "server selected {} which was not offered: it ignores the client's list",
+                suite::suite_name(chosen)
+            ));
+            out.accepted = true;
+            break;
+        }
+        out.accepted = true;
+        if bundles > 0 {
+            out.one_bundle = false;
+        }
+        out.suites.push(chosen);
+        offer.retain(|c| *c != chosen);
+        match reply {
+            Reply::Hello(f) => out.flights.push(*f),
+            Reply::HelloRetry(r) => out.retries.push(*r),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Offers `suites` (already accepted) once and returns the one chosen.
+async fn choose(
+    s: &Scheduler,
+    h: &Hellos,
+    version: u16,
+    suites: &[u16],
+) -> Result<Option<u16>, ProbeError> {
+    let hello = if version == TLS13 {
+        h.tls13(suites, &tls13_groups())
+    } else {
+        h.legacy(version, suites, &legacy_groups(), SIG_OFFER)
+    };
+    Ok(match s.exchange(&hello).await? {
+        Reply::Hello(f) => Some(f.server_hello.cipher_suite),
+        Reply::HelloRetry(r) => Some(r.cipher_suite),
+        _ => None,
+    })
+}
+
+/// Server preference: offer the found suites reversed. A server that follows the client picks
+/// the last one found; a server with its own order picks its favourite, which discovery found
+/// first when all suites sat in one bundle. Returns (enforces order, suites in server order).
+async fn preference(
+    s: &Scheduler,
+    h: &Hellos,
+    scan: &VersionScan,
+) -> Result<(Option<bool>, Vec<u16>), ProbeError> {
+    let found = &scan.suites;
+    if found.len() < 2 {
+        return Ok((None, found.clone()));
+    }
+    let rev: Vec<u16> = found.iter().rev().copied().collect();
+    let Some(pick) = choose(s, h, scan.version, &rev).await? else {
+        return Ok((None, found.clone()));
+    };
+    if pick == found[found.len() - 1] && pick != found[0] {
+        return Ok((Some(false), found.clone()));
+    }
+    if pick == found[0] && scan.one_bundle {
+        return Ok((Some(true), found.clone()));
+    }
+    // Server order across bundles: rank by repeatedly offering what is left.
+    let mut left = found.clone();
+    let mut order = Vec::with_capacity(found.len());
+    while left.len() > 1 {
+        match choose(s, h, scan.version, &left).await? {
+            Some(c) if left.contains(&c) => {
+                order.push(c);
+                left.retain(|x| *x != c);
+            }
+            _ => break,
+        }
+    }
+    order.extend(left);
+    Ok((Some(true), order))
+}
+
+/// TLS 1.3 groups: keep offering the groups not yet selected until the server refuses.
+async fn groups13(
+    s: &Scheduler,
+    h: &Hellos,
+    suites: &[u16],
+    first: Option<u16>,
+) -> Result<Vec<u16>, ProbeError> {
+    let mut left = tls13_groups();
+    let mut found = Vec::new();
+    if let Some(g) = first {
+        found.push(g);
+        left.retain(|x| *x != g);
+    }
+    while !left.is_empty() {
+        match s.exchange(&h.tls13(suites, &left)).await? {
+            Reply::HelloRetry(r) => match hrr_group(&r) {
+                Some(g) if left.contains(&g) => {
+                    found.push(g);
+                    left.retain(|x| *x != g);
+                }
+                _ => break,
+            },
+            _ => break,
+        }
+    }
+    Ok(found)
+}
+
+fn hrr_group(r: &ServerHello) -> Option<u16> {
+    r.extensions.iter().find_map(|e| match e.value {
+        ExtensionValue::KeyShareRequest { group } => Some(group),
+        _ => None,
+    })
+}
+
+fn ske(f: &Flight, version: u16) -> Option<ServerKeyExchange> {
+    let info = suite::cipher_suite(f.server_hello.cipher_suite)?;
+    if info.psk() || !(info.is_dhe() || info.is_ecdhe()) {
+        return None;
+    }
+    let body = f.server_key_exchange.as_ref()?;
+    ServerKeyExchange::decode(body, info.is_ecdhe(), version >= TLS12 && !info.anonymous()).ok()
+}
+
+/// TLS ≤ 1.2 ECDHE groups via ServerKeyExchange, offering the accepted ECDHE suites.
+async fn groups12(
+    s: &Scheduler,
+    h: &Hellos,
+    version: u16,
+    ecdhe: &[u16],
+    first: Option<u16>,
+) -> Result<Vec<u16>, ProbeError> {
+    let mut left: Vec<u16> = suite::ec_groups();
+    let mut found = Vec::new();
+    if let Some(g) = first {
+        found.push(g);
+        left.retain(|x| *x != g);
+    }
+    while !left.is_empty() {
+        match s
+            .exchange(&h.legacy(version, ecdhe, &left, SIG_OFFER))
+            .await?
+        {
+            Reply::Hello(f) => match ske(&f, version).map(|k| k.params) {
+                Some(KeyExchangeParams::Ecdhe { group, .. }) if left.contains(&group) => {
+                    found.push(group);
+                    left.retain(|x| *x != group);
+                }
+                _ => break,
+            },
+            _ => break,
+        }
+    }
+    Ok(found)
+}
+
+/// TLS 1.2 signature schemes via ServerKeyExchange, offering the accepted (EC)DHE suites.
+async fn sigalgs12(
+    s: &Scheduler,
+    h: &Hellos,
+    fs_suites: &[u16],
+    first: Option<u16>,
+) -> Result<Vec<u16>, ProbeError> {
+    let mut left: Vec<u16> = SIG_OFFER.to_vec();
+    let mut found = Vec::new();
+    if let Some(g) = first {
+        found.push(g);
+        left.retain(|x| *x != g);
+    }
+    while !left.is_empty() {
+        match s
+            .exchange(&h.legacy(TLS12, fs_suites, &legacy_groups(), &left))
+            .await?
+        {
+            Reply::Hello(f) => match ske(&f, TLS12).and_then(|k| k.signature_scheme) {
+                Some(sig) if left.contains(&sig) => {
+                    found.push(sig);
+                    left.retain(|x| *x != sig);
+                }
+                _ => break,
+            },
+            _ => break,
+        }
+    }
+    Ok(found)
+}
+
+/// What to audit besides the address.
+#[derive(Debug, Clone, Default)]
+pub struct AuditOptions {
+    /// SNI to send (default: the host name; none for IP literals).
+    pub sni: Option<String>,
+    /// Budget and timeouts.
+    pub settings: Settings,
+    /// Judge certificate validity at this time instead of now.
+    pub at: Option<time::OffsetDateTime>,
+    /// Certificate verification (stores, extra anchors); host and time are filled in here.
+    pub verify: crate::x509::VerifyOptions,
+}
+
+/// Resolves `host:port` and audits it.
+pub async fn audit(
+    target: &crate::handshake::Target,
+    mut opts: AuditOptions,
+) -> Result<AuditReport, ProbeError> {
+    let settings = opts.settings;
+    let addr = match target.ip() {
+        Some(ip) => SocketAddr::new(ip, target.port),
+        None => {
+            let t = target.clone();
+            let timeout = settings.connect_timeout;
+            let addrs = tokio::task::spawn_blocking(move || crate::handshake::resolve(&t, timeout))
+                .await
+                .map_err(|e| ProbeError::Internal(e.to_string()))?
+                .map_err(|e| ProbeError::Target(e.to_string()))?;
+            addrs[0]
+        }
+    };
+    if opts.sni.is_none() && target.ip().is_none() {
+        opts.sni = Some(target.host.clone());
+    }
+    if opts.verify.host.is_none() {
+        opts.verify.host = Some(opts.sni.clone().unwrap_or_else(|| target.host.clone()));
+    }
+    audit_addr(addr, target.to_string(), opts).await
+}
+
+/// Audits one address.
+pub async fn audit_addr(
+    addr: SocketAddr,
+    target: String,
+    opts: AuditOptions,
+) -> Result<AuditReport, ProbeError> {
+    let AuditOptions {
+        sni,
+        settings,
+        at,
+        mut verify,
+    } = opts;
+    if verify.host.is_none() {
+        verify.host = Some(sni.clone().unwrap_or_else(|| addr.ip().to_string()));
+    }
+    if verify.at.is_none() {
+        verify.at = at.map(|t| t.unix_timestamp());
+    }
+    let start = Instant::now();
+    let s = Arc::new(Scheduler::new(addr, settings));
+    let h = Hellos { sni: sni.clone() };
+
+    // Phase 1: every version at once (the scheduler caps concurrency).
+    let (v2, ssl3, t10, t11, t12, t13) = tokio::join!(
+        sslv2(&s),
+        scan_version(&s, &h, SSL3),
+        scan_version(&s, &h, TLS10),
+        scan_version(&s, &h, TLS11),
+        scan_version(&s, &h, TLS12),
+        scan_version(&s, &h, TLS13),
+    );
+    let v2 = v2?;
+    let scans = [ssl3?, t10?, t11?, t12?, t13?];
+
+    let mut report = AuditReport {
+        target,
+        address: addr.to_string(),
+        sni,
+        ..Default::default()
+    };
+    report.protocols.insert("SSLv2".into(), v2.0);
+    report.protocol_details.push(ProtocolResult {
+        version: "SSLv2".into(),
+        accepted: v2.0,
+        detail: v2.1.clone(),
+    });
+    report.features.sslv2_ciphers = v2.2.clone();
+    for sc in &scans {
+        let name = version_name(sc.version).to_string();
+        report.protocols.insert(name.clone(), sc.accepted);
+        let mut detail = sc.detail.clone();
+        for n in &sc.notes {
+            detail.push_str("; ");
+            detail.push_str(n);
+        }
+        report.protocol_details.push(ProtocolResult {
+            version: name,
+            accepted: sc.accepted,
+            detail,
+        });
+    }
+
+    // Phase 2: preference per version, groups, signature schemes, fallback, all concurrent.
+    let legacy_best = scans[..4].iter().rev().find(|sc| sc.accepted).cloned();
+    let tls13 = &scans[4];
+    let first13_group = tls13.retries.first().and_then(hrr_group);
+    let ecdhe_best: Vec<u16> = legacy_best
+        .as_ref()
+        .map(|sc| {
+            sc.suites
+                .iter()
+                .copied()
+                .filter(|c| suite::cipher_suite(*c).is_some_and(|i| i.is_ecdhe()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let first12_group = legacy_best.as_ref().and_then(|sc| {
+        sc.flights
+            .iter()
+            .filter_map(|f| ske(f, sc.version))
+            .find_map(|k| match k.params {
+                KeyExchangeParams::Ecdhe { group, .. } => Some(group),
+                _ => None,
+            })
+    });
+    let fs12: Vec<u16> = scans[3]
+        .suites
+        .iter()
+        .copied()
+        .filter(|c| {
+            suite::cipher_suite(*c).is_some_and(|i| (i.is_dhe() || i.is_ecdhe()) && !i.anonymous())
+        })
+        .collect();
+    let first_sig = scans[3]
+        .flights
+        .iter()
+        .filter_map(|f| ske(f, TLS12))
+        .find_map(|k| k.signature_scheme);
+
+    let pref_fut = async {
+        let mut out = Vec::new();
+        for sc in &scans {
+            out.push(preference(&s, &h, sc).await?);
+        }
+        Ok::<_, ProbeError>(out)
+    };
+    let g13_fut = async {
+        if tls13.accepted {
+            groups13(&s, &h, &tls13.suites, first13_group).await
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    let g12_fut = async {
+        match &legacy_best {
+            Some(sc) if !ecdhe_best.is_empty() => {
+                groups12(&s, &h, sc.version, &ecdhe_best, first12_group).await
+            }
+            _ => Ok(Vec::new()),
+        }
+    };
+    let sig_fut = async {
+        if fs12.is_empty() {
+            Ok(Vec::new())
+        } else {
+            sigalgs12(&s, &h, &fs12, first_sig).await
+        }
+    };
+    let fb_fut = fallback_scsv(&s, &h, &scans);
+    let cert_fut = certificate(&s, &scans, addr, report.sni.clone(), settings);
+    let resume_fut = async {
+        // Only when TLS 1.2 has an ECDHE AEAD suite rustls can finish a handshake with.
+        let rustls_ok = scans[3]
+            .suites
+            .iter()
+            .any(|c| matches!(*c, 0xC02B | 0xC02C | 0xC02F | 0xC030 | 0xCCA8 | 0xCCA9));
+        if !rustls_ok {
+            return Ok((None, None));
+        }
+        for _ in 0..4 {
+            s.count_external();
+        }
+        let name = report.sni.clone();
+        let timeout = settings.read_timeout;
+        let (id, ticket) = tokio::task::spawn_blocking(move || {
+            super::resume::check(addr, name.as_deref(), timeout)
+        })
+        .await
+        .map_err(|e| ProbeError::Internal(e.to_string()))?;
+        let conv = |r| match r {
+            super::resume::Resumed::Yes => Some(true),
+            super::resume::Resumed::No => Some(false),
+            super::resume::Resumed::Unknown => None,
+        };
+        Ok::<_, ProbeError>((conv(id), conv(ticket)))
+    };
+    let (prefs, g13, g12, sigs, fallback, cert, resumed) = tokio::join!(
+        pref_fut, g13_fut, g12_fut, sig_fut, fb_fut, cert_fut, resume_fut
+    );
+    let prefs = prefs?;
+
+    for (sc, (enforced, order)) in scans.iter().zip(prefs) {
+        if !sc.accepted {
+            continue;
+        }
+        let name = version_name(sc.version).to_string();
+        if let Some(e) = enforced {
+            report.server_preference.insert(name.clone(), e);
+        }
+        report.cipher_suites.insert(
+            name.clone(),
+            order.iter().map(|c| suite::suite_name(*c)).collect(),
+        );
+        let details = order
+            .iter()
+            .map(|c| suite_result(*c, sc))
+            .collect::<Vec<_>>();
+        report.cipher_suite_details.insert(name, details);
+    }
+
+    let g13 = g13?;
+    let g12 = g12?;
+    let mut groups: Vec<GroupResult> = Vec::new();
+    for g in g13.iter().chain(g12.iter()) {
+        if groups.iter().any(|x| x.code == *g) {
+            continue;
+        }
+        groups.push(GroupResult {
+            code: *g,
+            name: suite::group_name(*g),
+            tls13: g13.contains(g),
+            tls12: g12.contains(g),
+        });
+    }
+    report.groups = groups;
+    report.signature_algorithms = sigs?.iter().map(|c| suite::sig_scheme_name(*c)).collect();
+    report.features = features(&scans, report.features.sslv2_ciphers.clone());
+    report.features.fallback_scsv = fallback?;
+    let (rid, rticket) = resumed?;
+    report.features.resumption_session_id = rid;
+    // rustls falls back to the session id when no ticket comes: count a ticket resumption
+    // only when the server also answered the session_ticket extension.
+    report.features.resumption_ticket = match (rticket, report.features.session_ticket) {
+        (Some(true), Some(false)) => Some(false),
+        (r, _) => r,
+    };
+    report.dh_bits = scans
+        .iter()
+        .flat_map(|sc| sc.flights.iter().map(move |f| (sc.version, f)))
+        .filter_map(|(v, f)| match ske(f, v)?.params {
+            KeyExchangeParams::Dhe { prime_bits, .. } => Some(prime_bits),
+            _ => None,
+        })
+        .min();
+    report.alpn = alpn(&s, &h, legacy_best.as_ref()).await?;
+    let chain = cert?;
+    report.certificate = chain.as_ref().map(|c| summarize(c, at));
+    // With SNI, also fetch what a client without SNI gets; report it only when it differs.
+    let plain = match (&report.sni, &chain) {
+        (Some(_), Some(_)) => certificate_fresh(&s, &scans, addr, None, settings).await?,
+        _ => None,
+    };
+    if let (Some(with), Some(without)) = (&chain, &plain) {
+        let differs = with.first() != without.first();
+        report.sni_changes_certificate = Some(differs);
+        if differs {
+            report.certificate_without_sni = Some(summarize(without, at));
+            report.certificate_without_sni_verification =
+                Some(verify_blocking(without.clone(), verify.clone()).await?);
+        }
+    }
+    if let Some(chain) = chain {
+        report.certificate_verification = Some(verify_blocking(chain, verify).await?);
+    }
+
+    report.connections = s.connections();
+    report.elapsed_ms = elapsed_ms(start);
+    grade::judge(&mut report);
+    Ok(report)
+}
+
+async fn verify_blocking(
+    chain: Vec<Vec<u8>>,
+    opts: crate::x509::VerifyOptions,
+) -> Result<crate::x509::ChainReport, ProbeError> {
+    let ders: Vec<rustls_pki_types::CertificateDer<'static>> = chain
+        .into_iter()
+        .map(rustls_pki_types::CertificateDer::from)
+        .collect();
+    tokio::task::spawn_blocking(move || crate::x509::verify_chain(&ders, &opts))
+        .await
+        .map_err(|e| ProbeError::Internal(e.to_string()))
+}
+
+fn suite_result(code: u16, sc: &VersionScan) -> SuiteResult {
+    let info = suite::cipher_suite(code);
+    let (rating, reasons) = info
+        .map(|i| i.rating())
+        .unwrap_or((suite::Rating::Weak, vec!["unknown suite"]));
+    let kx = if sc.version == TLS13 {
+        sc.retries
+            .iter()
+            .find(|r| r.cipher_suite == code)
+            .and_then(hrr_group)
+            .map(suite::group_name)
+    } else {
+        sc.flights
+            .iter()
+            .find(|f| f.server_hello.cipher_suite == code)
+            .and_then(|f| match ske(f, sc.version) {
+                Some(k) => Some(match k.params {
+                    KeyExchangeParams::Ecdhe { group, .. } => suite::group_name(group),
+                    KeyExchangeParams::Dhe { prime_bits, .. } => format!("DH {prime_bits}"),
+                }),
+                None => info.map(|i| i.kx.to_string()),
+            })
+    };
+    SuiteResult {
+        code: format!("0x{code:04X}"),
+        name: suite::suite_name(code),
+        rating,
+        reasons: reasons.into_iter().map(String::from).collect(),
+        key_exchange: kx,
+    }
+}
+
+/// SSLv2: (accepted, detail, cipher kinds).
+async fn sslv2(s: &Scheduler) -> Result<(bool, String, Vec<String>), ProbeError> {
+    let reply = s.exchange(&Sslv2ClientHello::new().encode()).await?;
+    Ok(match reply {
+        Reply::Sslv2 {
+            version: 0x0002,
+            cipher_specs,
+        } => (
+            !cipher_specs.is_empty(),
+            format!(
+                "SSLv2 SERVER-HELLO with {} cipher kinds",
+                cipher_specs.len()
+            ),
+            cipher_specs.iter().map(|c| format!("0x{c:06X}")).collect(),
+        ),
+        other => (false, other.describe(), Vec::new()),
+    })
+}
+
+/// Extension checks read off the flights already received: no extra connections.
+fn features(scans: &[VersionScan], sslv2_ciphers: Vec<String>) -> Features {
+    let flights: Vec<&Flight> = scans[..4].iter().rev().flat_map(|s| &s.flights).collect();
+    let mut f = Features {
+        sslv2_ciphers,
+        ..Default::default()
+    };
+    // SSLv3 hellos carry no extensions, so judge extensions on TLS flights only.
+    let tls: Vec<&Flight> = scans[1..4].iter().rev().flat_map(|s| &s.flights).collect();
+    let has = |fl: &Flight, t: u16| fl.server_hello.extensions.iter().any(|e| e.typ == t);
+    if !tls.is_empty() {
+        f.secure_renegotiation = Some(tls.iter().all(|fl| has(fl, 0xFF01)));
+        f.extended_master_secret = Some(tls.iter().any(|fl| has(fl, 23)));
+        f.session_ticket = Some(tls.iter().any(|fl| has(fl, 35)));
+        f.ocsp_stapling = Some(tls.iter().any(|fl| fl.certificate_status));
+        f.sct_extension = Some(tls.iter().any(|fl| has(fl, 18)));
+        f.heartbeat = Some(tls.iter().any(|fl| has(fl, 15)));
+        let cbc: Vec<&&Flight> = tls
+            .iter()
+            .filter(|fl| suite::cipher_suite(fl.server_hello.cipher_suite).is_some_and(|i| i.cbc()))
+            .collect();
+        if !cbc.is_empty() {
+            f.encrypt_then_mac = Some(cbc.iter().any(|fl| has(fl, 22)));
+        }
+    }
+    if !flights.is_empty() {
+        f.compression = Some(
+            flights
+                .iter()
+                .any(|fl| fl.server_hello.compression_method != 0),
+        );
+        f.session_id_issued = Some(
+            flights
+                .iter()
+                .any(|fl| !fl.server_hello.session_id.is_empty()),
+        );
+    }
+    f
+}
+
+/// TLS_FALLBACK_SCSV: a hello one version below the highest, carrying the SCSV, must be
+/// refused with inappropriate_fallback (86). Needs two accepted versions.
+async fn fallback_scsv(
+    s: &Scheduler,
+    h: &Hellos,
+    scans: &[VersionScan],
+) -> Result<Option<bool>, ProbeError> {
+    let accepted: Vec<&VersionScan> = scans.iter().filter(|sc| sc.accepted).collect();
+    if accepted.len() < 2 {
+        return Ok(None);
+    }
+    let lower = accepted[accepted.len() - 2];
+    if lower.version == SSL3 && accepted.len() == 2 && accepted[1].version == SSL3 {
+        return Ok(None);
+    }
+    let mut suites = lower.suites.clone();
+    suites.push(FALLBACK_SCSV);
+    let reply = s
+        .exchange(&h.legacy(lower.version, &suites, &legacy_groups(), SIG_OFFER))
+        .await?;
+    Ok(match reply {
+        Reply::Alert {
+            description: 86, ..
+        } => Some(true),
+        Reply::Hello(_) => Some(false),
+        _ => None,
+    })
+}
+
+/// The leaf certificate: from a plaintext TLS ≤ 1.2 flight, or from one real TLS 1.3
+/// handshake with rustls when the server speaks only TLS 1.3.
+async fn certificate(
+    s: &Scheduler,
+    scans: &[VersionScan],
+    addr: SocketAddr,
+    sni: Option<String>,
+    settings: Settings,
+) -> Result<Option<Vec<Vec<u8>>>, ProbeError> {
+    for sc in scans[..4].iter().rev() {
+        if let Some(c) = sc.flights.iter().find_map(|f| f.certificate.as_ref()) {
+            return Ok(Some(c.entries.iter().map(|e| e.der.clone()).collect()));
+        }
+    }
+    certificate_fresh(s, scans, addr, sni, settings).await
+}
+
+/// The chain served to a client sending `sni` (None: no server_name), from one new connection:
+/// a TLS ≤ 1.2 hello when the server speaks it (plaintext Certificate), else rustls TLS 1.3.
+async fn certificate_fresh(
+    s: &Scheduler,
+    scans: &[VersionScan],
+    addr: SocketAddr,
+    sni: Option<String>,
+    settings: Settings,
+) -> Result<Option<Vec<Vec<u8>>>, ProbeError> {
+    if let Some(sc) = scans[1..4].iter().rev().find(|sc| sc.accepted) {
+        let h = Hellos { sni: sni.clone() };
+        // Another name may mean another certificate type, so offer more than the suites
+        // accepted under this name: those first, then the version's other candidates.
+        let mut offer = sc.suites.clone();
+        offer.extend(
+            candidates(sc.version)
+                .into_iter()
+                .filter(|c| !sc.suites.contains(c)),
+        );
+        offer.truncate(MAX_SUITES_PER_HELLO - 1);
+        let hello = h.legacy(sc.version, &offer, &legacy_groups(), SIG_OFFER);
+        if let Reply::Hello(f) = s.exchange(&hello).await?
+            && let Some(c) = &f.certificate
+        {
+            return Ok(Some(c.entries.iter().map(|e| e.der.clone()).collect()));
+        }
+        return Ok(None);
+    }
+    if !scans[4].accepted {
+        return Ok(None);
+    }
+    s.count_external();
+    let target = crate::handshake::Target {
+        host: addr.ip().to_string(),
+        port: addr.port(),
+    };
+    let mut opts = crate::handshake::InspectOptions::new(target);
+    opts.sni = sni;
+    opts.timeouts = crate::handshake::Timeouts::uniform(settings.read_timeout);
+    let res = tokio::task::spawn_blocking(move || crate::handshake::inspect(&opts))
+        .await
+        .map_err(|e| ProbeError::Internal(e.to_string()))?;
+    Ok(res.ok().and_then(|i| {
+        let certs: Vec<Vec<u8>> = i.seen.certificates.iter().map(|c| c.to_vec()).collect();
+        (!certs.is_empty()).then_some(certs)
+    }))
+}
+
+/// ALPN over TLS ≤ 1.2 (in TLS 1.3 the answer is encrypted): h2 and http/1.1 were in every
+/// hello; offer again without the one chosen to learn the second.
+async fn alpn(
+    s: &Scheduler,
+    h: &Hellos,
+    best: Option<&VersionScan>,
+) -> Result<Vec<String>, ProbeError> {
+    let Some(sc) = best.filter(|sc| sc.version >= TLS10) else {
+        return Ok(Vec::new());
+    };
+    let chosen = |f: &Flight| {
+        f.server_hello
+            .extensions
+            .iter()
+            .find_map(|e| match &e.value {
+                ExtensionValue::Alpn { protocols } => protocols.first().cloned(),
+                _ => None,
+            })
+    };
+    let Some(first) = sc.flights.first().and_then(chosen) else {
+        return Ok(Vec::new());
+    };
+    let mut out = vec![first.clone()];
+    if first == "h2" {
+        let b = ClientHelloBuilder::new()
+            .legacy_version(sc.version)
+            .cipher_suites(&[&sc.suites[..], &[EMPTY_RENEGOTIATION_INFO_SCSV]].concat())
+            .supported_groups(&legacy_groups())
+            .ec_point_formats(&[0])
+            .signature_algorithms(SIG_OFFER)
+            .alpn(&[b"http/1.1"]);
+        let b = match &h.sni {
+            Some(n) => b.sni(n),
+            None => b,
+        };
+        if let Reply::Hello(f) = s.exchange(&b.pad_to_avoid_f5_bug(true).build()).await?
+            && let Some(p) = chosen(&f)
+        {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+fn summarize(chain: &[Vec<u8>], at: Option<time::OffsetDateTime>) -> CertificateSummary {
+    use x509_parser::prelude::*;
+    use x509_parser::public_key::PublicKey;
+    let mut sum = CertificateSummary {
+        chain_len: chain.len(),
+        ..Default::default()
+    };
+    let Some(leaf) = chain.first() else {
+        return sum;
+    };
+    let Ok((_, cert)) = X509Certificate::from_der(leaf) else {
+        sum.subject = "(unparseable certificate)".into();
+        return sum;
+    };
+    sum.subject = cert.subject().to_string();
+    sum.issuer = cert.issuer().to_string();
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for n in &san.value.general_names {
+            match n {
+                GeneralName::DNSName(d) => sum.sans.push(d.to_string()),
+                GeneralName::IPAddress(ip) => sum.sans.push(match ip.len() {
+                    4 => std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).to_string(),
+                    16 => {
+                        let mut b = [0u8; 16];
+                        b.copy_from_slice(ip);
+                        std::net::Ipv6Addr::from(b).to_string()
+                    }
+                    _ => hex::encode(ip),
+                }),
+                _ => {}
+            }
+        }
+    }
+    let not_after = cert.validity().not_after.to_datetime();
+    sum.not_after = not_after
+        .format(&::time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let now = at.unwrap_or_else(::time::OffsetDateTime::now_utc);
+    sum.expired = not_after < now;
+    sum.signature_algorithm = sig_oid_name(&cert.signature_algorithm.algorithm.to_id_string());
+    match cert.public_key().parsed() {
+        Ok(PublicKey::RSA(k)) => {
+            sum.key_type = "RSA".into();
+            sum.key_bits = k.key_size();
+        }
+        Ok(PublicKey::EC(p)) => {
+            sum.key_type = "EC".into();
+            sum.key_bits = p.key_size();
+        }
+        Ok(_) => {
+            sum.key_type = cert.public_key().algorithm.algorithm.to_id_string();
+            sum.key_bits = 256;
+        }
+        Err(_) => sum.key_type = "unknown".into(),
+    }
+    sum
+}
+
+fn sig_oid_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+        "1.2.840.113549.1.1.10" => "rsassaPss",
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+        "1.3.101.112" => "Ed25519",
+        other => other,
+    }
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidate_lists_respect_versions_and_bundle_limit() {
+        let c13 = candidates(TLS13);
+        assert!(c13.contains(&0x1301) && c13.contains(&0x00C6));
+        assert!(
+            c13.iter()
+                .all(|c| suite::cipher_suite(*c).unwrap().is_tls13())
+        );
+        let c10 = candidates(TLS10);
+        assert!(!c10.contains(&0xC02F), "GCM is TLS 1.2 only");
+        assert!(c10.contains(&0x000A));
+        let c12 = candidates(TLS12);
+        assert!(c12.contains(&0xC02F) && !c12.contains(&0x1301));
+        assert_eq!(
+            c12.last().map(|c| suite::cipher_suite(*c).unwrap().enc),
+            Some("CHACHA20_POLY1305")
+        );
+        let h = Hellos {
+            sni: Some("localhost".into()),
+        };
+        let rec = h.legacy(TLS12, &c12[..127], &legacy_groups(), SIG_OFFER);
+        let (_, plain) = tls_parser::parse_tls_plaintext(&rec).unwrap();
+        let tls_parser::TlsMessage::Handshake(tls_parser::TlsMessageHandshake::ClientHello(ch)) =
+            &plain.msg[0]
+        else {
+            panic!()
+        };
+        assert_eq!(ch.ciphers.len(), MAX_SUITES_PER_HELLO);
+    }
+}

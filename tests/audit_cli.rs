@@ -1,0 +1,140 @@
+//! `tlsight audit` through the binary: JSON shape, policy exit codes, argument errors.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+
+fn certs() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs")
+}
+
+struct Server(Child, SocketAddr);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn s_server(extra: &[&str]) -> Server {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let c = certs();
+    let child = Command::new("openssl")
+        .args(["s_server", "-accept", &addr.to_string(), "-www", "-quiet"])
+        .arg("-cert")
+        .arg(c.join("ecdsa-p256.pem"))
+        .arg("-cert_chain")
+        .arg(c.join("intermediate.pem"))
+        .arg("-key")
+        .arg(c.join("ecdsa-p256.key"))
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_server");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "s_server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Server(child, addr)
+}
+
+#[test]
+fn json_has_the_documented_keys_and_modern_policy_passes() {
+    let s = s_server(&[
+        "-tls1_3",
+        "-ciphersuites",
+        "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384",
+        "-groups",
+        "X25519:P-256",
+    ]);
+    let out = cargo_bin_cmd!("tlsight")
+        .args(["audit", "--json", "--policy", "modern", "--ca"])
+        .arg(certs().join("root.pem"))
+        .arg(s.1.to_string())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for key in [
+        "protocols",
+        "cipher_suites",
+        "server_preference",
+        "groups",
+        "findings",
+        "grade",
+        "connections",
+        "elapsed_ms",
+        "mozilla",
+        "certificate_verification",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["protocols"]["TLSv1.3"], true);
+    assert_eq!(v["protocols"]["TLSv1.2"], false);
+    let suites: Vec<&str> = v["cipher_suites"]["TLSv1.3"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(suites.len(), 2);
+    assert!(
+        suites.contains(&"TLS_AES_128_GCM_SHA256") && suites.contains(&"TLS_AES_256_GCM_SHA384")
+    );
+    assert_eq!(v["grade"]["grade"], "A");
+    assert!(v["connections"].as_u64().unwrap() > 5);
+}
+
+#[test]
+fn policy_failure_exits_1_and_human_output_names_the_reason() {
+    let s = s_server(&["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"]);
+    let out = cargo_bin_cmd!("tlsight")
+        .args(["audit", "--policy", "intermediate"])
+        .arg(s.1.to_string())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("not compliant"), "{stdout}");
+    assert!(stdout.contains("connections"), "{stdout}");
+    assert!(!stdout.contains("\x1b["), "no colour when piped");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("intermediate"));
+}
+
+#[test]
+fn bad_arguments_are_one_line_errors() {
+    let out = cargo_bin_cmd!("tlsight")
+        .args(["audit", "127.0.0.1:99999"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("port"), "{err}");
+    let out = cargo_bin_cmd!("tlsight")
+        .args(["audit", "--timeout", "0", "127.0.0.1:1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

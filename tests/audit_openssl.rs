@@ -1,0 +1,489 @@
+//! `tlsight audit` against real `openssl s_server` instances on 127.0.0.1, in several
+//! configurations. The truth for each is computed here with `openssl s_client`, one suite and
+//! one version at a time; tlsight must find exactly that set, no more, no less.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tlsight::probe::Settings;
+use tlsight::probe::report::AuditReport;
+use tlsight::probe::scan::{AuditOptions, audit_addr};
+
+fn certs() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs")
+}
+
+/// An `openssl s_server` child, killed on drop.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(key: &str, extra: &[&str]) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let c = certs();
+        let child = Command::new("openssl")
+            .arg("s_server")
+            .args(["-accept", &addr.to_string()])
+            .arg("-cert")
+            .arg(c.join(format!("{key}.pem")))
+            .arg("-cert_chain")
+            .arg(c.join("intermediate.pem"))
+            .arg("-key")
+            .arg(c.join(format!("{key}.key")))
+            .args(["-www", "-quiet"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(addr).is_err() {
+            assert!(Instant::now() < deadline, "s_server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self { child, addr }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every suite this OpenSSL knows: (code, OpenSSL name, TLS 1.3?).
+fn openssl_suites() -> Vec<(u16, String, bool)> {
+    let out = Command::new("openssl")
+        .args([
+            "ciphers",
+            "-V",
+            "-stdname",
+            "ALL:COMPLEMENTOFALL:@SECLEVEL=0",
+        ])
+        .output()
+        .unwrap();
+    let mut v: Vec<(u16, String, bool)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let (hi, lo) = f.first()?.split_once(',')?;
+            let code = u16::from_str_radix(hi.trim_start_matches("0x"), 16).ok()? << 8
+                | u16::from_str_radix(lo.trim_start_matches("0x"), 16).ok()?;
+            Some((code, f.get(4)?.to_string(), f.get(5) == Some(&"TLSv1.3")))
+        })
+        .collect();
+    // The CCM TLS 1.3 suites are not in OpenSSL's default list but are known to it.
+    for (code, name) in [
+        (0x1304, "TLS_AES_128_CCM_SHA256"),
+        (0x1305, "TLS_AES_128_CCM_8_SHA256"),
+    ] {
+        if !v.iter().any(|s| s.0 == code) {
+            v.push((code, name.into(), true));
+        }
+    }
+    v
+}
+
+/// Does `s_client` with these arguments complete a handshake?
+fn s_client_ok(addr: SocketAddr, args: &[&str]) -> bool {
+    let out = Command::new("openssl")
+        .arg("s_client")
+        .args(["-connect", &addr.to_string()])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.contains("Cipher is ") && !text.contains("Cipher is (NONE)")
+}
+
+/// Truth: version name → accepted suite codes, from s_client one suite at a time.
+fn truth(addr: SocketAddr) -> BTreeMap<String, BTreeSet<u16>> {
+    let suites = openssl_suites();
+    let mut out = BTreeMap::new();
+    for (flag, name) in [
+        ("-tls1", "TLSv1.0"),
+        ("-tls1_1", "TLSv1.1"),
+        ("-tls1_2", "TLSv1.2"),
+        ("-tls1_3", "TLSv1.3"),
+    ] {
+        let tls13 = name == "TLSv1.3";
+        // A version refused with every suite offered accepts none of them.
+        let all = if tls13 {
+            vec![
+                flag,
+                "-ciphersuites",
+                "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256",
+            ]
+        } else {
+            vec![flag, "-cipher", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"]
+        };
+        if !s_client_ok(addr, &all) {
+            continue;
+        }
+        let todo: Vec<(u16, String)> = suites
+            .iter()
+            .filter(|s| s.2 == tls13)
+            .map(|s| (s.0, s.1.clone()))
+            .collect();
+        let found = Arc::new(Mutex::new(BTreeSet::new()));
+        let queue = Arc::new(Mutex::new(todo));
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let (found, queue) = (found.clone(), queue.clone());
+                let flag = flag.to_string();
+                std::thread::spawn(move || {
+                    loop {
+                        let Some((code, n)) = queue.lock().unwrap().pop() else {
+                            break;
+                        };
+                        let ok = if tls13 {
+                            s_client_ok(addr, &[&flag, "-ciphersuites", &n])
+                        } else {
+                            s_client_ok(addr, &[&flag, "-cipher", &format!("{n}:@SECLEVEL=0")])
+                        };
+                        if ok {
+                            found.lock().unwrap().insert(code);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        let set = found.lock().unwrap().clone();
+        if !set.is_empty() {
+            out.insert(name.to_string(), set);
+        }
+    }
+    out
+}
+
+fn run_audit(addr: SocketAddr) -> AuditReport {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let root = std::fs::read(certs().join("root.pem")).unwrap();
+    let mut opts = AuditOptions::default();
+    opts.verify.extra_anchors = tlsight::x509::certs_from_bytes(&root, "root.pem").unwrap();
+    opts.verify.stores.os = false;
+    rt.block_on(audit_addr(addr, addr.to_string(), opts))
+        .unwrap()
+}
+
+fn found(r: &AuditReport) -> BTreeMap<String, BTreeSet<u16>> {
+    r.cipher_suite_details
+        .iter()
+        .map(|(v, l)| {
+            (
+                v.clone(),
+                l.iter()
+                    .map(|s| u16::from_str_radix(s.code.trim_start_matches("0x"), 16).unwrap())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// Runs both sides and compares, printing names on mismatch.
+fn check(key: &str, extra: &[&str]) -> AuditReport {
+    let server = Server::start(key, extra);
+    let report = run_audit(server.addr);
+    let expected = truth(server.addr);
+    assert!(
+        !expected.is_empty(),
+        "the server accepted nothing at all: bad test setup"
+    );
+    let got = found(&report);
+    let name = |set: &BTreeSet<u16>| {
+        set.iter()
+            .map(|c| tlsight::probe::suite::suite_name(*c))
+            .collect::<Vec<_>>()
+    };
+    for v in expected.keys().chain(got.keys()).collect::<BTreeSet<_>>() {
+        let e = expected.get(v).cloned().unwrap_or_default();
+        let g = got.get(v).cloned().unwrap_or_default();
+        assert_eq!(
+            name(&g),
+            name(&e),
+            "{v}: tlsight (left) vs s_client (right) for s_server {extra:?}"
+        );
+    }
+    for (v, accepted) in &report.protocols {
+        if v != "SSLv2" && v != "SSLv3" {
+            assert_eq!(*accepted, expected.contains_key(v), "{v} acceptance");
+        }
+    }
+    assert!(!report.protocols["SSLv2"] && !report.protocols["SSLv3"]);
+    report
+}
+
+#[test]
+fn tls13_only_server() {
+    let r = check(
+        "ecdsa-p256",
+        &[
+            "-tls1_3",
+            "-ciphersuites",
+            "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256",
+            "-groups",
+            "X25519:P-384",
+        ],
+    );
+    let groups: Vec<&str> = r.groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(
+        groups.iter().collect::<BTreeSet<_>>(),
+        ["secp384r1", "x25519"].iter().collect::<BTreeSet<_>>()
+    );
+    assert!(r.groups.iter().all(|g| g.tls13 && !g.tls12));
+    // The certificate comes from a real TLS 1.3 handshake, since no plaintext flight has it.
+    let cert = r.certificate.as_ref().expect("certificate");
+    assert_eq!(cert.key_type, "EC");
+    let v = r.certificate_verification.as_ref().expect("verification");
+    assert!(
+        v.trusted,
+        "chain to the test root, name 127.0.0.1: {:?}",
+        v.errors
+    );
+    assert!(
+        r.mozilla
+            .iter()
+            .any(|m| m.profile == "modern" && !m.compliant),
+        "CCM is outside modern"
+    );
+}
+
+#[test]
+fn tls12_ecdhe_only_server() {
+    let r = check(
+        "rsa2048",
+        &[
+            "-tls1_2",
+            "-cipher",
+            "ECDHE",
+            "-groups",
+            "P-256:P-384:X25519",
+        ],
+    );
+    let g: BTreeSet<&str> = r.groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(
+        g,
+        ["secp256r1", "secp384r1", "x25519"].into_iter().collect()
+    );
+    assert!(r.groups.iter().all(|g| g.tls12 && !g.tls13));
+    assert!(r.dh_bits.is_none());
+    assert!(!r.signature_algorithms.is_empty());
+    assert_eq!(r.features.secure_renegotiation, Some(true));
+    assert_eq!(r.features.extended_master_secret, Some(true));
+    assert_eq!(r.features.compression, Some(false));
+    assert_eq!(r.features.fallback_scsv, None, "one version only");
+    assert!(
+        r.certificate
+            .as_ref()
+            .is_some_and(|c| c.key_type == "RSA" && c.key_bits == 2048)
+    );
+    let v = r.certificate_verification.as_ref().expect("verification");
+    assert!(v.trusted, "{:?}", v.errors);
+    assert_eq!(r.certificate.as_ref().map(|c| c.chain_len), Some(2));
+    assert_eq!(r.features.session_ticket, Some(true));
+    assert_eq!(r.features.resumption_session_id, Some(true));
+    assert_eq!(r.features.resumption_ticket, Some(true));
+}
+
+#[test]
+fn static_rsa_only_server() {
+    let r = check("rsa2048", &["-tls1_2", "-cipher", "kRSA:@SECLEVEL=0"]);
+    assert!(
+        r.findings.iter().any(|f| f.id == "no_fs_at_all"),
+        "{:?}",
+        r.findings
+    );
+    assert_ne!(r.grade.grade, "A");
+    assert!(r.groups.is_empty());
+    assert!(
+        r.signature_algorithms.is_empty(),
+        "no ServerKeyExchange with RSA key transport"
+    );
+}
+
+#[test]
+fn legacy_tls10_tls11_cbc_server() {
+    let r = check(
+        "rsa2048",
+        &[
+            "-min_protocol",
+            "TLSv1",
+            "-max_protocol",
+            "TLSv1.2",
+            "-cipher",
+            "AES128-SHA:ECDHE-RSA-AES256-SHA:DHE-RSA-AES128-SHA:NULL-SHA:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+        ],
+    );
+    for v in ["TLSv1.0", "TLSv1.1", "TLSv1.2"] {
+        assert!(r.protocols[v], "{v}");
+    }
+    let ids: BTreeSet<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
+    for id in ["tls10", "tls11", "null_cipher", "beast"] {
+        assert!(ids.contains(id), "{id} missing from {ids:?}");
+    }
+    assert_eq!(r.grade.grade, "F", "NULL cipher caps at F: {:?}", r.grade);
+    assert_eq!(
+        r.features.fallback_scsv,
+        Some(true),
+        "OpenSSL honours TLS_FALLBACK_SCSV"
+    );
+    assert_eq!(
+        r.features.encrypt_then_mac,
+        Some(true),
+        "OpenSSL answers ETM for CBC suites"
+    );
+    assert!(r.dh_bits.is_some_and(|b| b >= 1024));
+}
+
+#[test]
+fn server_cipher_order_is_reported() {
+    let order = [
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        "AES128-SHA",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+    ];
+    let r = check(
+        "rsa2048",
+        &[
+            "-tls1_2",
+            "-serverpref",
+            "-no_ticket",
+            "-cipher",
+            &order.join(":"),
+        ],
+    );
+    assert_eq!(r.features.session_ticket, Some(false));
+    assert_eq!(r.features.resumption_ticket, Some(false));
+    assert_eq!(r.features.resumption_session_id, Some(true));
+    assert_eq!(r.server_preference.get("TLSv1.2"), Some(&true));
+    assert_eq!(
+        r.cipher_suites["TLSv1.2"],
+        vec![
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_RSA_WITH_AES_128_CBC_SHA",
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        ]
+    );
+}
+
+#[test]
+fn client_order_server_is_reported_as_such() {
+    let server = Server::start(
+        "rsa2048",
+        &[
+            "-tls1_2",
+            "-cipher",
+            "ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256",
+        ],
+    );
+    let r = run_audit(server.addr);
+    assert_eq!(r.server_preference.get("TLSv1.2"), Some(&false));
+}
+
+#[test]
+fn connection_budget_is_honoured_and_counted() {
+    let server = Server::start("rsa2048", &["-tls1_2", "-cipher", "ECDHE"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let settings = Settings {
+        max_connections: 1,
+        delay: Duration::from_millis(5),
+        ..Settings::default()
+    };
+    let t = Instant::now();
+    let r = rt
+        .block_on(audit_addr(
+            server.addr,
+            "x".into(),
+            AuditOptions {
+                settings,
+                ..Default::default()
+            },
+        ))
+        .unwrap();
+    // With one connection at a time and 5 ms between starts, n connections take ≥ 5(n-1) ms.
+    assert!(r.connections > 10);
+    assert!(t.elapsed() >= Duration::from_millis(5 * (r.connections as u64 - 1)));
+}
+
+#[test]
+fn refused_connection_is_a_clear_error() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let e = rt
+        .block_on(audit_addr(addr, "x".into(), AuditOptions::default()))
+        .unwrap_err();
+    assert!(e.to_string().contains("cannot connect"), "{e}");
+}
+
+#[test]
+fn different_certificate_without_sni_is_reported() {
+    let c = certs();
+    let ecdsa = c.join("ecdsa-p256.pem");
+    let ecdsa_key = c.join("ecdsa-p256.key");
+    let server = Server::start(
+        "rsa2048",
+        &[
+            "-tls1_2",
+            "-servername",
+            "tlsight.test",
+            "-cert2",
+            ecdsa.to_str().unwrap(),
+            "-key2",
+            ecdsa_key.to_str().unwrap(),
+        ],
+    );
+    let root = std::fs::read(c.join("root.pem")).unwrap();
+    let mut opts = AuditOptions {
+        sni: Some("tlsight.test".into()),
+        ..Default::default()
+    };
+    opts.verify.extra_anchors = tlsight::x509::certs_from_bytes(&root, "root.pem").unwrap();
+    opts.verify.stores.os = false;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt
+        .block_on(audit_addr(server.addr, "tlsight.test".into(), opts))
+        .unwrap();
+    assert_eq!(
+        r.certificate.as_ref().map(|c| c.key_type.as_str()),
+        Some("EC")
+    );
+    assert_eq!(r.sni_changes_certificate, Some(true));
+    let plain = r
+        .certificate_without_sni
+        .as_ref()
+        .expect("no-SNI certificate");
+    assert_eq!(plain.key_type, "RSA");
+    assert!(
+        r.certificate_without_sni_verification
+            .as_ref()
+            .is_some_and(|v| v.host.as_deref() == Some("tlsight.test"))
+    );
+}
