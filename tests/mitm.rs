@@ -769,6 +769,20 @@ fn the_library_assesses_an_existing_inspection() {
     assert_eq!(a.verdict, tlsight::mitm::Verdict::Clean);
     let text = tlsight::mitm::render::render(&a, tlsight::report::Palette::PLAIN);
     assert!(text.contains("verdict CLEAN"), "{text}");
+    let section = tlsight::mitm::render::render_summary(&a, tlsight::report::Palette::PLAIN);
+    assert_eq!(section.trim(), "verdict CLEAN   no signals");
+}
+
+#[test]
+fn ipv6_loopback_clean_path() {
+    let server = LocalServer::start("[::1]:0".parse().unwrap(), &ServerSettings::default())
+        .expect("listen on ::1");
+    let target = format!("[::1]:{}", server.addr().port());
+    let (code, v, _) = mitm_json(&[&target, "--ca", root_pem().to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["name"], "::1");
+    assert_eq!(v["host_valid"], true);
+    assert!(signal_ids(&v).is_empty());
 }
 
 #[test]

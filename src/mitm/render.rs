@@ -39,6 +39,15 @@ pub fn render(a: &Assessment, p: Palette) -> String {
         a.name
     );
     let _ = writeln!(o);
+    o.push_str(&render_summary(a, p));
+    render_facts(a, p, &mut o);
+    o
+}
+
+/// The verdict and the signals with their evidence only: the section other commands
+/// (`handshake`, `audit`) embed.
+pub fn render_summary(a: &Assessment, p: Palette) -> String {
+    let mut o = String::new();
     let _ = writeln!(
         o,
         "  {} {}   {}",
@@ -66,7 +75,10 @@ pub fn render(a: &Assessment, p: Palette) -> String {
         }
         let _ = writeln!(o, "             {}", p.dim(format!("why: {}", s.why)));
     }
+    o
+}
 
+fn render_facts(a: &Assessment, p: Palette, o: &mut String) {
     let _ = writeln!(o);
     let _ = writeln!(o, "  {}", p.label("chain (as sent)"));
     for c in &a.chain {
@@ -208,5 +220,4 @@ pub fn render(a: &Assessment, p: Palette) -> String {
         let _ = writeln!(o);
         let _ = writeln!(o, "  {} {}", p.label("handshake"), p.bad(e));
     }
-    o
 }
