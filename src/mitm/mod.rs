@@ -456,7 +456,13 @@ pub fn assess_observation(
                 .unwrap_or_else(|| "the server sent no certificate".into()),
         ));
     }
-    let vopts = VerifyOptions {
+    let report = crate::x509::verify_chain(&obs.certificates, &verify_options(obs, opts));
+    assess_with_report(obs, &report, opts)
+}
+
+/// How the chain is validated for an assessment.
+pub fn verify_options(obs: &Observation, opts: &AssessOptions) -> VerifyOptions {
+    VerifyOptions {
         host: Some(obs.name.clone()),
         at: opts.at,
         extra_anchors: opts.extra_anchors.clone(),
@@ -464,8 +470,24 @@ pub fn assess_observation(
         // browser-like client would decide it, not RFC 5280 profile nits.
         strict: false,
         ..VerifyOptions::default()
-    };
-    let report = crate::x509::verify_chain(&obs.certificates, &vopts);
+    }
+}
+
+/// Assesses one observation whose chain was already validated per store (`report` from
+/// [`crate::x509::verify_chain`] with [`verify_options`]). Pure apart from reading the
+/// certificate trees of [`StoreLayout`] when the OS store anchors the chain.
+pub fn assess_with_report(
+    obs: &Observation,
+    report: &crate::x509::ChainReport,
+    opts: &AssessOptions,
+) -> Result<Assessment, MitmError> {
+    if obs.certificates.is_empty() {
+        return Err(MitmError::NoCertificate(
+            obs.failure
+                .clone()
+                .unwrap_or_else(|| "the server sent no certificate".into()),
+        ));
+    }
     let summaries: Vec<Option<crate::x509::CertSummary>> = obs
         .certificates
         .iter()
@@ -1002,3 +1024,6 @@ pub fn run(opts: &RunOptions) -> Result<Assessment, MitmError> {
     }
     Ok(a)
 }
+
+#[cfg(test)]
+mod tests;
