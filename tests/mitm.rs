@@ -841,3 +841,69 @@ fn human_output_names_the_verdict_signals_and_evidence() {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
 }
+
+#[test]
+fn remember_without_a_file_uses_the_state_directory() {
+    let server = local_server(ServerSettings::default());
+    let state = tempfile::tempdir().unwrap();
+    let (code, v, _) = mitm_json(
+        &[
+            &server.addr().to_string(),
+            "--ca",
+            root_pem().to_str().unwrap(),
+            "--remember",
+        ],
+        &[("XDG_STATE_HOME", state.path().to_str().unwrap())],
+    );
+    assert_eq!(code, 0, "{v:#}");
+    let file = state.path().join("tlsight/mitm-baseline.json");
+    assert_eq!(v["baseline"]["file"], file.to_str().unwrap());
+    assert_eq!(v["baseline"]["action"], "recorded");
+    assert!(file.is_file());
+}
+
+#[test]
+fn a_custom_catalogue_replaces_the_built_in_one() {
+    let server = local_server(ServerSettings::default());
+    let tmp = tempfile::tempdir().unwrap();
+    let cat = write(
+        tmp.path(),
+        "cat.json",
+        r#"{"schema":1,"entries":[{"id":"testpki","product":"tlsight test PKI","vendor":"tlsight",
+           "kind":"debugging_proxy","match":[{"O":"tlsight test PKI","CN":"tlsight Test Intermediate CA"}],
+           "confidence":"verified","source":"certs/gen-certs.sh"}]}"#,
+    );
+    let (code, v, _) = mitm_json(
+        &[
+            &server.addr().to_string(),
+            "--ca",
+            root_pem().to_str().unwrap(),
+            "--catalogue",
+            cat.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(signal_ids(&v), vec!["known_interception_issuer"]);
+    // The leaf's issuer and the intermediate's own subject both name the CA.
+    let hits: Vec<(u64, &str)> = v["interception_products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["certificate"].as_u64().unwrap(),
+                m["field"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(hits, vec![(0, "issuer"), (1, "subject")]);
+    std::fs::write(&cat, "[]").unwrap();
+    let (code, err) = mitm_fail(&[
+        &server.addr().to_string(),
+        "--catalogue",
+        cat.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad interception catalogue"), "{err}");
+}
