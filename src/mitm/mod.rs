@@ -772,7 +772,7 @@ pub fn assess_with_report(
         let ev: Vec<String> = b
             .differences
             .iter()
-            .map(|d| format!("{}: recorded {} , now {}", d.field, d.was, d.now))
+            .map(|d| format!("{}: recorded {}, now {}", d.field, d.was, d.now))
             .collect();
         if b.chain_changed {
             signals.push(signal(
@@ -814,13 +814,13 @@ pub fn assess_with_report(
             .differences
             .iter()
             .filter(|d| d.field == "leaf_spki_sha256" || d.field == "issuer")
-            .map(|d| format!("{}: direct {} , via proxy {}", d.field, d.was, d.now))
+            .map(|d| format!("{}: direct {}, via proxy {}", d.field, d.was, d.now))
             .collect();
         let other: Vec<String> = pc
             .differences
             .iter()
             .filter(|d| d.field != "leaf_spki_sha256" && d.field != "issuer")
-            .map(|d| format!("{}: direct {} , via proxy {}", d.field, d.was, d.now))
+            .map(|d| format!("{}: direct {}, via proxy {}", d.field, d.was, d.now))
             .collect();
         if !cert_diff.is_empty() {
             signals.push(signal(

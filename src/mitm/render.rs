@@ -184,12 +184,17 @@ fn render_facts(a: &Assessment, p: Palette, o: &mut String) {
     }
     if let Some(b) = &a.baseline {
         let _ = writeln!(o);
+        let status = match b.status {
+            super::BaselineStatus::NoEntry => p.dim("no entry for this host"),
+            super::BaselineStatus::Match => p.good("matches"),
+            super::BaselineStatus::Changed => p.warn("changed"),
+        };
         let _ = writeln!(
             o,
-            "  {} {} {:?}{}",
+            "  {} {} {}{}",
             p.label("baseline"),
             b.file.clone().unwrap_or_default(),
-            b.status,
+            status,
             b.action
                 .as_ref()
                 .map(|x| format!(" ({x})"))
