@@ -111,6 +111,10 @@ pub fn connect_tunnel(
                 detail: format!("reply head longer than {MAX_HEAD} bytes"),
             });
         }
+        // Each read waits only for what is left of the deadline (no slow-drip overrun).
+        let left = deadline.saturating_duration_since(Instant::now());
+        tcp.set_read_timeout(Some(left.max(std::time::Duration::from_millis(1))))
+            .map_err(io)?;
         match tcp.read(&mut b).map_err(io)? {
             0 => {
                 return Err(MitmError::Proxy {
