@@ -68,11 +68,8 @@ fn signal(
     }
 }
 
-/// Assesses one observation.
-pub fn assess_observation(
-    obs: &Observation,
-    opts: &AssessOptions,
-) -> Result<Assessment, MitmError> {
+/// Nothing to judge without a certificate: say why none came.
+fn require_certificate(obs: &Observation) -> Result<(), MitmError> {
     if obs.certificates.is_empty() {
         return Err(MitmError::NoCertificate(
             obs.failure
@@ -80,6 +77,15 @@ pub fn assess_observation(
                 .unwrap_or_else(|| "the server sent no certificate".into()),
         ));
     }
+    Ok(())
+}
+
+/// Assesses one observation.
+pub fn assess_observation(
+    obs: &Observation,
+    opts: &AssessOptions,
+) -> Result<Assessment, MitmError> {
+    require_certificate(obs)?;
     let report = crate::x509::verify_chain(&obs.certificates, &verify_options(obs, opts));
     assess_with_report(obs, &report, opts)
 }
@@ -105,13 +111,7 @@ pub fn assess_with_report(
     report: &ChainReport,
     opts: &AssessOptions,
 ) -> Result<Assessment, MitmError> {
-    if obs.certificates.is_empty() {
-        return Err(MitmError::NoCertificate(
-            obs.failure
-                .clone()
-                .unwrap_or_else(|| "the server sent no certificate".into()),
-        ));
-    }
+    require_certificate(obs)?;
     let cx = Cx::new(obs, report, opts);
     let mut signals: Vec<Signal> = Vec::new();
     signals.extend(key_possession(&cx));
