@@ -201,6 +201,13 @@ authorityKeyIdentifier=keyid:always
 X
 openssl ca -config "$tmp/ca.cnf" -keyfile int.key -cert "$tmp/int.pem" -revoke "$tmp/revoked.pem" 2>/dev/null
 openssl ca -config "$tmp/ca.cnf" -keyfile int.key -cert "$tmp/int.pem" -gencrl -out int.crl 2>/dev/null
+# stapled OCSP responses signed by int: good.ocsp (good) and revoked.ocsp (revoked)
+openssl ca -config "$tmp/ca.cnf" -keyfile int.key -cert "$tmp/int.pem" -valid "$tmp/good.pem" 2>/dev/null
+for n in good revoked; do
+  openssl ocsp -issuer "$tmp/int.pem" -cert "$tmp/$n.pem" -no_nonce -reqout "$tmp/$n.req" 2>/dev/null
+  openssl ocsp -index "$tmp/ca/index.txt" -rsigner "$tmp/int.pem" -rkey int.key -CA "$tmp/int.pem" \
+    -reqin "$tmp/$n.req" -respout "$n.ocsp" -ndays $long 2>/dev/null >/dev/null
+done
 
 rm -f leaf.key root.key int.key other-root.key
 echo "wrote $(ls | wc -l) files to $out"

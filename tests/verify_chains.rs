@@ -392,3 +392,87 @@ fn cert_summary_fields() {
         Err(x509::X509Error::TrailingData { len: 2 })
     ));
 }
+
+fn ocsp(name: &str) -> Vec<u8> {
+    std::fs::read(dir().join(name)).expect("ocsp fixture")
+}
+
+#[test]
+fn stapled_ocsp_good_is_decoded_and_its_signature_proven() {
+    let r = x509::verify_chain(
+        &load("good.pem"),
+        &VerifyOptions {
+            stapled_ocsp: Some(ocsp("good.ocsp")),
+            ..opts()
+        },
+    );
+    assert!(r.trusted, "{:?}", r.errors);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    let o = r.ocsp.as_ref().expect("decoded");
+    assert_eq!(o.response_status, "successful");
+    assert_eq!(o.signature_valid, Some(true), "{:?}", o.signature_detail);
+    assert_eq!(o.responses.len(), 1);
+    assert_eq!(o.responses[0].status, "good");
+    let leaf = r.chain[0].cert.as_ref().expect("leaf");
+    assert_eq!(o.responses[0].serial, leaf.serial.replace(':', ""));
+}
+
+#[test]
+fn stapled_ocsp_revoked_makes_the_chain_untrusted() {
+    let r = x509::verify_chain(
+        &load("revoked.pem"),
+        &VerifyOptions {
+            stapled_ocsp: Some(ocsp("revoked.ocsp")),
+            ..opts()
+        },
+    );
+    assert!(!r.trusted);
+    assert_eq!(error_codes(&r), vec![Code::Revoked]);
+}
+
+#[test]
+fn stapled_ocsp_for_another_certificate_is_a_warning() {
+    let r = x509::verify_chain(
+        &load("good.pem"),
+        &VerifyOptions {
+            stapled_ocsp: Some(ocsp("revoked.ocsp")),
+            ..opts()
+        },
+    );
+    assert!(
+        r.trusted,
+        "an unrelated response does not revoke: {:?}",
+        r.errors
+    );
+    assert!(r.has(Code::OcspProblem));
+}
+
+#[test]
+fn corrupted_ocsp_is_a_warning_not_a_panic() {
+    let mut bytes = ocsp("good.ocsp");
+    let n = bytes.len();
+    // change one digit of producedAt: the signed data changes, the encoding stays valid
+    let t = bytes
+        .windows(2)
+        .position(|w| w == [0x18, 0x0f])
+        .expect("GeneralizedTime");
+    bytes[t + 5] ^= 0x01;
+    let r = x509::verify_chain(
+        &load("good.pem"),
+        &VerifyOptions {
+            stapled_ocsp: Some(bytes.clone()),
+            ..opts()
+        },
+    );
+    assert!(r.has(Code::OcspProblem), "{:?}", r.warnings);
+    for cut in [1, 10, 100, n - 1] {
+        let r = x509::verify_chain(
+            &load("good.pem"),
+            &VerifyOptions {
+                stapled_ocsp: Some(bytes[..n - cut].to_vec()),
+                ..opts()
+            },
+        );
+        assert!(r.has(Code::OcspProblem), "cut {cut}");
+    }
+}

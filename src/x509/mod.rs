@@ -7,6 +7,7 @@
 
 pub mod diagnosis;
 pub mod lint;
+pub mod ocsp;
 pub mod parse;
 pub mod path;
 pub mod render;
@@ -20,8 +21,8 @@ pub use render::render_chain_report;
 pub use sigcheck::{SigCheck, SigStatus};
 pub use stores::{Store, StoreKind};
 pub use verify::{
-    AnchorInfo, ChainReport, ConnectionInfo, Fetched, LinkReport, StoreReport, StoreSelection, VerifyOptions, verify_chain,
-    verify_chain_with_stores,
+    AnchorInfo, ChainReport, ConnectionInfo, Fetched, LinkReport, StoreReport, StoreSelection,
+    VerifyOptions, verify_chain, verify_chain_with_stores,
 };
 
 /// Errors of the x509 layer: input that is not a certificate (or CRL) at all.

@@ -56,6 +56,8 @@ pub struct VerifyOptions {
     pub max_intermediates: Option<usize>,
     /// Apply RFC 5280 profile checks webpki leaves out (see [`lint::profile`]).
     pub strict: bool,
+    /// A stapled OCSP response (DER) to decode and check against the leaf.
+    pub stapled_ocsp: Option<Vec<u8>>,
 }
 
 impl Default for VerifyOptions {
@@ -70,6 +72,7 @@ impl Default for VerifyOptions {
             expiry_warning_days: 30,
             max_intermediates: None,
             strict: true,
+            stapled_ocsp: None,
         }
     }
 }
@@ -204,6 +207,9 @@ pub struct ChainReport {
     pub sent: Vec<SentCert>,
     /// Per-store validation.
     pub stores: BTreeMap<StoreKind, StoreReport>,
+    /// The stapled OCSP response, decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocsp: Option<super::ocsp::OcspSummary>,
     /// Downloads made by `--fetch`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fetched: Vec<Fetched>,
@@ -264,6 +270,7 @@ pub fn verify_chain_with_stores(
         stores: BTreeMap::new(),
         connection: None,
         fetched: Vec::new(),
+        ocsp: None,
     };
     let Some(leaf_der) = chain.first() else {
         report.errors.push(Finding::new(
@@ -543,6 +550,32 @@ pub fn verify_chain_with_stores(
         ));
     }
 
+    // --- stapled OCSP
+    if let Some(ocsp) = opts.stapled_ocsp.as_deref().filter(|o| !o.is_empty()) {
+        let issuer_der: Option<&[u8]> = built.nodes.get(1).and_then(|n| match n.source {
+            Source::Sent(i) => chain.get(i).map(|c| c.as_ref()),
+            Source::Anchor(s, a) => stores
+                .get(s)
+                .and_then(|st| st.anchors.get(a))
+                .and_then(|an| an.cert.as_ref().map(|c| c.as_ref())),
+        });
+        match super::ocsp::decode(ocsp, issuer_der) {
+            Ok(summary) => {
+                let (errors, warnings) = ocsp_findings(&summary, &report, at);
+                report.errors.extend(errors);
+                report.warnings.extend(warnings);
+                report.ocsp = Some(summary);
+            }
+            Err(e) => report.warnings.push(Finding::new(
+                Code::OcspProblem,
+                format!(
+                    "the stapled OCSP response ({} bytes) does not decode: {e}",
+                    ocsp.len()
+                ),
+            )),
+        }
+    }
+
     // --- our own findings on the built path and on what was sent
     let any_trusted = report.stores.values().any(|s| s.trusted);
     let public_trust = [StoreKind::Mozilla, StoreKind::Os]
@@ -589,6 +622,69 @@ pub fn verify_chain_with_stores(
     }
     report.trusted = any_trusted && report.errors.is_empty();
     report
+}
+
+/// Errors and warnings from a decoded OCSP response about this chain's leaf.
+fn ocsp_findings(
+    o: &super::ocsp::OcspSummary,
+    report: &ChainReport,
+    at: i64,
+) -> (Vec<Finding>, Vec<Finding>) {
+    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+    if o.response_status != "successful" {
+        warnings.push(Finding::new(
+            Code::OcspProblem,
+            format!("the stapled OCSP response says {}", o.response_status),
+        ));
+        return (errors, warnings);
+    }
+    let leaf_serial = report
+        .chain
+        .first()
+        .and_then(|l| l.cert.as_ref())
+        .map(|c| c.serial.replace(':', ""))
+        .map(|s| s.trim_start_matches("00").to_string());
+    let mine = o
+        .responses
+        .iter()
+        .find(|r| Some(r.serial.trim_start_matches("00")) == leaf_serial.as_deref());
+    match mine {
+        None => warnings.push(Finding::new(
+            Code::OcspProblem,
+            "the stapled OCSP response is not about the leaf certificate",
+        )),
+        Some(r) => {
+            if o.signature_valid == Some(false) {
+                warnings.push(Finding::new(
+                    Code::OcspProblem,
+                    format!(
+                        "the stapled OCSP response's signature does not verify ({})",
+                        o.signature_detail.as_deref().unwrap_or("")
+                    ),
+                ));
+            } else if r.status == "revoked" {
+                errors.push(Finding::at(
+                    Code::Revoked,
+                    0,
+                    format!(
+                        "the stapled OCSP response says the leaf was revoked on {}",
+                        r.revocation_time.as_deref().unwrap_or("?")
+                    ),
+                ));
+            }
+            if r.next_update_unix.is_some_and(|n| n < at) || r.this_update_unix > at {
+                warnings.push(Finding::new(
+                    Code::OcspProblem,
+                    format!(
+                        "the stapled OCSP response is outside its validity ({} to {})",
+                        r.this_update,
+                        r.next_update.as_deref().unwrap_or("open")
+                    ),
+                ));
+            }
+        }
+    }
+    (errors, warnings)
 }
 
 fn base64_std(b: &[u8]) -> String {
