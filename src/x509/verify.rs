@@ -396,21 +396,24 @@ pub fn verify_chain_with_stores(
                         });
                         sources.extend(idx.map(Source::Sent));
                     }
-                    let sent_anchor = (1..chain.len()).find(|&i| {
-                        !sources.contains(&Source::Sent(i))
-                            && webpki::anchor_from_trusted_cert(&chain[i]).is_ok_and(|a| {
-                                a.subject.as_ref() == ta.subject.as_ref()
-                                    && a.subject_public_key_info.as_ref()
-                                        == ta.subject_public_key_info.as_ref()
-                            })
-                    });
-                    if let Some(i) = sent_anchor {
-                        sources.push(Source::Sent(i));
-                    } else if let Some(ai) = store.anchors.iter().position(|a| {
+                    let anchor_idx = store.anchors.iter().position(|a| {
                         a.anchor.subject.as_ref() == ta.subject.as_ref()
                             && a.anchor.subject_public_key_info.as_ref()
                                 == ta.subject_public_key_info.as_ref()
-                    }) {
+                    });
+                    // Show the sent copy of the anchor only when it is the very same
+                    // certificate; a re-issued one with the same name and key may differ in
+                    // what our lints look at.
+                    let anchor_der = anchor_idx
+                        .and_then(|ai| store.anchors[ai].cert.as_ref())
+                        .map(|c| c.as_ref());
+                    let sent_anchor = (1..chain.len()).find(|&i| {
+                        !sources.contains(&Source::Sent(i))
+                            && anchor_der.is_some_and(|d| d == chain[i].as_ref())
+                    });
+                    if let Some(i) = sent_anchor {
+                        sources.push(Source::Sent(i));
+                    } else if let Some(ai) = anchor_idx {
                         sources.push(Source::Anchor(si, ai));
                     }
                     let path: Vec<String> = p
