@@ -476,3 +476,27 @@ fn corrupted_ocsp_is_a_warning_not_a_panic() {
         assert!(r.has(Code::OcspProblem), "cut {cut}");
     }
 }
+
+#[test]
+fn trailing_garbage_and_non_minimal_der_are_malformed() {
+    let chain = load("good.pem");
+    let leaf = chain[0].as_ref().to_vec();
+    // two stray bytes after the certificate
+    let mut trailing = leaf.clone();
+    trailing.extend_from_slice(&[0x00, 0x00]);
+    // the outer length re-encoded with one byte more than needed (30 82 LL LL -> 30 83 00 LL LL)
+    assert_eq!(leaf[1], 0x82, "fixture uses a two-byte length");
+    let mut non_minimal = vec![0x30, 0x83, 0x00];
+    non_minimal.extend_from_slice(&leaf[2..]);
+    for (what, der) in [("trailing", trailing), ("non-minimal", non_minimal)] {
+        let mut c = chain.clone();
+        c[0] = CertificateDer::from(der);
+        let r = x509::verify_chain(&c, &opts());
+        assert!(!r.trusted, "{what}");
+        assert!(
+            error_codes(&r).contains(&Code::MalformedCertificate),
+            "{what}: {:?}",
+            error_codes(&r)
+        );
+    }
+}
