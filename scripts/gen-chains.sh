@@ -139,6 +139,30 @@ rsa_key "$tmp/int-rsa.key" 2048
 cert int-rsa "$tmp/int-rsa.key" "$tmp/root.pem" root.key "$CA_EXT" $long
 cert sha1-leaf leaf.key "$tmp/int-rsa.pem" "$tmp/int-rsa.key" "$(leaf_ext sha1-leaf DNS:good.test)" $long sha1
 bundle sha1.pem sha1-leaf int-rsa
+# signature algorithms for the per-link proof: RSA-PSS, Ed25519 and P-384 issuers, and a
+# 1024-bit RSA issuer (legacy key: verified, then reported weak)
+serial=$((serial + 1))
+openssl req -new -key leaf.key -subj "$(subj pss-leaf)" -out "$tmp/pss-leaf.csr" 2>/dev/null
+openssl x509 -req -in "$tmp/pss-leaf.csr" -CA "$tmp/int-rsa.pem" -CAkey "$tmp/int-rsa.key" \
+  -extfile "$(leaf_ext pss-leaf DNS:good.test)" -out "$tmp/pss-leaf.pem" -set_serial "$serial" \
+  -days $long -sha256 -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest 2>/dev/null
+bundle pss.pem pss-leaf int-rsa
+openssl genpkey -algorithm ED25519 -out "$tmp/ed.key"
+cert int-ed25519 "$tmp/ed.key" "$tmp/root.pem" root.key "$CA_EXT" $long
+openssl req -new -key leaf.key -subj "$(subj ed-leaf)" -out "$tmp/ed-leaf.csr" 2>/dev/null
+serial=$((serial + 1))
+openssl x509 -req -in "$tmp/ed-leaf.csr" -CA "$tmp/int-ed25519.pem" -CAkey "$tmp/ed.key" \
+  -extfile "$(leaf_ext ed-leaf DNS:good.test)" -out "$tmp/ed-leaf.pem" -set_serial "$serial" \
+  -days $long 2>/dev/null
+bundle ed25519.pem ed-leaf int-ed25519
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$tmp/p384.key" 2>/dev/null
+cert int-p384 "$tmp/p384.key" "$tmp/root.pem" root.key "$CA_EXT" $long
+cert p384-leaf leaf.key "$tmp/int-p384.pem" "$tmp/p384.key" "$(leaf_ext p384-leaf DNS:good.test)" $long sha384
+bundle p384.pem p384-leaf int-p384
+rsa_key "$tmp/int-rsa1024.key" 1024
+cert int-rsa1024 "$tmp/int-rsa1024.key" "$tmp/root.pem" root.key "$CA_EXT" $long
+cert by-rsa1024 leaf.key "$tmp/int-rsa1024.pem" "$tmp/int-rsa1024.key" "$(leaf_ext by-rsa1024 DNS:good.test)" $long
+bundle weak-issuer.pem by-rsa1024 int-rsa1024
 # incomplete_chain: the intermediate is missing but named by AIA caIssuers
 good aia-leaf $long 'authorityInfoAccess=caIssuers;URI:http://127.0.0.1:9/int.der'
 bundle incomplete.pem aia-leaf

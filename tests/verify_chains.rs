@@ -500,3 +500,44 @@ fn trailing_garbage_and_non_minimal_der_are_malformed() {
         );
     }
 }
+
+#[test]
+fn each_signature_algorithm_is_proven_by_our_own_check() {
+    for (file, leaf_alg) in [
+        ("good.pem", "ECDSA P-256 ecdsa-with-SHA256"),
+        ("p384.pem", "ECDSA P-384 ecdsa-with-SHA384"),
+        ("pss.pem", "RSA-PSS SHA-256 (2048-bit key)"),
+        ("ed25519.pem", "Ed25519"),
+    ] {
+        let r = verify(file);
+        assert!(r.trusted, "{file}: {:?}", r.errors);
+        let sig = r.chain[0].signature.as_ref().expect("checked");
+        assert_eq!(sig.status, SigStatus::Valid, "{file}");
+        assert_eq!(sig.algorithm, leaf_alg, "{file}");
+    }
+}
+
+#[test]
+fn legacy_1024_bit_issuer_is_verified_then_called_weak() {
+    let r = assert_untrusted_with("weak-issuer.pem", Code::WeakKey);
+    let sig = r.chain[0].signature.as_ref().expect("checked");
+    assert_eq!(sig.status, SigStatus::Valid, "{sig:?}");
+    assert_eq!(sig.algorithm, "RSA PKCS#1 v1.5 SHA-256 (1024-bit key)");
+    assert_eq!(error_codes(&r), vec![Code::WeakKey], "not a bad signature");
+    assert_eq!(
+        r.errors[0].link,
+        Some(1),
+        "the issuer's key is the weak one"
+    );
+}
+
+#[test]
+fn a_signature_checked_with_the_wrong_key_is_invalid_not_unsupported() {
+    // the good leaf's tbsCertificate against another CA's key: same algorithm, wrong key
+    let leaf = load("good.pem").remove(0);
+    let other = load("other-root.pem").remove(0);
+    let (_, leaf) = x509_parser::parse_x509_certificate(leaf.as_ref()).expect("leaf");
+    let (_, other) = x509_parser::parse_x509_certificate(other.as_ref()).expect("other");
+    let check = x509::sigcheck::check_certificate(&leaf, other.tbs_certificate.subject_pki.raw);
+    assert_eq!(check.status, SigStatus::Invalid);
+}

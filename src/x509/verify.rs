@@ -596,8 +596,16 @@ pub fn verify_chain_with_stores(
             .iter()
             .any(|f| matches!(f.code, Code::WeakSignatureAlgorithm | Code::WeakKey));
         for (code, msg) in store_codes {
-            // webpki refuses SHA-1 and small keys as "unsupported"; we already said why.
-            if weak && code == Code::UnsupportedSignatureAlgorithm {
+            // webpki refuses SHA-1 and small keys as "unsupported" or as a bad signature; when
+            // our own check verified every link, the weak finding already says why.
+            let ours_all_valid = report
+                .chain
+                .iter()
+                .all(|l| l.signature_valid != Some(false));
+            if weak
+                && (code == Code::UnsupportedSignatureAlgorithm
+                    || (code == Code::BadSignature && ours_all_valid))
+            {
                 continue;
             }
             if code == Code::UnknownIssuer
