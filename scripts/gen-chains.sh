@@ -167,6 +167,7 @@ bundle weak-issuer.pem by-rsa1024 int-rsa1024
 good aia-leaf $long 'authorityInfoAccess=caIssuers;URI:http://127.0.0.1:9/int.der'
 bundle incomplete.pem aia-leaf
 openssl x509 -in "$tmp/int.pem" -outform DER -out int.der
+openssl crl2pkcs7 -nocrl -certfile "$tmp/int.pem" -outform DER -out int.p7c
 # chain_out_of_order: root -> int -> sub2 -> leaf, sent as leaf, int, sub2
 ec_key "$tmp/sub2.key"
 cert sub2-ca "$tmp/sub2.key" "$tmp/int.pem" int.key "$CA_EXT" $long

@@ -541,3 +541,21 @@ fn a_signature_checked_with_the_wrong_key_is_invalid_not_unsupported() {
     let check = x509::sigcheck::check_certificate(&leaf, other.tbs_certificate.subject_pki.raw);
     assert_eq!(check.status, SigStatus::Invalid);
 }
+
+#[test]
+fn pkcs7_bundles_are_read_in_der_and_pem() {
+    let der = std::fs::read(dir().join("int.p7c")).expect("p7c");
+    let certs = x509::certs_from_bytes(&der, "int.p7c").expect("pkcs7 der");
+    assert_eq!(certs.len(), 1);
+    let int = x509::CertSummary::from_der(certs[0].as_ref()).expect("int");
+    assert!(int.subject.contains("CN=int"));
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
+    let pem = format!("-----BEGIN PKCS7-----\n{b64}\n-----END PKCS7-----\n");
+    let again = x509::certs_from_bytes(pem.as_bytes(), "int.p7c.pem").expect("pkcs7 pem");
+    assert_eq!(again, certs);
+    // the leaf plus the PKCS#7 intermediate verify like the PEM chain
+    let mut chain = load("incomplete.pem");
+    chain.extend(certs);
+    assert!(x509::verify_chain(&chain, &opts()).trusted);
+}

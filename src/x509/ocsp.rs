@@ -55,7 +55,7 @@ pub struct OcspSummary {
 }
 
 /// Minimal DER TLV reader: (tag, content, rest). Rejects indefinite and over-long lengths.
-fn tlv(b: &[u8]) -> Result<(u8, &[u8], &[u8]), String> {
+pub(crate) fn tlv(b: &[u8]) -> Result<(u8, &[u8], &[u8]), String> {
     if b.len() < 2 {
         return Err("truncated DER".into());
     }
@@ -83,7 +83,11 @@ fn tlv(b: &[u8]) -> Result<(u8, &[u8], &[u8]), String> {
     Ok((tag, &b[hdr..end], &b[end..]))
 }
 
-fn expect<'a>(b: &'a [u8], want: u8, what: &str) -> Result<(&'a [u8], &'a [u8]), String> {
+pub(crate) fn expect<'a>(
+    b: &'a [u8],
+    want: u8,
+    what: &str,
+) -> Result<(&'a [u8], &'a [u8]), String> {
     let (tag, v, rest) = tlv(b)?;
     if tag != want {
         return Err(format!(
