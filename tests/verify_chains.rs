@@ -559,3 +559,45 @@ fn pkcs7_bundles_are_read_in_der_and_pem() {
     chain.extend(certs);
     assert!(x509::verify_chain(&chain, &opts()).trusted);
 }
+
+#[test]
+fn revocation_unknown_when_the_crl_signature_is_broken() {
+    let pem = std::fs::read(dir().join("int.crl")).expect("crl");
+    let mut der = x509::crls_from_bytes(&pem, "int.crl").expect("crl")[0]
+        .as_ref()
+        .to_vec();
+    let n = der.len();
+    der[n - 1] ^= 0x01; // last byte of the signature
+    let crl_der = rustls_pki_types::CertificateRevocationListDer::from(der);
+    let r = x509::verify_chain(
+        &load("revoked.pem"),
+        &VerifyOptions {
+            crls: vec![crl_der],
+            ..opts()
+        },
+    );
+    assert!(!r.trusted);
+    assert!(
+        error_codes(&r).contains(&Code::RevocationUnknown),
+        "a forged CRL is not believed: {:?}",
+        error_codes(&r)
+    );
+    assert!(!error_codes(&r).contains(&Code::Revoked));
+}
+
+#[test]
+fn chain_too_long_for_the_allowed_depth() {
+    let r = x509::verify_chain(
+        &load("out-of-order.pem"),
+        &VerifyOptions {
+            max_intermediates: Some(1),
+            ..opts()
+        },
+    );
+    assert!(!r.trusted);
+    assert!(
+        error_codes(&r).contains(&Code::ChainTooLong),
+        "{:?}",
+        error_codes(&r)
+    );
+}
