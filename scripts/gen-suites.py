@@ -113,7 +113,7 @@ CIPHERS = [
     (r"MAGMA_MGM_S", ("Magma", 256, "MgmS", True)),
 ]
 CAMEL = {"AES": "Aes", "CAMELLIA": "Camellia", "ARIA": "Aria"}
-HASHES = {"MD5": "Md5", "SHA": "Sha1", "SHA256": "Sha256", "SHA384": "Sha384", "SM3": "Sm3"}
+HASHES = {"MD5": "Md5", "SHA": "Sha1", "SHA256": "Sha256", "SHA384": "Sha384", "SHA512": "Sha512", "SM3": "Sm3"}
 
 
 def parse_cipher(tok):
@@ -155,7 +155,7 @@ def decompose(code, name):
 
     # Split off the trailing hash (MAC or PRF) if there is one.
     mac_tok = None
-    m = re.fullmatch(r"(.*)_(MD5|SHA|SHA256|SHA384|SM3)", rest)
+    m = re.fullmatch(r"(.*)_(MD5|SHA|SHA256|SHA384|SHA512|SM3)", rest)
     if m and parse_cipher(m.group(1)):
         ciph_tok, mac_tok = m.group(1), m.group(2)
     elif rest == "NULL_NULL":  # TLS_NULL_WITH_NULL_NULL: the initial, unprotected state
@@ -266,7 +266,7 @@ def load_gnutls():
 
 
 def load_patches():
-    extra, ossl, sslv2 = {}, {}, []
+    extra, ossl, sslv2, rename = {}, {}, [], {}
     for r in read_csv("cipher-suite-patches.csv"):
         kind = r["kind"]
         if kind == "sslv2":
@@ -277,9 +277,11 @@ def load_patches():
             extra[code] = r
         elif kind == "openssl":
             ossl[code] = r["openssl"]
+        elif kind == "rename":
+            rename[code] = r
         else:
             die(f"cipher-suite-patches.csv: unknown kind {kind!r}")
-    return extra, ossl, sslv2
+    return extra, ossl, sslv2, rename
 
 
 def is_grease(code):
@@ -295,7 +297,12 @@ def gen_suites(notes):
     iana = load_iana_suites()
     openssl = load_openssl()
     gnutls = load_gnutls()
-    extra, ossl_legacy, sslv2 = load_patches()
+    extra, ossl_legacy, sslv2, rename = load_patches()
+    for code, r in rename.items():
+        if code not in iana:
+            die(f"patch rename 0x{code:04X}: not in the IANA snapshot")
+        iana[code]["name"] = r["name"]
+        iana[code]["ref"] = r["source"].split(" ")[0]
 
     entries = []
     for code, row in sorted(iana.items()):

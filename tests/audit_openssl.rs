@@ -301,6 +301,9 @@ fn tls12_ecdhe_only_server() {
     let v = r.certificate_verification.as_ref().expect("verification");
     assert!(v.trusted, "{:?}", v.errors);
     assert_eq!(r.certificate.as_ref().map(|c| c.chain_len), Some(2));
+    assert_eq!(r.features.session_ticket, Some(true));
+    assert_eq!(r.features.resumption_session_id, Some(true));
+    assert_eq!(r.features.resumption_ticket, Some(true));
 }
 
 #[test]
@@ -363,8 +366,17 @@ fn server_cipher_order_is_reported() {
     ];
     let r = check(
         "rsa2048",
-        &["-tls1_2", "-serverpref", "-cipher", &order.join(":")],
+        &[
+            "-tls1_2",
+            "-serverpref",
+            "-no_ticket",
+            "-cipher",
+            &order.join(":"),
+        ],
     );
+    assert_eq!(r.features.session_ticket, Some(false));
+    assert_eq!(r.features.resumption_ticket, Some(false));
+    assert_eq!(r.features.resumption_session_id, Some(true));
     assert_eq!(r.server_preference.get("TLSv1.2"), Some(&true));
     assert_eq!(
         r.cipher_suites["TLSv1.2"],
@@ -429,4 +441,49 @@ fn refused_connection_is_a_clear_error() {
         .block_on(audit_addr(addr, "x".into(), AuditOptions::default()))
         .unwrap_err();
     assert!(e.to_string().contains("cannot connect"), "{e}");
+}
+
+#[test]
+fn different_certificate_without_sni_is_reported() {
+    let c = certs();
+    let ecdsa = c.join("ecdsa-p256.pem");
+    let ecdsa_key = c.join("ecdsa-p256.key");
+    let server = Server::start(
+        "rsa2048",
+        &[
+            "-tls1_2",
+            "-servername",
+            "tlsight.test",
+            "-cert2",
+            ecdsa.to_str().unwrap(),
+            "-key2",
+            ecdsa_key.to_str().unwrap(),
+        ],
+    );
+    let root = std::fs::read(c.join("root.pem")).unwrap();
+    let mut opts = AuditOptions {
+        sni: Some("tlsight.test".into()),
+        ..Default::default()
+    };
+    opts.verify.extra_anchors = tlsight::x509::certs_from_bytes(&root, "root.pem").unwrap();
+    opts.verify.stores.os = false;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt
+        .block_on(audit_addr(server.addr, "tlsight.test".into(), opts))
+        .unwrap();
+    assert_eq!(
+        r.certificate.as_ref().map(|c| c.key_type.as_str()),
+        Some("EC")
+    );
+    assert_eq!(r.sni_changes_certificate, Some(true));
+    let plain = r
+        .certificate_without_sni
+        .as_ref()
+        .expect("no-SNI certificate");
+    assert_eq!(plain.key_type, "RSA");
+    assert!(
+        r.certificate_without_sni_verification
+            .as_ref()
+            .is_some_and(|v| v.host.as_deref() == Some("tlsight.test"))
+    );
 }

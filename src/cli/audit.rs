@@ -240,6 +240,8 @@ fn render(r: &AuditReport, p: Palette) -> String {
         ("heartbeat", yes_no(p, f.heartbeat, false)),
         ("session id issued", yes_no(p, f.session_id_issued, true)),
         ("session tickets", yes_no(p, f.session_ticket, true)),
+        ("resumption (id)", yes_no(p, f.resumption_session_id, true)),
+        ("resumption (ticket)", yes_no(p, f.resumption_ticket, true)),
         ("OCSP stapling", yes_no(p, f.ocsp_stapling, true)),
         ("SCT extension", yes_no(p, f.sct_extension, true)),
     ];
@@ -264,6 +266,18 @@ fn render(r: &AuditReport, p: Palette) -> String {
             "key", c.key_type, c.key_bits, c.signature_algorithm
         );
         let _ = writeln!(o, "  {:<22} {}", "chain sent", c.chain_len);
+    }
+    if let Some(c) = &r.certificate_without_sni {
+        let trust = match &r.certificate_without_sni_verification {
+            Some(v) if v.trusted => p.good("trusted"),
+            Some(_) => p.bad("not trusted"),
+            None => p.dim("not verified"),
+        };
+        let _ = writeln!(
+            o,
+            "  {:<22} {} ({} {} bits), {trust}",
+            "without SNI", c.subject, c.key_type, c.key_bits
+        );
     }
     if let Some(v) = &r.certificate_verification {
         let verdict = if v.trusted {

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use tlsight::report::{self, Palette};
 use tlsight::suites::{
-    self, CipherSuite, LookupError, NamedGroup, Rating, Reason, Resolved, SignatureScheme,
-    Sslv2CipherSpec, SuiteKind, Versions,
+    self, CipherSuite, LookupError, NamedGroup, Rating, Reason, Recommended, Resolved,
+    SignatureScheme, Sslv2CipherSpec, SuiteKind, Versions,
 };
 
 use super::exit;
@@ -91,14 +91,17 @@ impl Entry {
             Self::Sig(s) => s.rating(),
         }
     }
-    fn to_json(&self) -> serde_json::Value {
-        let v = match self {
-            Self::Suite(s) => serde_json::to_value(s),
-            Self::Sslv2(s) => serde_json::to_value(s),
-            Self::Group(g) => serde_json::to_value(g),
-            Self::Sig(s) => serde_json::to_value(s),
-        };
-        v.unwrap_or(serde_json::Value::Null)
+}
+
+/// Each entry serialises as its registry row (which carries a `type` field), in field order.
+impl serde::Serialize for Entry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Suite(x) => x.serialize(s),
+            Self::Sslv2(x) => x.serialize(s),
+            Self::Group(x) => x.serialize(s),
+            Self::Sig(x) => x.serialize(s),
+        }
     }
 }
 
@@ -146,7 +149,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
     }
 
     let out = if args.json {
-        report::to_json(&entries.iter().map(Entry::to_json).collect::<Vec<_>>())
+        report::to_json(&entries)
     } else if args.list.is_some()
         && args.suites.is_empty()
         && args.groups.is_empty()
@@ -249,13 +252,40 @@ fn pad(s: &str, w: usize) -> String {
 fn render_reasons(out: &mut String, p: Palette, reasons: &[Reason], width: usize) {
     for r in reasons {
         let head = format!("  {} ", pad(r.rating.name(), 11));
-        let body = format!("{} [{}]", r.text, r.source);
         out.push_str(&format!(
             "  {}{}\n",
             paint_rating(p, r.rating, &head),
-            wrap(&body, 16, width)
+            wrap(&r.text, 16, width)
+        ));
+        // Sources stay on one line so "RFC 7465" is never split.
+        out.push_str(&format!(
+            "{}{}\n",
+            " ".repeat(16),
+            p.dim(format!("source: {}", r.source))
         ));
     }
+}
+
+fn rating_block(out: &mut String, p: Palette, rating: Rating, reasons: &[Reason], width: usize) {
+    out.push('\n');
+    *out += &format!(
+        "  {} {}\n",
+        p.label(pad("rating", 14)),
+        paint_rating(p, rating, rating.name())
+    );
+    render_reasons(out, p, reasons, width);
+}
+
+fn registry_line(p: Palette, rec: Recommended, reference: &str) -> String {
+    field(
+        p,
+        "registry",
+        &format!(
+            "{}; {}",
+            rec.describe(),
+            p.dim(format!("defined in {reference}"))
+        ),
+    )
 }
 
 fn header(p: Palette, name: &str, code: &str, rating: Rating) -> String {
@@ -293,15 +323,7 @@ fn render_suite(s: &CipherSuite, p: Palette, width: usize) -> String {
     if matches!(s.kind, SuiteKind::Standard | SuiteKind::NonIana) {
         out += &field(p, "versions", &s.versions.to_string());
     }
-    out += &field(
-        p,
-        "registry",
-        &format!(
-            "{}; {}",
-            s.iana_recommended.describe(),
-            p.dim(format!("defined in {}", s.reference))
-        ),
-    );
+    out += &registry_line(p, s.iana_recommended, s.reference);
     out.push('\n');
     let parts = s.parts();
     let vw = parts
@@ -322,13 +344,7 @@ fn render_suite(s: &CipherSuite, p: Palette, width: usize) -> String {
     for n in s.notes() {
         out += &format!("  {} {}\n", p.dim("•"), wrap(&n, 4, width));
     }
-    out.push('\n');
-    out += &format!(
-        "  {} {}\n",
-        p.label(pad("rating", 14)),
-        paint_rating(p, rating, rating.name())
-    );
-    render_reasons(&mut out, p, &reasons, width);
+    rating_block(&mut out, p, rating, &reasons, width);
     out
 }
 
@@ -344,13 +360,7 @@ fn render_sslv2(s: &Sslv2CipherSpec, p: Palette, width: usize) -> String {
     );
     out += &field(p, "integrity", "MD5-based MAC (SSL 2.0)");
     out += &field(p, "registry", &p.dim(format!("defined in {}", s.reference)));
-    out.push('\n');
-    out += &format!(
-        "  {} {}\n",
-        p.label(pad("rating", 14)),
-        paint_rating(p, rating, rating.name())
-    );
-    render_reasons(&mut out, p, &s.reasons(), width);
+    rating_block(&mut out, p, rating, &s.reasons(), width);
     out
 }
 
@@ -383,54 +393,30 @@ fn render_group(g: &NamedGroup, p: Palette, width: usize) -> String {
             "no: a future quantum computer could break recorded exchanges".to_string()
         },
     );
-    out += &field(
-        p,
-        "registry",
-        &format!(
-            "{}; {}",
-            g.iana_recommended.describe(),
-            p.dim(format!("defined in {}", g.reference))
-        ),
-    );
-    out.push('\n');
-    out += &format!(
-        "  {} {}\n",
-        p.label(pad("rating", 14)),
-        paint_rating(p, rating, rating.name())
-    );
-    render_reasons(&mut out, p, &g.reasons(), width);
+    out += &registry_line(p, g.iana_recommended, g.reference);
+    for n in g.notes() {
+        out += &format!("  {} {}\n", p.dim("•"), wrap(&n, 4, width));
+    }
+    rating_block(&mut out, p, rating, &g.reasons(), width);
     out
 }
 
 fn render_sig(s: &SignatureScheme, p: Palette, width: usize) -> String {
     let rating = s.rating();
     let mut out = header(p, s.name, &s.code_hex(), rating);
-    out += &field(
-        p,
-        "algorithm",
-        &format!("{}: {}", s.algorithm, s.algorithm.describe()),
-    );
+    let alg = if s.algorithm.describe() == s.algorithm.name() {
+        s.algorithm.name().to_string()
+    } else {
+        format!("{}: {}", s.algorithm, s.algorithm.describe())
+    };
+    out += &field(p, "algorithm", &alg);
     out += &field(p, "hash", s.hash.describe());
     if let Some(c) = s.curve {
         out += &field(p, "curve", c);
     }
     out += &field(p, "kind", s.kind.describe());
-    out += &field(
-        p,
-        "registry",
-        &format!(
-            "{}; {}",
-            s.iana_recommended.describe(),
-            p.dim(format!("defined in {}", s.reference))
-        ),
-    );
-    out.push('\n');
-    out += &format!(
-        "  {} {}\n",
-        p.label(pad("rating", 14)),
-        paint_rating(p, rating, rating.name())
-    );
-    render_reasons(&mut out, p, &s.reasons(), width);
+    out += &registry_line(p, s.iana_recommended, s.reference);
+    rating_block(&mut out, p, rating, &s.reasons(), width);
     out
 }
 
@@ -453,7 +439,11 @@ fn render_table(entries: &[Entry], p: Palette) -> String {
                     } else {
                         format!("{} {}", suites::explain::cipher_label(s), s.mode)
                     },
-                    s.mac.map_or("AEAD".to_string(), |m| m.to_string()),
+                    match (s.aead, s.mac) {
+                        (true, _) => "AEAD".to_string(),
+                        (false, Some(m)) => m.to_string(),
+                        (false, None) => "-".to_string(),
+                    },
                     if s.forward_secrecy { "FS" } else { "-" }.to_string(),
                 ],
             ),

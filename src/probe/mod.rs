@@ -15,6 +15,7 @@ pub mod conn;
 pub mod grade;
 pub(crate) mod registry;
 pub mod report;
+pub mod resume;
 pub mod scan;
 pub mod suite;
 

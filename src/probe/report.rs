@@ -38,6 +38,12 @@ pub struct AuditReport {
     pub features: Features,
     /// Leaf certificate summary.
     pub certificate: Option<CertificateSummary>,
+    /// With SNI: whether a client without SNI gets a different leaf.
+    pub sni_changes_certificate: Option<bool>,
+    /// The leaf served without SNI, when it differs.
+    pub certificate_without_sni: Option<CertificateSummary>,
+    /// Trust verdict for the chain served without SNI, when it differs.
+    pub certificate_without_sni_verification: Option<crate::x509::ChainReport>,
     /// Trust verdict for the certificate chain (`tlsight verify`'s report).
     pub certificate_verification: Option<crate::x509::ChainReport>,
     /// Weaknesses and notable facts, each with its reason.
@@ -106,6 +112,10 @@ pub struct Features {
     pub session_id_issued: Option<bool>,
     /// The server answered the session_ticket extension (RFC 5077).
     pub session_ticket: Option<bool>,
+    /// A second TLS 1.2 handshake resumed the first by session id (rustls, ECDHE AEAD only).
+    pub resumption_session_id: Option<bool>,
+    /// A second TLS 1.2 handshake resumed the first with a session ticket offered.
+    pub resumption_ticket: Option<bool>,
     /// A stapled OCSP response came (CertificateStatus).
     pub ocsp_stapling: Option<bool>,
     /// SCTs came in the signed_certificate_timestamp extension.

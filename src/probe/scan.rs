@@ -641,8 +641,35 @@ pub async fn audit_addr(
     };
     let fb_fut = fallback_scsv(&s, &h, &scans);
     let cert_fut = certificate(&s, &scans, addr, report.sni.clone(), settings);
-    let (prefs, g13, g12, sigs, fallback, cert) =
-        tokio::join!(pref_fut, g13_fut, g12_fut, sig_fut, fb_fut, cert_fut);
+    let resume_fut = async {
+        // Only when TLS 1.2 has an ECDHE AEAD suite rustls can finish a handshake with.
+        let rustls_ok = scans[3]
+            .suites
+            .iter()
+            .any(|c| matches!(*c, 0xC02B | 0xC02C | 0xC02F | 0xC030 | 0xCCA8 | 0xCCA9));
+        if !rustls_ok {
+            return Ok((None, None));
+        }
+        for _ in 0..4 {
+            s.count_external();
+        }
+        let name = report.sni.clone();
+        let timeout = settings.read_timeout;
+        let (id, ticket) = tokio::task::spawn_blocking(move || {
+            super::resume::check(addr, name.as_deref(), timeout)
+        })
+        .await
+        .map_err(|e| ProbeError::Internal(e.to_string()))?;
+        let conv = |r| match r {
+            super::resume::Resumed::Yes => Some(true),
+            super::resume::Resumed::No => Some(false),
+            super::resume::Resumed::Unknown => None,
+        };
+        Ok::<_, ProbeError>((conv(id), conv(ticket)))
+    };
+    let (prefs, g13, g12, sigs, fallback, cert, resumed) = tokio::join!(
+        pref_fut, g13_fut, g12_fut, sig_fut, fb_fut, cert_fut, resume_fut
+    );
     let prefs = prefs?;
 
     for (sc, (enforced, order)) in scans.iter().zip(prefs) {
@@ -682,6 +709,14 @@ pub async fn audit_addr(
     report.signature_algorithms = sigs?.iter().map(|c| suite::sig_scheme_name(*c)).collect();
     report.features = features(&scans, report.features.sslv2_ciphers.clone());
     report.features.fallback_scsv = fallback?;
+    let (rid, rticket) = resumed?;
+    report.features.resumption_session_id = rid;
+    // rustls falls back to the session id when no ticket comes: count a ticket resumption
+    // only when the server also answered the session_ticket extension.
+    report.features.resumption_ticket = match (rticket, report.features.session_ticket) {
+        (Some(true), Some(false)) => Some(false),
+        (r, _) => r,
+    };
     report.dh_bits = scans
         .iter()
         .flat_map(|sc| sc.flights.iter().map(move |f| (sc.version, f)))
@@ -693,22 +728,41 @@ pub async fn audit_addr(
     report.alpn = alpn(&s, &h, legacy_best.as_ref()).await?;
     let chain = cert?;
     report.certificate = chain.as_ref().map(|c| summarize(c, at));
+    // With SNI, also fetch what a client without SNI gets; report it only when it differs.
+    let plain = match (&report.sni, &chain) {
+        (Some(_), Some(_)) => certificate_fresh(&s, &scans, addr, None, settings).await?,
+        _ => None,
+    };
+    if let (Some(with), Some(without)) = (&chain, &plain) {
+        let differs = with.first() != without.first();
+        report.sni_changes_certificate = Some(differs);
+        if differs {
+            report.certificate_without_sni = Some(summarize(without, at));
+            report.certificate_without_sni_verification =
+                Some(verify_blocking(without.clone(), verify.clone()).await?);
+        }
+    }
     if let Some(chain) = chain {
-        let ders: Vec<rustls_pki_types::CertificateDer<'static>> = chain
-            .into_iter()
-            .map(rustls_pki_types::CertificateDer::from)
-            .collect();
-        let verified =
-            tokio::task::spawn_blocking(move || crate::x509::verify_chain(&ders, &verify))
-                .await
-                .map_err(|e| ProbeError::Internal(e.to_string()))?;
-        report.certificate_verification = Some(verified);
+        report.certificate_verification = Some(verify_blocking(chain, verify).await?);
     }
 
     report.connections = s.connections();
     report.elapsed_ms = elapsed_ms(start);
     grade::judge(&mut report);
     Ok(report)
+}
+
+async fn verify_blocking(
+    chain: Vec<Vec<u8>>,
+    opts: crate::x509::VerifyOptions,
+) -> Result<crate::x509::ChainReport, ProbeError> {
+    let ders: Vec<rustls_pki_types::CertificateDer<'static>> = chain
+        .into_iter()
+        .map(rustls_pki_types::CertificateDer::from)
+        .collect();
+    tokio::task::spawn_blocking(move || crate::x509::verify_chain(&ders, &opts))
+        .await
+        .map_err(|e| ProbeError::Internal(e.to_string()))
 }
 
 fn suite_result(code: u16, sc: &VersionScan) -> SuiteResult {
@@ -844,6 +898,37 @@ async fn certificate(
         if let Some(c) = sc.flights.iter().find_map(|f| f.certificate.as_ref()) {
             return Ok(Some(c.entries.iter().map(|e| e.der.clone()).collect()));
         }
+    }
+    certificate_fresh(s, scans, addr, sni, settings).await
+}
+
+/// The chain served to a client sending `sni` (None: no server_name), from one new connection:
+/// a TLS ≤ 1.2 hello when the server speaks it (plaintext Certificate), else rustls TLS 1.3.
+async fn certificate_fresh(
+    s: &Scheduler,
+    scans: &[VersionScan],
+    addr: SocketAddr,
+    sni: Option<String>,
+    settings: Settings,
+) -> Result<Option<Vec<Vec<u8>>>, ProbeError> {
+    if let Some(sc) = scans[1..4].iter().rev().find(|sc| sc.accepted) {
+        let h = Hellos { sni: sni.clone() };
+        // Another name may mean another certificate type, so offer more than the suites
+        // accepted under this name: those first, then the version's other candidates.
+        let mut offer = sc.suites.clone();
+        offer.extend(
+            candidates(sc.version)
+                .into_iter()
+                .filter(|c| !sc.suites.contains(c)),
+        );
+        offer.truncate(MAX_SUITES_PER_HELLO - 1);
+        let hello = h.legacy(sc.version, &offer, &legacy_groups(), SIG_OFFER);
+        if let Reply::Hello(f) = s.exchange(&hello).await?
+            && let Some(c) = &f.certificate
+        {
+            return Ok(Some(c.entries.iter().map(|e| e.der.clone()).collect()));
+        }
+        return Ok(None);
     }
     if !scans[4].accepted {
         return Ok(None);

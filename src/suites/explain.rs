@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
-use super::rating::{Rating, Reason};
+use super::rating::{Rating, Reason, worst};
 use super::types::*;
 
 /// One part of a decomposed name: what the part is, its value, and what that means.
@@ -168,17 +168,9 @@ impl Serialize for CipherSuite {
         st.serialize_field("iana_recommended", &self.iana_recommended)?;
         st.serialize_field("dtls_ok", &self.dtls_ok)?;
         st.serialize_field("reference", self.reference)?;
-        reasons_and_rating(&mut st, worst_of(&reasons), &reasons)?;
+        reasons_and_rating(&mut st, worst(&reasons), &reasons)?;
         st.end()
     }
-}
-
-fn worst_of(reasons: &[Reason]) -> Rating {
-    reasons
-        .iter()
-        .map(|r| r.rating)
-        .max()
-        .unwrap_or(Rating::Recommended)
 }
 
 impl Sslv2CipherSpec {
@@ -201,7 +193,7 @@ impl Serialize for Sslv2CipherSpec {
         st.serialize_field("key_bits", &self.key_bits)?;
         st.serialize_field("mode", &self.mode)?;
         st.serialize_field("export", &self.export)?;
-        reasons_and_rating(&mut st, worst_of(&reasons), &reasons)?;
+        reasons_and_rating(&mut st, worst(&reasons), &reasons)?;
         st.end()
     }
 }
@@ -227,7 +219,7 @@ impl Serialize for NamedGroup {
         st.serialize_field("pq_category", &self.pq_category)?;
         st.serialize_field("iana_recommended", &self.iana_recommended)?;
         st.serialize_field("reference", self.reference)?;
-        reasons_and_rating(&mut st, worst_of(&reasons), &reasons)?;
+        reasons_and_rating(&mut st, worst(&reasons), &reasons)?;
         st.end()
     }
 }
@@ -252,7 +244,7 @@ impl Serialize for SignatureScheme {
         st.serialize_field("curve", &self.curve)?;
         st.serialize_field("iana_recommended", &self.iana_recommended)?;
         st.serialize_field("reference", self.reference)?;
-        reasons_and_rating(&mut st, worst_of(&reasons), &reasons)?;
+        reasons_and_rating(&mut st, worst(&reasons), &reasons)?;
         st.end()
     }
 }

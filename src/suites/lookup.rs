@@ -1,8 +1,8 @@
 //! Turning what people paste into registry entries: IANA names (with or without `TLS_` / `SSL_`),
 //! OpenSSL and GnuTLS names, rustls `TLS13_` names, and code points as `0xC02F`, `C02F`,
-//! `0xC0,0x2F`, `{0xC0,0x2F}` or `C0 2F`; SSLv2 specs as `0x010080` / `01,00,80`.
+//! `0xC0,0x2F`, `{0xC0,0x2F}`, `C0 2F` or `c0:2f`; SSLv2 specs as `0x010080` / `01,00,80`.
 
-use super::registry::{CIPHER_SUITES, NAME_INDEX, SSLV2_CIPHER_SPECS};
+use super::registry::{NAME_INDEX, SSLV2_CIPHER_SPECS};
 use super::types::{CipherSuite, Sslv2CipherSpec};
 use super::{NamedGroup, SignatureScheme, cipher_suite, group, is_grease, sig_scheme};
 
@@ -95,7 +95,7 @@ fn parse_code(input: &str) -> Result<Option<Code>, LookupError> {
         input: input.trim().to_string(),
     };
     let parts: Vec<&str> = s
-        .split(|c: char| c == ',' || c.is_whitespace())
+        .split(|c: char| c == ',' || c == ':' || c.is_whitespace())
         .filter(|p| !p.is_empty())
         .collect();
     if parts.len() > 1 {
@@ -332,10 +332,21 @@ fn closest(
     canonical: impl Fn(u16) -> Option<&'static str>,
 ) -> Vec<&'static str> {
     let needle = normalise(input);
+    let names: Vec<(&'static str, u16)> = names.collect();
     let mut scored: Vec<(f64, &'static str, u16)> = names
-        .map(|(n, c)| (strsim::normalized_levenshtein(&needle, &normalise(n)), n, c))
+        .iter()
+        .map(|&(n, c)| (strsim::normalized_levenshtein(&needle, &normalise(n)), n, c))
         .filter(|(score, _, _)| *score >= 0.6)
         .collect();
+    if scored.is_empty() && needle.len() >= 3 {
+        // A fragment ("3DES", "CHACHA") is not close to any full name: offer names containing it.
+        scored = names
+            .iter()
+            .filter(|(n, _)| normalise(n).contains(&needle))
+            // Shortest canonical name first: the most general suite with that fragment.
+            .map(|&(n, c)| (1.0 / canonical(c).unwrap_or(n).len() as f64, n, c))
+            .collect();
+    }
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
     let mut out: Vec<&'static str> = Vec::new();
     let mut codes = Vec::new();
@@ -350,9 +361,4 @@ fn closest(
         }
     }
     out
-}
-
-/// Every cipher suite in the registry, sorted by code.
-pub fn all_cipher_suites() -> &'static [CipherSuite] {
-    &CIPHER_SUITES
 }

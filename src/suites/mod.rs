@@ -17,12 +17,12 @@
 pub mod explain;
 mod lookup;
 mod rating;
+#[rustfmt::skip]
 mod registry;
 mod types;
 
 pub use lookup::{
-    LookupError, Resolved, all_cipher_suites, lookup, lookup_any, lookup_group, lookup_sig_scheme,
-    sslv2_cipher_spec,
+    LookupError, Resolved, lookup, lookup_any, lookup_group, lookup_sig_scheme, sslv2_cipher_spec,
 };
 pub use rating::{Rating, Reason};
 pub use types::{
@@ -37,7 +37,7 @@ use registry::{CIPHER_SUITES, GROUPS, SIG_SCHEMES};
 /// The same values are reserved in cipher suites, groups, signature schemes, versions and
 /// extension types.
 pub fn is_grease(code: u16) -> bool {
-    code & 0x0F0F == 0x0A0A && code >> 8 == code & 0xFF
+    crate::wire::is_grease_u16(code)
 }
 
 /// The registry entry for a cipher-suite code point (SCSVs and GREASE values included).
@@ -102,6 +102,11 @@ pub fn sig_scheme_name(code: u16) -> String {
         None if code >= 0xFE00 => format!("private use (0x{code:04X})"),
         None => format!("unassigned (0x{code:04X})"),
     }
+}
+
+/// Every cipher suite (SCSVs, GREASE and non-IANA code points included), sorted by code.
+pub fn all_cipher_suites() -> &'static [CipherSuite] {
+    &CIPHER_SUITES
 }
 
 /// Every named group, sorted by code.

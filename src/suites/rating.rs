@@ -84,7 +84,8 @@ fn reason(
     }
 }
 
-fn worst(reasons: &[Reason]) -> Rating {
+/// The worst rating among `reasons`, `Recommended` when there is none.
+pub(crate) fn worst(reasons: &[Reason]) -> Rating {
     reasons
         .iter()
         .map(|r| r.rating)
@@ -114,6 +115,15 @@ fn not_recommended(rec: Recommended, what: &str) -> Option<Reason> {
             "IANA TLS registries",
         )),
     }
+}
+
+fn grease_reason() -> Reason {
+    reason(
+        "grease",
+        Rating::Secure,
+        "GREASE placeholder: never negotiated",
+        "RFC 8701",
+    )
 }
 
 /// Effective symmetric strength in bits (3DES: 112, per NIST SP 800-57).
@@ -233,7 +243,7 @@ impl CipherSuite {
                     "64-bit-block",
                     Rating::Secure,
                     "64-bit block cipher: safe only because RFC 9189/9367 re-key (TLSTREE) long before the birthday bound",
-                    "RFC 9189 §8; Sweet32 (CVE-2016-2183)",
+                    "RFC 9189 (TLSTREE); Sweet32 (CVE-2016-2183)",
                 ));
             } else {
                 out.push(reason(
@@ -265,14 +275,14 @@ impl CipherSuite {
                 "cbc",
                 Rating::Weak,
                 "CBC with MAC-then-encrypt: padding-oracle and timing attacks (Lucky13, POODLE in SSLv3) unless encrypt_then_mac is negotiated",
-                "Lucky13 (CVE-2013-0169); POODLE (CVE-2014-3566); RFC 7366; RFC 9325 §4.2",
+                "Lucky13 (CVE-2013-0169); POODLE (CVE-2014-3566); RFC 7366",
             ));
         }
         if !self.forward_secrecy && !self.anon && !self.null {
             let (text, src) = match self.kx {
                 KeyExchange::Rsa | KeyExchange::RsaPsk => (
                     "RSA key transport: no forward secrecy (a stolen server key decrypts recorded traffic) and Bleichenbacher-style oracles (ROBOT)",
-                    "RFC 9325 §4.1; ROBOT (CVE-2017-13099); draft-ietf-tls-deprecate-obsolete-kex",
+                    "RFC 9325 §4.1; ROBOT (Böck, Somorovsky, Young 2018); draft-ietf-tls-deprecate-obsolete-kex",
                 ),
                 KeyExchange::Dh | KeyExchange::Ecdh => (
                     "static Diffie-Hellman: the server key never changes, so there is no forward secrecy",
@@ -314,7 +324,7 @@ impl CipherSuite {
                 "ccm8",
                 Rating::Secure,
                 "CCM_8: truncated 64-bit authentication tag, meant for constrained devices",
-                "RFC 6655 §4; IANA (IESG Action 2018-08-16)",
+                "RFC 6655; IANA (IESG Action 2018-08-16)",
             ));
         }
         if let Some(r) = not_recommended(self.iana_recommended, "cipher suite") {
@@ -367,13 +377,7 @@ impl NamedGroup {
     pub fn reasons(&self) -> Vec<Reason> {
         let mut out = Vec::new();
         if self.kind == GroupKind::Grease {
-            out.push(reason(
-                "grease",
-                Rating::Secure,
-                "GREASE placeholder: never negotiated",
-                "RFC 8701",
-            ));
-            return out;
+            return vec![grease_reason()];
         }
         if self.kind == GroupKind::ExplicitCurve {
             out.push(reason(
@@ -390,7 +394,7 @@ impl NamedGroup {
                     "about {}-bit security: below the 112-bit minimum",
                     self.security_bits
                 ),
-                "NIST SP 800-57 Part 1 Rev. 5 §5.6.2; RFC 9325 §4.1",
+                "NIST SP 800-131A Rev. 2; RFC 9325 §4.1",
             ));
         }
         // RFC 8422 deprecated every curve of the original RFC 4492 list except the three NIST
@@ -436,6 +440,20 @@ impl NamedGroup {
         out
     }
 
+    /// Context for the rating that is not a flaw (why a hybrid is rated above IANA's column).
+    pub fn notes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.kind == GroupKind::HybridPq && !self.obsolete {
+            out.push(
+                "rated recommended by tlsight although IANA's column still says N (it was a draft \
+                 when registered): the hybrid keeps recorded traffic safe from a future quantum \
+                 computer while staying as strong as ECDHE today (draft-ietf-tls-ecdhe-mlkem)"
+                    .to_string(),
+            );
+        }
+        out
+    }
+
     /// The worst rating among [`NamedGroup::reasons`].
     pub fn rating(&self) -> Rating {
         worst(&self.reasons())
@@ -452,13 +470,7 @@ impl SignatureScheme {
     pub fn reasons(&self) -> Vec<Reason> {
         let mut out = Vec::new();
         if self.kind == SigKind::Grease {
-            out.push(reason(
-                "grease",
-                Rating::Secure,
-                "GREASE placeholder: never negotiated",
-                "RFC 8701",
-            ));
-            return out;
+            return vec![grease_reason()];
         }
         match self.hash {
             SigHash::Md5 => out.push(reason(

@@ -204,6 +204,8 @@ component!(
         Sha256 => "SHA256", "SHA-256";
         /// SHA-384.
         Sha384 => "SHA384", "SHA-384";
+        /// SHA-512.
+        Sha512 => "SHA512", "SHA-512";
         /// Streebog-256 (GOST R 34.11-2012).
         Streebog256 => "STREEBOG256", "Streebog-256 (GOST R 34.11-2012)";
         /// SM3.
@@ -397,9 +399,9 @@ component!(
         /// Finite-field Diffie-Hellman (RFC 7919 groups).
         Ffdhe => "FFDHE", "finite-field Diffie-Hellman with a fixed, well-known prime (RFC 7919)";
         /// ECDHE combined with a post-quantum KEM.
-        HybridPq => "hybrid PQ", "hybrid key exchange: classical ECDHE combined with a post-quantum KEM, secure if either holds";
+        HybridPq => "hybrid PQ", "classical ECDHE combined with the ML-KEM post-quantum KEM: secure if either holds";
         /// Pure ML-KEM.
-        MlKem => "ML-KEM", "pure post-quantum key encapsulation (ML-KEM, FIPS 203) with no classical component";
+        MlKem => "ML-KEM", "post-quantum key encapsulation (FIPS 203) with no classical component";
         /// Explicitly described curves (RFC 8422, deprecated).
         ExplicitCurve => "explicit curve", "curve parameters sent explicitly instead of a named curve";
         /// GREASE placeholder.

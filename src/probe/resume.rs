@@ -1,0 +1,95 @@
+//! Session resumption, tested for real: two TLS 1.2 handshakes with rustls sharing a session
+//! cache, once with session ids only and once with tickets. Hand-built hellos cannot do this
+//! (resuming needs a finished handshake), and rustls only speaks ECDHE AEAD suites, so the
+//! result is "not determinable" for servers without those.
+
+use std::io::{ErrorKind, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rustls::client::{Resumption, Tls12Resumption, WebPkiServerVerifier};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, HandshakeKind, RootCertStore};
+
+use crate::handshake::{RecordingVerifier, SeenChain, provider};
+
+/// Outcome of one resumption check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resumed {
+    /// The second handshake resumed the first session.
+    Yes,
+    /// Both handshakes completed, the second in full.
+    No,
+    /// A handshake did not complete (no suite rustls speaks, network error).
+    Unknown,
+}
+
+fn config(tickets: bool) -> Result<ClientConfig, rustls::Error> {
+    let p = provider();
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), p.clone())
+        .build()
+        .map_err(|e| rustls::Error::General(e.to_string()))?;
+    // Record-only verifier: resumption is judged on untrusted test chains too, while the
+    // handshake signatures are still checked.
+    let verifier = RecordingVerifier::new(inner, Arc::new(Mutex::new(SeenChain::default())), false);
+    let mut cfg = ClientConfig::builder_with_provider(p)
+        .with_protocol_versions(&[&rustls::version::TLS12])?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    cfg.resumption = Resumption::in_memory_sessions(4).tls12_resumption(if tickets {
+        Tls12Resumption::SessionIdOrTickets
+    } else {
+        Tls12Resumption::SessionIdOnly
+    });
+    Ok(cfg)
+}
+
+fn handshake(
+    cfg: &Arc<ClientConfig>,
+    addr: SocketAddr,
+    name: &ServerName<'static>,
+    timeout: Duration,
+) -> Option<HandshakeKind> {
+    let mut sock = TcpStream::connect_timeout(&addr, timeout).ok()?;
+    sock.set_read_timeout(Some(timeout)).ok()?;
+    sock.set_write_timeout(Some(timeout)).ok()?;
+    let mut conn = ClientConnection::new(cfg.clone(), name.clone()).ok()?;
+    while conn.is_handshaking() {
+        match conn.complete_io(&mut sock) {
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    // A clean close lets the server keep the session in its cache.
+    conn.send_close_notify();
+    let _ = conn.write_tls(&mut sock);
+    let _ = sock.flush();
+    conn.handshake_kind()
+}
+
+/// Runs the check (blocking; call from `spawn_blocking`): (session id, tickets).
+pub fn check(addr: SocketAddr, sni: Option<&str>, timeout: Duration) -> (Resumed, Resumed) {
+    let name = sni
+        .and_then(|s| ServerName::try_from(s.to_string()).ok())
+        .unwrap_or_else(|| ServerName::IpAddress(addr.ip().into()));
+    let run = |tickets: bool| -> Resumed {
+        let Ok(cfg) = config(tickets) else {
+            return Resumed::Unknown;
+        };
+        let cfg = Arc::new(cfg);
+        if handshake(&cfg, addr, &name, timeout).is_none() {
+            return Resumed::Unknown;
+        }
+        match handshake(&cfg, addr, &name, timeout) {
+            Some(HandshakeKind::Resumed) => Resumed::Yes,
+            Some(_) => Resumed::No,
+            None => Resumed::Unknown,
+        }
+    };
+    (run(false), run(true))
+}
