@@ -19,6 +19,7 @@ fn opts(suite: u16) -> Options {
         request: b"GET / HTTP/1.0\r\n\r\n".to_vec(),
         timeout: Duration::from_secs(10),
         extended_master_secret: true,
+        encrypt_then_mac: true,
     }
 }
 
@@ -178,4 +179,34 @@ fn tls13_session_decrypts_with_openssl_key_log() {
     );
     assert!(!response.is_empty());
     assert_eq!(d.application_data(Direction::ServerToClient), response);
+}
+
+#[test]
+fn cbc_hmac_suites_with_and_without_encrypt_then_mac() {
+    let ciphers = "AES128-SHA:AES256-SHA256:ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA384";
+    for server_etm in [true, false] {
+        let srv = if server_etm {
+            SServer::start("-tls1_2", ciphers)
+        } else {
+            SServer::start_with("-tls1_2", ciphers, &["-no_etm"])
+        };
+        for suite in [0x002F, 0x003D, 0xC013, 0xC028] {
+            let s = legacy12::run(srv.addr, &opts(suite))
+                .unwrap_or_else(|e| panic!("0x{suite:04X} etm={server_etm}: {e}"));
+            let server_log = KeyLogSecrets::load(srv.keylog_path()).unwrap();
+            let d = decrypt_session(&s.transcript, &server_log).unwrap();
+            assert_eq!(d.cipher_suite, suite);
+            assert!(
+                d.fully_verified(),
+                "0x{suite:04X} etm={server_etm}: {:?}",
+                d.records
+            );
+            assert_eq!(
+                d.application_data(Direction::ClientToServer),
+                b"GET / HTTP/1.0\r\n\r\n"
+            );
+            assert_eq!(d.application_data(Direction::ServerToClient), s.response);
+            assert!(String::from_utf8_lossy(&s.response).contains("HTTP/1.0 200 ok"));
+        }
+    }
 }

@@ -23,6 +23,9 @@ struct Setup {
     key_update: bool,
 }
 
+/// Early data to send on resumed TLS 1.3 connections (0-RTT), when set.
+const EARLY: &[u8] = b"early hello";
+
 fn provider(suite: rustls::SupportedCipherSuite) -> CryptoProvider {
     CryptoProvider {
         cipher_suites: vec![suite],
@@ -30,8 +33,14 @@ fn provider(suite: rustls::SupportedCipherSuite) -> CryptoProvider {
     }
 }
 
-/// Runs one session in memory; returns the recording and the client's key log.
-fn run(s: Setup) -> (Transcript, KeyLogSecrets) {
+fn configs(s: &Setup) -> (Arc<ClientConfig>, Arc<ServerConfig>, Arc<RecordingKeyLog>) {
+    configs_with(s, false)
+}
+
+fn configs_with(
+    s: &Setup,
+    early: bool,
+) -> (Arc<ClientConfig>, Arc<ServerConfig>, Arc<RecordingKeyLog>) {
     let chain: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(format!("{CERTS}/rsa2048-chain.pem"))
             .unwrap()
@@ -39,10 +48,10 @@ fn run(s: Setup) -> (Transcript, KeyLogSecrets) {
             .collect();
     let key = PrivateKeyDer::from_pem_file(format!("{CERTS}/rsa2048.key")).unwrap();
     let mut sp = provider(s.suite);
-    if let Some(g) = s.server_groups {
-        sp.kx_groups = g;
+    if let Some(g) = &s.server_groups {
+        sp.kx_groups = g.clone();
     }
-    let server_cfg = ServerConfig::builder_with_provider(Arc::new(sp))
+    let mut server_cfg = ServerConfig::builder_with_provider(Arc::new(sp))
         .with_protocol_versions(&[s.version])
         .unwrap()
         .with_no_client_auth()
@@ -59,12 +68,28 @@ fn run(s: Setup) -> (Transcript, KeyLogSecrets) {
         .with_root_certificates(roots)
         .with_no_client_auth();
     client_cfg.key_log = keylog.clone();
-    let mut client = ClientConnection::new(
-        Arc::new(client_cfg),
-        ServerName::try_from("localhost").unwrap(),
-    )
-    .unwrap();
-    let mut server = ServerConnection::new(Arc::new(server_cfg)).unwrap();
+    if early {
+        client_cfg.enable_early_data = true;
+        server_cfg.max_early_data_size = 1024;
+    }
+    (Arc::new(client_cfg), Arc::new(server_cfg), keylog)
+}
+
+/// Runs one session in memory; returns the recording and the client's key log.
+fn run(s: Setup) -> (Transcript, KeyLogSecrets) {
+    let (c, srv, keylog) = configs(&s);
+    let t = run_with(&s, c, srv);
+    (t, keylog.secrets())
+}
+
+fn run_with(s: &Setup, client_cfg: Arc<ClientConfig>, server_cfg: Arc<ServerConfig>) -> Transcript {
+    let mut client =
+        ClientConnection::new(client_cfg, ServerName::try_from("localhost").unwrap()).unwrap();
+    let mut server = ServerConnection::new(server_cfg).unwrap();
+    if let Some(mut early) = client.early_data() {
+        use std::io::Write;
+        early.write_all(EARLY).unwrap();
+    }
     let mut t = Transcript::new(Some("memory".into()));
     let mut clock = 0u64;
 
@@ -123,8 +148,7 @@ fn run(s: Setup) -> (Transcript, KeyLogSecrets) {
     pump(&mut client, &mut server);
     client.send_close_notify();
     pump(&mut client, &mut server);
-    let t = t;
-    (t, keylog.secrets())
+    t
 }
 
 fn check(setup: Setup, version: ProtocolVersion, suite: u16) -> tlsight::crypto::DecryptedSession {
@@ -380,4 +404,104 @@ fn not_tls_is_rejected() {
     });
     let e = decrypt_session(&t, &KeyLogSecrets::default()).unwrap_err();
     assert_eq!(e.to_string(), "recording: client stream: not TLS at byte 0");
+}
+
+#[test]
+fn tls12_resumed_session_decrypts_with_the_key_log_and_names_resumption() {
+    let setup = Setup {
+        suite: rp::cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        version: &rustls::version::TLS12,
+        server_groups: None,
+        key_update: false,
+    };
+    let (c, srv, keylog) = configs(&setup);
+    let _first = run_with(&setup, c.clone(), srv.clone());
+    let second = run_with(&setup, c, srv);
+    let s = decrypt_session(&second, &keylog.secrets()).unwrap();
+    // Abbreviated handshake: no Certificate, the server's Finished comes first.
+    assert!(
+        !s.handshake
+            .iter()
+            .any(|m| m.typ == HandshakeType::CERTIFICATE)
+    );
+    assert_eq!(s.finished.len(), 2);
+    assert_eq!(s.finished[0].dir, Direction::ServerToClient);
+    assert!(s.fully_verified(), "{:?}", s.finished);
+    let key = tlsight::crypto::rsa_kx::load_private_key_file(std::path::Path::new(&format!(
+        "{CERTS}/rsa2048.key"
+    )))
+    .unwrap();
+    let e = tlsight::crypto::rsa_kx::recover(&second, &key).unwrap_err();
+    assert!(matches!(e, CryptoError::Resumed), "{e}");
+}
+
+fn early_setup() -> Setup {
+    Setup {
+        suite: rp::cipher_suite::TLS13_AES_128_GCM_SHA256,
+        version: &rustls::version::TLS13,
+        server_groups: None,
+        key_update: false,
+    }
+}
+
+#[test]
+fn tls13_zero_rtt_early_data_accepted() {
+    let setup = early_setup();
+    let (c, srv, keylog) = configs_with(&setup, true);
+    let _first = run_with(&setup, c.clone(), srv.clone());
+    let second = run_with(&setup, c, srv);
+    let secrets = keylog.secrets();
+    let s = decrypt_session(&second, &secrets).unwrap();
+    assert!(
+        s.records.iter().all(|r| r.error.is_none()),
+        "{:#?}",
+        s.records
+    );
+    assert!(
+        s.handshake
+            .iter()
+            .any(|m| m.typ == HandshakeType::END_OF_EARLY_DATA && m.encrypted),
+        "the server accepted 0-RTT, so the client ends it"
+    );
+    let client = s.application_data(Direction::ClientToServer);
+    assert!(
+        client.starts_with(EARLY),
+        "{:?}",
+        String::from_utf8_lossy(&client)
+    );
+    assert!(
+        s.finished.len() == 2 && s.finished.iter().all(|f| f.ok),
+        "{:?}",
+        s.finished
+    );
+}
+
+#[test]
+fn tls13_zero_rtt_early_data_rejected() {
+    let setup = early_setup();
+    let (c, srv, keylog) = configs_with(&setup, true);
+    let _first = run_with(&setup, c.clone(), srv);
+    // A server that never issued the ticket: full handshake, early data ignored.
+    let (_, other_srv, _) = configs_with(&setup, true);
+    let second = run_with(&setup, c, other_srv);
+    let s = decrypt_session(&second, &keylog.secrets()).unwrap();
+    assert!(
+        s.records.iter().all(|r| r.error.is_none()),
+        "{:#?}",
+        s.records
+    );
+    assert!(
+        !s.handshake
+            .iter()
+            .any(|m| m.typ == HandshakeType::END_OF_EARLY_DATA)
+    );
+    assert!(
+        s.application_data(Direction::ClientToServer)
+            .starts_with(EARLY)
+    );
+    assert!(
+        s.finished.len() == 2 && s.finished.iter().all(|f| f.ok),
+        "{:?}",
+        s.finished
+    );
 }

@@ -289,3 +289,48 @@ fn decrypt_needs_a_secret() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn decrypt_partial_success_exits_1_and_marks_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("openssl-tls13.keylog")).unwrap();
+    // Damage the server's application secret only.
+    let damaged: String = text
+        .lines()
+        .map(|l| {
+            if let Some(rest) = l.strip_prefix("SERVER_TRAFFIC_SECRET_0 ") {
+                let (cr, secret) = rest.split_once(' ').unwrap();
+                let flipped = if secret.starts_with('0') { "1" } else { "0" };
+                format!("SERVER_TRAFFIC_SECRET_0 {cr} {flipped}{}\n", &secret[1..])
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let path = dir.path().join("damaged.keylog");
+    std::fs::write(&path, damaged).unwrap();
+    let out = tlsight()
+        .args(["decrypt", &fixture("tls13.json"), "--keylog"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("authentication tag mismatch"), "{text}");
+    assert!(text.contains("✓ verify_data matches the keys"), "{text}");
+}
+
+#[test]
+fn fs_demo_without_openssl_says_so() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = tlsight()
+        .arg("fs-demo")
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("cannot start `openssl s_server`"), "{err}");
+    assert!(err.contains("--server and --key"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+}

@@ -501,3 +501,26 @@ fn certificate_request_is_decoded_in_both_versions() {
         assert!(c.entries.is_empty());
     }
 }
+
+#[test]
+fn ipv6_loopback_target() {
+    let Ok(server) = LocalServer::start("[::1]:0".parse().unwrap(), &ServerSettings::default())
+    else {
+        eprintln!("skipped: no IPv6 loopback on this machine");
+        return;
+    };
+    let target = Target::parse(&format!("[::1]:{}", server.addr().port()), 443).unwrap();
+    assert_eq!(target.host, "::1");
+    let mut o = InspectOptions::new(target);
+    assert_eq!(o.sni, None, "no SNI for IP literals (RFC 6066 §3)");
+    o.verify_name = Some("::1".into());
+    o.extra_roots = vec![root()];
+    let (ins, rep) = run(&o);
+    assert!(ins.failure.is_none(), "{:?}", ins.failure);
+    assert!(rep.address.starts_with("[::1]:"));
+    assert!(
+        rep.verification.trusted,
+        "the test leaf carries IP:::1: {:?}",
+        rep.verification
+    );
+}

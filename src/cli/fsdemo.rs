@@ -3,7 +3,7 @@
 //! recording, with the server's RSA key or an NSS key log. JSON schema: docs/fs-demo.md.
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::Duration;
@@ -12,7 +12,7 @@ use serde::Serialize;
 use tlsight::capture::{Direction, KeyLogSecrets, Transcript};
 use tlsight::crypto::fs::{self, Plaintext, RecoveryAccount, SessionAccount};
 use tlsight::crypto::{DecryptedSession, decrypt_session, rsa_kx};
-use tlsight::handshake::legacy12;
+use tlsight::handshake::{self, Target, legacy12};
 use tlsight::report::{self, Palette};
 use tlsight::wire::{AlertDescription, ContentType, HandshakeType};
 
@@ -33,7 +33,7 @@ pub(crate) struct DemoArgs {
     /// The server's RSA private key (PEM, PKCS#8 or PKCS#1); needed with --server.
     #[arg(long, value_name = "KEY.pem", requires = "server")]
     key: Option<PathBuf>,
-    /// SNI and Host header to send (default: localhost, or the --server host).
+    /// SNI and Host header to send (default: localhost, or the --server host name; no SNI for an IP).
     #[arg(long, value_name = "NAME")]
     sni: Option<String>,
     /// Keep the recordings (and an NSS key log for Wireshark) in this directory.
@@ -232,20 +232,24 @@ pub(crate) fn run_demo(args: DemoArgs) -> ExitCode {
     // Local openssl server or the user's server.
     let (local, addr, key, key_label, sni) = match (&args.server, &args.key) {
         (Some(server), Some(key_path)) => {
-            let addr = match server.to_socket_addrs().map(|mut a| a.next()) {
-                Ok(Some(a)) => a,
-                Ok(None) => return fail(CMD, format!("{server}: no address")),
-                Err(e) => return fail(CMD, format!("{server}: {e}")),
+            // Same target syntax and DNS timeout as `tlsight handshake`.
+            let target = match Target::parse(server, 443) {
+                Ok(t) => t,
+                Err(e) => return fail(CMD, e),
+            };
+            let addr = match handshake::resolve(&target, timeout) {
+                Ok(a) => a[0],
+                Err(e) => return fail(CMD, e),
             };
             let key = match rsa_kx::load_private_key_file(key_path) {
                 Ok(k) => k,
                 Err(e) => return fail(CMD, e),
             };
-            let host = server.rsplit_once(':').map_or(server.as_str(), |(h, _)| h);
+            // RFC 6066: no IP literals in SNI; the Host header still names the target.
             let sni = args
                 .sni
                 .clone()
-                .unwrap_or_else(|| host.trim_matches(['[', ']']).to_string());
+                .or_else(|| target.ip().is_none().then(|| target.host.clone()));
             (None, addr, key, key_path.display().to_string(), sni)
         }
         _ => {
@@ -261,7 +265,7 @@ pub(crate) fn run_demo(args: DemoArgs) -> ExitCode {
                 Err(e) => return fail(CMD, e),
             };
             let addr = srv.addr;
-            let sni = args.sni.clone().unwrap_or_else(|| "localhost".into());
+            let sni = Some(args.sni.clone().unwrap_or_else(|| "localhost".into()));
             (
                 Some(srv),
                 addr,
@@ -276,7 +280,8 @@ pub(crate) fn run_demo(args: DemoArgs) -> ExitCode {
     {
         return fail(CMD, format!("{}: {e}", dir.display()));
     }
-    let request = format!("GET / HTTP/1.0\r\nHost: {sni}\r\n\r\n").into_bytes();
+    let host = sni.clone().unwrap_or_else(|| addr.ip().to_string());
+    let request = format!("GET / HTTP/1.0\r\nHost: {host}\r\n\r\n").into_bytes();
     let mut sessions = Vec::new();
     let mut client_secrets = KeyLogSecrets::default();
     for (name, suite, file) in [
@@ -295,10 +300,11 @@ pub(crate) fn run_demo(args: DemoArgs) -> ExitCode {
         };
         let opts = legacy12::Options {
             suite,
-            server_name: Some(sni.clone()),
+            server_name: sni.clone(),
             request: request.clone(),
             timeout,
             extended_master_secret: true,
+            encrypt_then_mac: true,
         };
         let session = match legacy12::run(addr, &opts) {
             Ok(x) => x,

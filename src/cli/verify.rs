@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use tlsight::handshake::{self, InspectOptions, Target};
 use tlsight::report::{self, Palette};
 use tlsight::x509::{self, StoreSelection, VerifyOptions};
 
@@ -51,6 +52,10 @@ pub(crate) struct Args {
     /// Check revocation against these CRLs (PEM or DER).
     #[arg(long, value_name = "FILE")]
     crl: Vec<PathBuf>,
+    /// Download what the chain points to over HTTP: a missing issuer from the AIA caIssuers
+    /// URL and CRLs from the CRL distribution points.
+    #[arg(long)]
+    fetch: bool,
     /// Print the report as JSON (schema in docs/verify.md).
     #[arg(long)]
     json: bool,
@@ -110,6 +115,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
         ));
     }
 
+    let mut connection = None;
     let chain = if !args.chain.is_empty() {
         let mut certs = Vec::new();
         for path in &args.chain {
@@ -126,14 +132,43 @@ fn run_inner(args: Args) -> Result<u8, String> {
         }
         certs
     } else {
-        let _ = (&args.target, &args.sni);
-        return Err(
-            "live mode (HOST[:PORT]) needs the handshake module, which this build does not have yet; use --chain FILE"
-                .into(),
-        );
+        let target = args.target.as_deref().unwrap_or_default();
+        let target = Target::parse(target, 443).map_err(|e| e.to_string())?;
+        let mut io = InspectOptions::new(target.clone());
+        if let Some(sni) = &args.sni {
+            io.sni = Some(sni.clone());
+        }
+        io.extra_roots = opts.extra_anchors.clone();
+        let ins = handshake::inspect(&io).map_err(|e| e.to_string())?;
+        if opts.host.is_none() {
+            opts.host = Some(io.sni.clone().unwrap_or_else(|| target.host.clone()));
+        }
+        let certs = ins.seen.certificates.clone();
+        if certs.is_empty() {
+            return Err(format!(
+                "{target}: the server sent no certificate{}",
+                ins.failure
+                    .as_ref()
+                    .map(|f| format!(" ({f})"))
+                    .unwrap_or_default()
+            ));
+        }
+        connection = Some(x509::ConnectionInfo {
+            target: target.to_string(),
+            address: ins.address.to_string(),
+            sni: ins.sni.clone(),
+            stapled_ocsp_bytes: ins.seen.ocsp.len(),
+            handshake_signature_valid: ins.seen.signature_valid,
+            handshake_error: ins.failure.as_ref().map(|f| f.to_string()),
+        });
+        certs
     };
 
-    let report = x509::verify_chain(&chain, &opts);
+    let mut report = x509::verify_chain(&chain, &opts);
+    if args.fetch {
+        report = fetch_and_reverify(report, chain, &mut opts, &fetch::Limits::default());
+    }
+    report.connection = connection;
     if args.json {
         print!("{}", report::to_json(&report));
     } else {
@@ -144,6 +179,279 @@ fn run_inner(args: Args) -> Result<u8, String> {
     } else {
         exit::FINDING
     })
+}
+
+/// `--fetch`: complete a chain from AIA caIssuers (a few hops), then add the CRLs the path
+/// points to, and verify again. Failures are recorded in `report.fetched`, never fatal.
+fn fetch_and_reverify(
+    mut report: x509::ChainReport,
+    mut chain: Vec<rustls_pki_types::CertificateDer<'static>>,
+    opts: &mut VerifyOptions,
+    limits: &fetch::Limits,
+) -> x509::ChainReport {
+    let sent_len = chain.len();
+    let mut fetched: Vec<x509::Fetched> = Vec::new();
+    let mut origins: Vec<(usize, String)> = Vec::new();
+    let mut recovered_from: Vec<String> = Vec::new();
+    for _hop in 0..limits.max_aia_hops {
+        if !report.has(x509::Code::IncompleteChain) {
+            break;
+        }
+        let Some(url) = report
+            .chain
+            .last()
+            .and_then(|l| l.cert.as_ref())
+            .and_then(|c| {
+                c.ca_issuers
+                    .iter()
+                    .find(|u| u.starts_with("http://"))
+                    .cloned()
+            })
+        else {
+            break;
+        };
+        if fetched.iter().any(|f| f.url == url) {
+            break;
+        }
+        let (certs, record) = match fetch::get(&url, limits) {
+            Ok(body) => match x509::certs_from_bytes(&body, &url) {
+                Ok(certs) => {
+                    let n = certs.len();
+                    (certs, fetch_record(&url, "ca_issuers", body.len(), n, None))
+                }
+                Err(e) => (
+                    Vec::new(),
+                    fetch_record(&url, "ca_issuers", body.len(), 0, Some(e.to_string())),
+                ),
+            },
+            Err(e) => (Vec::new(), fetch_record(&url, "ca_issuers", 0, 0, Some(e))),
+        };
+        fetched.push(record);
+        if certs.is_empty() {
+            break;
+        }
+        for c in certs {
+            origins.push((chain.len(), url.clone()));
+            chain.push(c);
+        }
+        recovered_from.push(url);
+        report = x509::verify_chain(&chain, opts);
+    }
+    let crl_urls: Vec<String> = report
+        .chain
+        .iter()
+        .filter_map(|l| l.cert.as_ref())
+        .flat_map(|c| c.crl_distribution_points.iter())
+        .filter(|u| u.starts_with("http://"))
+        .take(limits.max_crls)
+        .cloned()
+        .collect();
+    let mut added_crl = false;
+    for url in crl_urls {
+        if fetched.iter().any(|f| f.url == url) {
+            continue;
+        }
+        let record = match fetch::get(&url, limits) {
+            Ok(body) => match x509::crls_from_bytes(&body, &url) {
+                Ok(crls) => {
+                    let n = crls.len();
+                    opts.crls.extend(crls);
+                    added_crl = true;
+                    fetch_record(&url, "crl", body.len(), n, None)
+                }
+                Err(e) => fetch_record(&url, "crl", body.len(), 0, Some(e.to_string())),
+            },
+            Err(e) => fetch_record(&url, "crl", 0, 0, Some(e)),
+        };
+        fetched.push(record);
+    }
+    if added_crl {
+        report = x509::verify_chain(&chain, opts);
+    }
+    for (i, url) in origins {
+        if let Some(s) = report.sent.get_mut(i) {
+            s.fetched_from = Some(url);
+        }
+    }
+    if !recovered_from.is_empty()
+        && !report.has(x509::Code::IncompleteChain)
+        && sent_len < chain.len()
+    {
+        report.warnings.push(x509::Finding::new(
+            x509::Code::IncompleteChainRecovered,
+            format!(
+                "the server did not send the issuer; it was downloaded from {} — the chain is recoverable, but the server is misconfigured",
+                recovered_from.join(", ")
+            ),
+        ));
+    }
+    report.fetched = fetched;
+    report
+}
+
+fn fetch_record(
+    url: &str,
+    purpose: &str,
+    bytes: usize,
+    items: usize,
+    error: Option<String>,
+) -> x509::Fetched {
+    x509::Fetched {
+        url: url.to_string(),
+        purpose: purpose.to_string(),
+        bytes,
+        items,
+        error,
+    }
+}
+
+/// A minimal HTTP/1.0 GET for AIA and CRL URLs (plain http by design: these objects are
+/// signed). Written here because it is tiny and the x509 library layer opens no sockets;
+/// it reuses the handshake module's resolver and connector, which carry timeouts.
+mod fetch {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+
+    use tlsight::handshake::{self, Target};
+
+    /// Limits for `--fetch`.
+    pub(crate) struct Limits {
+        /// Per request: resolve + connect + whole response.
+        pub(crate) timeout: Duration,
+        /// Largest body accepted.
+        pub(crate) max_bytes: usize,
+        /// Redirects followed per URL.
+        pub(crate) max_redirects: usize,
+        /// Issuers fetched one after the other.
+        pub(crate) max_aia_hops: usize,
+        /// CRLs fetched.
+        pub(crate) max_crls: usize,
+    }
+
+    impl Default for Limits {
+        fn default() -> Self {
+            Self {
+                timeout: Duration::from_secs(5),
+                max_bytes: 4 << 20,
+                max_redirects: 3,
+                max_aia_hops: 3,
+                max_crls: 8,
+            }
+        }
+    }
+
+    /// GETs `url`; follows a few redirects; returns the body of a 200 response.
+    pub(crate) fn get(url: &str, limits: &Limits) -> Result<Vec<u8>, String> {
+        let mut url = url.to_string();
+        for _ in 0..=limits.max_redirects {
+            match get_once(&url, limits)? {
+                Response::Body(b) => return Ok(b),
+                Response::Redirect(to) => url = to,
+            }
+        }
+        Err(format!("more than {} redirects", limits.max_redirects))
+    }
+
+    enum Response {
+        Body(Vec<u8>),
+        Redirect(String),
+    }
+
+    fn get_once(url: &str, limits: &Limits) -> Result<Response, String> {
+        let rest = url
+            .strip_prefix("http://")
+            .ok_or_else(|| format!("{url}: only http:// URLs are fetched"))?;
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        let target = Target::parse(authority, 80).map_err(|e| format!("{url}: {e}"))?;
+        let deadline = Instant::now() + limits.timeout;
+        let addrs =
+            handshake::resolve(&target, limits.timeout).map_err(|e| format!("{url}: {e}"))?;
+        let mut sock =
+            handshake::connect(&addrs, limits.timeout).map_err(|e| format!("{url}: {e}"))?;
+        let _ = sock.set_write_timeout(Some(limits.timeout));
+        let host = if target.port == 80 {
+            target.host.clone()
+        } else {
+            authority.to_string()
+        };
+        let req = format!(
+            "GET {path} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: tlsight\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+        );
+        sock.write_all(req.as_bytes())
+            .map_err(|e| format!("{url}: send: {e}"))?;
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 16384];
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(format!(
+                    "{url}: no complete answer within {:?}",
+                    limits.timeout
+                ));
+            }
+            let _ = sock.set_read_timeout(Some(left));
+            match sock.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.extend_from_slice(&chunk[..n]);
+                    if buf.len() > limits.max_bytes + 16384 {
+                        return Err(format!(
+                            "{url}: response larger than {} bytes",
+                            limits.max_bytes
+                        ));
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("{url}: receive: {e}")),
+            }
+        }
+        parse_response(url, &buf, limits)
+    }
+
+    fn parse_response(url: &str, buf: &[u8], limits: &Limits) -> Result<Response, String> {
+        let end = buf
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .ok_or_else(|| format!("{url}: not an HTTP response"))?;
+        let head = String::from_utf8_lossy(&buf[..end]);
+        let body = &buf[end + 4..];
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().unwrap_or_default();
+        let status: u16 = status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("{url}: bad status line {status_line:?}"))?;
+        let header = |name: &str| {
+            head.split("\r\n").skip(1).find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| v.trim().to_string())
+            })
+        };
+        match status {
+            200 => {
+                if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+                    return Err(format!("{url}: chunked response to an HTTP/1.0 request"));
+                }
+                if body.len() > limits.max_bytes {
+                    return Err(format!(
+                        "{url}: response larger than {} bytes",
+                        limits.max_bytes
+                    ));
+                }
+                Ok(Response::Body(body.to_vec()))
+            }
+            301 | 302 | 303 | 307 | 308 => header("location")
+                .map(Response::Redirect)
+                .ok_or_else(|| format!("{url}: redirect {status} without Location")),
+            _ => Err(format!("{url}: HTTP status {status}")),
+        }
+    }
 }
 
 /// Parses `2030-01-01T00:00:00Z`, `2030-01-01T00:00:00+02:00`, `2030-01-01` or `@UNIX`.

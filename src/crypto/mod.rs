@@ -94,6 +94,21 @@ pub enum CryptoError {
         /// Length of the ephemeral public value in the ClientKeyExchange (0 for TLS 1.3).
         public_len: usize,
     },
+    /// TLS 1.3 has no RSA key transport at all.
+    #[error(
+        "{version} has no RSA key transport: its secret always comes from ephemeral (EC)DHE key \
+         shares, so no server key can decrypt it (forward secrecy); decrypt it with a key log"
+    )]
+    NoKeyTransport {
+        /// The version.
+        version: String,
+    },
+    /// An abbreviated handshake: the master secret came from an earlier session.
+    #[error(
+        "resumed session (abbreviated handshake, no ClientKeyExchange): its master secret comes \
+         from the earlier session it resumes; recover that one, or use a key log"
+    )]
+    Resumed,
     /// The minimal TLS 1.2 client failed.
     #[error("TLS 1.2 client: {0}")]
     Client(String),

@@ -110,10 +110,8 @@ pub fn recover(t: &Transcript, key: &PrivateKey) -> Result<RsaRecovery, CryptoEr
     let clear = cleartext_handshake(t)?;
     let h = &clear.hellos;
     if h.version == ProtocolVersion::TLS13 {
-        return Err(CryptoError::ForwardSecret {
-            suite: super::suite_name(h.cipher_suite),
-            kx: "TLS 1.3 (EC)DHE",
-            public_len: 0,
+        return Err(CryptoError::NoKeyTransport {
+            version: h.version.label(),
         });
     }
     if h.version != ProtocolVersion::TLS12 {
@@ -127,9 +125,17 @@ pub fn recover(t: &Transcript, key: &PrivateKey) -> Result<RsaRecovery, CryptoEr
             *d == Direction::ClientToServer && m.typ == HandshakeType::CLIENT_KEY_EXCHANGE
         })
         .ok_or_else(|| {
-            CryptoError::Recording(
-                "no ClientKeyExchange: the handshake did not get that far".into(),
-            )
+            // A server that answered the hello with ChangeCipherSpec and no Certificate resumed.
+            let full = clear.messages.iter().any(|(d, m)| {
+                *d == Direction::ServerToClient && m.typ == HandshakeType::CERTIFICATE
+            });
+            if !full && clear.server_ccs {
+                CryptoError::Resumed
+            } else {
+                CryptoError::Recording(
+                    "no ClientKeyExchange: the handshake did not get that far".into(),
+                )
+            }
         })?;
     let cke = parse_client_key_exchange(suite.kx, &clear.messages[cke_pos].1.body)?;
     let encrypted = match cke {

@@ -1,8 +1,9 @@
 //! Walks a recorded session (both directions, in socket order) and decrypts every record it has
 //! keys for: plaintext records pass through; TLS 1.3 switches each direction to its handshake
 //! traffic key after the ServerHello and to `*_TRAFFIC_SECRET_0` after that side's Finished
-//! (KeyUpdate moves to the next generation); TLS 1.2 switches each direction after its
-//! ChangeCipherSpec, with keys from the master secret. Sequence numbers run per direction per key.
+//! (KeyUpdate moves to the next generation; 0-RTT data uses `CLIENT_EARLY_TRAFFIC_SECRET` until
+//! EndOfEarlyData); TLS 1.2 switches each direction after its ChangeCipherSpec, with keys from
+//! the master secret. Sequence numbers run per direction per key.
 //! A record that fails to decrypt is kept with its error and the walk goes on.
 
 use serde::Serialize;
@@ -11,8 +12,9 @@ use super::record::RecordCipher;
 use super::suite::{HashAlg, SuiteParams};
 use super::{CryptoError, tls12, tls13};
 use crate::capture::{Direction, KeyLogSecrets, Transcript};
+use crate::wire::handshake::{ClientHello, HRR_RANDOM, ServerHello};
 use crate::wire::{
-    ContentType, HandshakeReassembler, HandshakeType, ProtocolVersion, Reader, split_records,
+    ContentType, HandshakeReassembler, HandshakeType, ProtocolVersion, split_records,
 };
 
 /// One record of the session, decrypted when possible.
@@ -199,62 +201,19 @@ pub struct Hellos {
     pub cipher_suite: u16,
     /// Both hellos carried extended_master_secret.
     pub extended_master_secret: bool,
+    /// Both hellos carried encrypt_then_mac (RFC 7366; matters for CBC suites only).
+    pub encrypt_then_mac: bool,
 }
 
-const HRR_RANDOM: [u8; 32] = [
-    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
-    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
-];
 const EXT_EMS: u16 = 23;
-const EXT_SUPPORTED_VERSIONS: u16 = 43;
+const EXT_ETM: u16 = 22;
 
-/// (type, data) of each extension.
-type Extensions = Vec<(u16, Vec<u8>)>;
-
-/// Reads random and extensions of a ClientHello body (fixed layout, RFC 8446 §4.1.2).
-// Until wire::handshake lands, the few fields needed here are read at their fixed offsets.
-fn parse_client_hello(body: &[u8]) -> Result<(Vec<u8>, Extensions), CryptoError> {
-    let bad = |e: crate::wire::WireError| CryptoError::Recording(format!("ClientHello: {e}"));
-    let mut r = Reader::new(body, "ClientHello");
-    r.u16("legacy_version").map_err(bad)?;
-    let random = r.take(32, "random").map_err(bad)?.to_vec();
-    r.vec8("session_id").map_err(bad)?;
-    r.vec16("cipher_suites").map_err(bad)?;
-    r.vec8("compression_methods").map_err(bad)?;
-    let exts = if r.is_empty() {
-        Vec::new()
-    } else {
-        parse_extensions(r.vec16("extensions").map_err(bad)?).map_err(bad)?
-    };
-    Ok((random, exts))
+fn decode_client_hello(body: &[u8]) -> Result<ClientHello, CryptoError> {
+    ClientHello::decode(body).map_err(|e| CryptoError::Recording(format!("ClientHello: {e}")))
 }
 
-/// (legacy_version, random, cipher_suite, extensions) of a ServerHello body.
-fn parse_server_hello(body: &[u8]) -> Result<(u16, Vec<u8>, u16, Extensions), CryptoError> {
-    let bad = |e: crate::wire::WireError| CryptoError::Recording(format!("ServerHello: {e}"));
-    let mut r = Reader::new(body, "ServerHello");
-    let version = r.u16("legacy_version").map_err(bad)?;
-    let random = r.take(32, "random").map_err(bad)?.to_vec();
-    r.vec8("session_id").map_err(bad)?;
-    let suite = r.u16("cipher_suite").map_err(bad)?;
-    r.u8("compression_method").map_err(bad)?;
-    let exts = if r.is_empty() {
-        Vec::new()
-    } else {
-        parse_extensions(r.vec16("extensions").map_err(bad)?).map_err(bad)?
-    };
-    Ok((version, random, suite, exts))
-}
-
-fn parse_extensions(block: &[u8]) -> Result<Extensions, crate::wire::WireError> {
-    let mut r = Reader::new(block, "extensions");
-    let mut out = Vec::new();
-    while !r.is_empty() {
-        let typ = r.u16("extension type")?;
-        let data = r.vec16("extension data")?;
-        out.push((typ, data.to_vec()));
-    }
-    Ok(out)
+fn decode_server_hello(body: &[u8]) -> Result<ServerHello, CryptoError> {
+    ServerHello::decode(body).map_err(|e| CryptoError::Recording(format!("ServerHello: {e}")))
 }
 
 /// The handshake messages sent in the clear, in socket order (everything before each side's
@@ -266,11 +225,17 @@ pub struct Cleartext {
     pub messages: Vec<(Direction, crate::wire::HandshakeFrame)>,
     /// The negotiated parameters.
     pub hellos: Hellos,
+    /// The server sent a (TLS 1.2) ChangeCipherSpec.
+    pub server_ccs: bool,
 }
 
 /// Collects the cleartext handshake of a recording.
 pub fn cleartext_handshake(t: &Transcript) -> Result<Cleartext, CryptoError> {
     let (records, _) = merged_records(t)?;
+    cleartext_of(&records)
+}
+
+fn cleartext_of(records: &[RawRecord]) -> Result<Cleartext, CryptoError> {
     let mut reasm = [
         HandshakeReassembler::default(),
         HandshakeReassembler::default(),
@@ -280,7 +245,8 @@ pub fn cleartext_handshake(t: &Transcript) -> Result<Cleartext, CryptoError> {
     // Once a ServerHello (or HelloRetryRequest) selects TLS 1.3, a ChangeCipherSpec is only
     // middlebox camouflage and the ClientHello after an HRR is still in the clear.
     let mut tls13 = false;
-    for r in &records {
+    let mut server_ccs = false;
+    for r in records {
         let d = dir_index(r.dir);
         if stopped[d] {
             continue;
@@ -293,22 +259,27 @@ pub fn cleartext_handshake(t: &Transcript) -> Result<Cleartext, CryptoError> {
                 for f in frames {
                     if r.dir == Direction::ServerToClient
                         && f.typ == HandshakeType::SERVER_HELLO
-                        && let Ok((_, _, _, exts)) = parse_server_hello(&f.body)
+                        && let Ok(sh) = ServerHello::decode(&f.body)
                     {
-                        tls13 |= exts
-                            .iter()
-                            .any(|(t, v)| *t == EXT_SUPPORTED_VERSIONS && v[..] == [3, 4]);
+                        tls13 |= sh.selected_version() == ProtocolVersion::TLS13;
                     }
                     messages.push((r.dir, f));
                 }
             }
             ContentType::ALERT => {}
             ContentType::CHANGE_CIPHER_SPEC if tls13 => {}
-            _ => stopped[d] = true,
+            ct => {
+                server_ccs |= d == 1 && ct == ContentType::CHANGE_CIPHER_SPEC;
+                stopped[d] = true
+            }
         }
     }
     let hellos = hellos_from(&messages)?;
-    Ok(Cleartext { messages, hellos })
+    Ok(Cleartext {
+        messages,
+        hellos,
+        server_ccs,
+    })
 }
 
 fn hellos_from(
@@ -318,31 +289,29 @@ fn hellos_from(
         .iter()
         .find(|(d, m)| *d == Direction::ClientToServer && m.typ == HandshakeType::CLIENT_HELLO)
         .ok_or_else(|| CryptoError::Recording("no ClientHello from the client".into()))?;
-    let (client_random, ch_exts) = parse_client_hello(&ch.1.body)?;
+    let client = decode_client_hello(&ch.1.body)?;
     let mut sh = None;
     for (d, m) in messages {
         if *d == Direction::ServerToClient && m.typ == HandshakeType::SERVER_HELLO {
-            let parsed = parse_server_hello(&m.body)?;
-            if parsed.1 != HRR_RANDOM {
+            let parsed = decode_server_hello(&m.body)?;
+            if !parsed.hello_retry_request {
                 sh = Some(parsed);
                 break;
             }
         }
     }
-    let (legacy, server_random, suite, sh_exts) =
+    let server =
         sh.ok_or_else(|| CryptoError::Recording("no ServerHello from the server".into()))?;
-    let version = sh_exts
-        .iter()
-        .find(|(t, d)| *t == EXT_SUPPORTED_VERSIONS && d.len() == 2)
-        .map(|(_, d)| u16::from_be_bytes([d[0], d[1]]))
-        .unwrap_or(legacy);
-    let has = |exts: &[(u16, Vec<u8>)], t: u16| exts.iter().any(|(x, _)| *x == t);
+    let both = |t: u16| {
+        client.extensions.iter().any(|e| e.typ == t) && server.extensions.iter().any(|e| e.typ == t)
+    };
     Ok(Hellos {
-        client_random,
-        server_random,
-        version: ProtocolVersion(version),
-        cipher_suite: suite,
-        extended_master_secret: has(&ch_exts, EXT_EMS) && has(&sh_exts, EXT_EMS),
+        version: server.selected_version(),
+        cipher_suite: server.cipher_suite,
+        extended_master_secret: both(EXT_EMS),
+        encrypt_then_mac: both(EXT_ETM),
+        client_random: client.random,
+        server_random: server.random,
     })
 }
 
@@ -359,11 +328,14 @@ const HS_LABEL: [&str; 2] = [
     "SERVER_HANDSHAKE_TRAFFIC_SECRET",
 ];
 const AP_LABEL: [&str; 2] = ["CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"];
+const EARLY_LABEL: &str = "CLIENT_EARLY_TRAFFIC_SECRET";
 
 /// TLS 1.3 key generations of one direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Epoch {
     Plain,
+    /// Client only: 0-RTT data under CLIENT_EARLY_TRAFFIC_SECRET.
+    Early,
     Handshake,
     Application,
 }
@@ -377,6 +349,8 @@ struct DirState {
     seq: u64,
     /// TLS 1.3: the current traffic secret (for Finished and KeyUpdate).
     secret: Vec<u8>,
+    /// TLS 1.3 client with 0-RTT: the handshake key, installed after EndOfEarlyData.
+    pending: Option<Result<(RecordCipher, Vec<u8>), CryptoError>>,
 }
 
 impl DirState {
@@ -388,6 +362,7 @@ impl DirState {
             no_key: None,
             seq: 0,
             secret: Vec::new(),
+            pending: None,
         }
     }
 
@@ -416,7 +391,7 @@ pub fn decrypt_session(
     secrets: &KeyLogSecrets,
 ) -> Result<DecryptedSession, CryptoError> {
     let (raw, notes) = merged_records(t)?;
-    let clear = cleartext_handshake(t)?;
+    let clear = cleartext_of(&raw)?;
     let h = clear.hellos;
     let tls13 = match h.version {
         ProtocolVersion::TLS13 => true,
@@ -445,6 +420,7 @@ pub fn decrypt_session(
     let mut w = Walk {
         suite,
         tls13,
+        etm: h.encrypt_then_mac,
         client_random: h.client_random.clone(),
         server_random: h.server_random.clone(),
         secrets,
@@ -485,6 +461,7 @@ pub fn decrypt_session(
 struct Walk<'a> {
     suite: &'static SuiteParams,
     tls13: bool,
+    etm: bool,
     client_random: Vec<u8>,
     server_random: Vec<u8>,
     secrets: &'a KeyLogSecrets,
@@ -516,17 +493,24 @@ impl Walk<'_> {
             None => return Err(CryptoError::Recording("no master secret".into())),
         };
         let kb = tls12::key_block(self.suite, master, &self.client_random, &self.server_random)?;
-        let (key, iv) = if d == 0 {
-            (&kb.client_key, &kb.client_iv)
-        } else {
-            (&kb.server_key, &kb.server_iv)
-        };
-        Ok((RecordCipher::tls12(self.suite, key, iv)?, Vec::new()))
+        Ok((
+            RecordCipher::from_key_block(self.suite, &kb, d == 0, self.etm)?,
+            Vec::new(),
+        ))
     }
 
     fn record(&mut self, r: RawRecord) {
         let d = dir_index(r.dir);
         let outer = ContentType(r.header[0]);
+        if self.tls13
+            && d == 0
+            && self.dirs[0].epoch == Epoch::Plain
+            && outer == ContentType::APPLICATION_DATA
+        {
+            // Before its handshake keys, a TLS 1.3 client only encrypts 0-RTT early data.
+            let key = self.tls13_key(EARLY_LABEL);
+            self.dirs[0].install(Epoch::Early, key);
+        }
         let protected = match (self.tls13, self.dirs[d].epoch) {
             (_, Epoch::Plain) => false,
             // TLS 1.3 protects only records with outer type application_data; a CCS sent for
@@ -550,7 +534,11 @@ impl Walk<'_> {
                     rec.content_type = o.content_type;
                     rec.plaintext = o.plaintext;
                 }
-                Err(e) => rec.error = Some(e),
+                Err(e) => {
+                    rec.error = Some(e);
+                    // A lost record leaves a half message behind; later records start afresh.
+                    self.dirs[d].reasm = HandshakeReassembler::default();
+                }
             }
         } else {
             rec.plaintext = r.fragment.clone();
@@ -609,6 +597,18 @@ impl Walk<'_> {
                     ));
                     return Ok(o);
                 }
+                // 0-RTT rejected by the server: the client moves to its handshake key at once.
+                let st = &mut self.dirs[d];
+                if st.epoch == Epoch::Early
+                    && let Some(Ok((next, _))) = &st.pending
+                    && let Ok(o) = next.open(&r.header, &r.fragment, 0)
+                {
+                    if let Some(key) = st.pending.take() {
+                        st.install(Epoch::Handshake, key);
+                    }
+                    st.seq = 1;
+                    return Ok(o);
+                }
                 // Count the record anyway: the sender did, so later records keep their numbers.
                 self.dirs[d].seq += 1;
                 Err(err)
@@ -636,7 +636,7 @@ impl Walk<'_> {
                 | HandshakeType::KEY_UPDATE
                 | HandshakeType::HELLO_REQUEST => {}
                 HandshakeType::SERVER_HELLO if self.tls13 => {
-                    let is_hrr = f.body.get(2..34) == Some(&HRR_RANDOM[..]);
+                    let is_hrr = f.body.get(2..34) == Some(&HRR_RANDOM[..]); // ServerHello.random
                     if is_hrr && !self.hrr_seen {
                         // RFC 8446 §4.4.1: ClientHello1 is replaced by message_hash.
                         let hash = self.suite.hash.digest(&self.transcript);
@@ -647,7 +647,12 @@ impl Walk<'_> {
                     self.transcript.extend_from_slice(&f.raw);
                     if !is_hrr {
                         let (c, s) = (self.tls13_key(HS_LABEL[0]), self.tls13_key(HS_LABEL[1]));
-                        self.dirs[0].install(Epoch::Handshake, c);
+                        if self.dirs[0].epoch == Epoch::Early {
+                            // 0-RTT: the client keeps its early key until EndOfEarlyData.
+                            self.dirs[0].pending = Some(c);
+                        } else {
+                            self.dirs[0].install(Epoch::Handshake, c);
+                        }
                         self.dirs[1].install(Epoch::Handshake, s);
                     }
                 }
@@ -656,6 +661,12 @@ impl Walk<'_> {
             if self.tls13 && f.typ == HandshakeType::FINISHED {
                 let key = self.tls13_key(AP_LABEL[d]);
                 self.dirs[d].install(Epoch::Application, key);
+            }
+            if self.tls13
+                && f.typ == HandshakeType::END_OF_EARLY_DATA
+                && let Some(key) = self.dirs[d].pending.take()
+            {
+                self.dirs[d].install(Epoch::Handshake, key);
             }
             if self.tls13 && f.typ == HandshakeType::KEY_UPDATE {
                 let st = &self.dirs[d];

@@ -53,7 +53,7 @@ impl HashAlg {
     }
 }
 
-/// The AEAD protecting records.
+/// The record protection of a suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Bulk {
     /// AES-128-GCM (RFC 5288 in TLS 1.2).
@@ -62,39 +62,91 @@ pub enum Bulk {
     Aes256Gcm,
     /// ChaCha20-Poly1305 (RFC 7905 in TLS 1.2).
     Chacha20Poly1305,
+    /// AES-128-CBC with an HMAC (TLS 1.2, explicit IV; RFC 7366 encrypt-then-MAC when agreed).
+    Aes128Cbc(MacAlg),
+    /// AES-256-CBC with an HMAC.
+    Aes256Cbc(MacAlg),
+}
+
+/// The HMAC of a CBC suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MacAlg {
+    /// HMAC-SHA1 (the `_SHA` suites).
+    Sha1,
+    /// HMAC-SHA256.
+    Sha256,
+    /// HMAC-SHA384.
+    Sha384,
+}
+
+impl MacAlg {
+    /// MAC key and tag length.
+    pub fn output_len(self) -> usize {
+        match self {
+            Self::Sha1 => 20,
+            Self::Sha256 => 32,
+            Self::Sha384 => 48,
+        }
+    }
+
+    pub(crate) fn hmac(self) -> ring::hmac::Algorithm {
+        match self {
+            // SHA-1 only as HMAC, as the suite requires; not a signature.
+            Self::Sha1 => ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+            Self::Sha256 => ring::hmac::HMAC_SHA256,
+            Self::Sha384 => ring::hmac::HMAC_SHA384,
+        }
+    }
 }
 
 impl Bulk {
     /// Key length in bytes.
     pub fn key_len(self) -> usize {
         match self {
-            Self::Aes128Gcm => 16,
-            Self::Aes256Gcm | Self::Chacha20Poly1305 => 32,
+            Self::Aes128Gcm | Self::Aes128Cbc(_) => 16,
+            Self::Aes256Gcm | Self::Chacha20Poly1305 | Self::Aes256Cbc(_) => 32,
+        }
+    }
+
+    /// MAC key length in the TLS 1.2 key block (0 for AEADs).
+    pub fn mac_key_len(self) -> usize {
+        match self {
+            Self::Aes128Cbc(m) | Self::Aes256Cbc(m) => m.output_len(),
+            _ => 0,
         }
     }
 
     /// TLS 1.2 fixed IV length from the key block: the 4-byte GCM salt (the other 8 nonce bytes
-    /// travel in each record), or the whole 12-byte ChaCha20 IV (RFC 7905 has no explicit nonce).
+    /// travel in each record), the whole 12-byte ChaCha20 IV (RFC 7905 has no explicit nonce),
+    /// nothing for CBC (TLS 1.2 sends each record's IV explicitly).
     pub fn tls12_fixed_iv_len(self) -> usize {
         match self {
             Self::Aes128Gcm | Self::Aes256Gcm => 4,
             Self::Chacha20Poly1305 => 12,
+            Self::Aes128Cbc(_) | Self::Aes256Cbc(_) => 0,
         }
     }
 
-    /// Bytes of explicit nonce at the start of every TLS 1.2 record.
+    /// Bytes of explicit nonce / IV at the start of every TLS 1.2 record.
     pub fn tls12_explicit_nonce_len(self) -> usize {
         match self {
             Self::Aes128Gcm | Self::Aes256Gcm => 8,
             Self::Chacha20Poly1305 => 0,
+            Self::Aes128Cbc(_) | Self::Aes256Cbc(_) => 16,
         }
     }
 
-    pub(crate) fn ring_alg(self) -> &'static ring::aead::Algorithm {
+    /// Whether this is an AEAD.
+    pub fn is_aead(self) -> bool {
+        self.ring_alg().is_some()
+    }
+
+    pub(crate) fn ring_alg(self) -> Option<&'static ring::aead::Algorithm> {
         match self {
-            Self::Aes128Gcm => &ring::aead::AES_128_GCM,
-            Self::Aes256Gcm => &ring::aead::AES_256_GCM,
-            Self::Chacha20Poly1305 => &ring::aead::CHACHA20_POLY1305,
+            Self::Aes128Gcm => Some(&ring::aead::AES_128_GCM),
+            Self::Aes256Gcm => Some(&ring::aead::AES_256_GCM),
+            Self::Chacha20Poly1305 => Some(&ring::aead::CHACHA20_POLY1305),
+            Self::Aes128Cbc(_) | Self::Aes256Cbc(_) => None,
         }
     }
 }
@@ -130,7 +182,7 @@ pub struct SuiteParams {
 }
 
 macro_rules! suites {
-    ($($code:literal $name:ident $tls13:literal $kx:ident $bulk:ident $hash:ident;)*) => {
+    ($($code:literal $name:ident $tls13:literal $kx:ident $bulk:expr, $hash:ident;)*) => {
         /// Every suite this module decrypts.
         pub const SUPPORTED: &[SuiteParams] = &[
             $(SuiteParams {
@@ -138,7 +190,7 @@ macro_rules! suites {
                 name: stringify!($name),
                 tls13: $tls13,
                 kx: KeyExchange::$kx,
-                bulk: Bulk::$bulk,
+                bulk: $bulk,
                 hash: HashAlg::$hash,
             },)*
         ];
@@ -146,20 +198,37 @@ macro_rules! suites {
 }
 
 suites! {
-    0x1301 TLS_AES_128_GCM_SHA256 true Tls13 Aes128Gcm Sha256;
-    0x1302 TLS_AES_256_GCM_SHA384 true Tls13 Aes256Gcm Sha384;
-    0x1303 TLS_CHACHA20_POLY1305_SHA256 true Tls13 Chacha20Poly1305 Sha256;
-    0x009C TLS_RSA_WITH_AES_128_GCM_SHA256 false Rsa Aes128Gcm Sha256;
-    0x009D TLS_RSA_WITH_AES_256_GCM_SHA384 false Rsa Aes256Gcm Sha384;
-    0x009E TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 false Dhe Aes128Gcm Sha256;
-    0x009F TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 false Dhe Aes256Gcm Sha384;
-    0xC02B TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 false Ecdhe Aes128Gcm Sha256;
-    0xC02C TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 false Ecdhe Aes256Gcm Sha384;
-    0xC02F TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 false Ecdhe Aes128Gcm Sha256;
-    0xC030 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 false Ecdhe Aes256Gcm Sha384;
-    0xCCA8 TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 false Ecdhe Chacha20Poly1305 Sha256;
-    0xCCA9 TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 false Ecdhe Chacha20Poly1305 Sha256;
-    0xCCAA TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256 false Dhe Chacha20Poly1305 Sha256;
+    0x1301 TLS_AES_128_GCM_SHA256 true Tls13 Bulk::Aes128Gcm, Sha256;
+    0x1302 TLS_AES_256_GCM_SHA384 true Tls13 Bulk::Aes256Gcm, Sha384;
+    0x1303 TLS_CHACHA20_POLY1305_SHA256 true Tls13 Bulk::Chacha20Poly1305, Sha256;
+    0x009C TLS_RSA_WITH_AES_128_GCM_SHA256 false Rsa Bulk::Aes128Gcm, Sha256;
+    0x009D TLS_RSA_WITH_AES_256_GCM_SHA384 false Rsa Bulk::Aes256Gcm, Sha384;
+    0x009E TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 false Dhe Bulk::Aes128Gcm, Sha256;
+    0x009F TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 false Dhe Bulk::Aes256Gcm, Sha384;
+    0xC02B TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 false Ecdhe Bulk::Aes128Gcm, Sha256;
+    0xC02C TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 false Ecdhe Bulk::Aes256Gcm, Sha384;
+    0xC02F TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 false Ecdhe Bulk::Aes128Gcm, Sha256;
+    0xC030 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 false Ecdhe Bulk::Aes256Gcm, Sha384;
+    0xCCA8 TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 false Ecdhe Bulk::Chacha20Poly1305, Sha256;
+    0xCCA9 TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 false Ecdhe Bulk::Chacha20Poly1305, Sha256;
+    0xCCAA TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256 false Dhe Bulk::Chacha20Poly1305, Sha256;
+    // CBC-HMAC, TLS 1.2 only (the PRF is SHA-256 unless the suite names SHA-384).
+    0x002F TLS_RSA_WITH_AES_128_CBC_SHA false Rsa Bulk::Aes128Cbc(MacAlg::Sha1), Sha256;
+    0x0035 TLS_RSA_WITH_AES_256_CBC_SHA false Rsa Bulk::Aes256Cbc(MacAlg::Sha1), Sha256;
+    0x003C TLS_RSA_WITH_AES_128_CBC_SHA256 false Rsa Bulk::Aes128Cbc(MacAlg::Sha256), Sha256;
+    0x003D TLS_RSA_WITH_AES_256_CBC_SHA256 false Rsa Bulk::Aes256Cbc(MacAlg::Sha256), Sha256;
+    0x0033 TLS_DHE_RSA_WITH_AES_128_CBC_SHA false Dhe Bulk::Aes128Cbc(MacAlg::Sha1), Sha256;
+    0x0039 TLS_DHE_RSA_WITH_AES_256_CBC_SHA false Dhe Bulk::Aes256Cbc(MacAlg::Sha1), Sha256;
+    0x0067 TLS_DHE_RSA_WITH_AES_128_CBC_SHA256 false Dhe Bulk::Aes128Cbc(MacAlg::Sha256), Sha256;
+    0x006B TLS_DHE_RSA_WITH_AES_256_CBC_SHA256 false Dhe Bulk::Aes256Cbc(MacAlg::Sha256), Sha256;
+    0xC009 TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA false Ecdhe Bulk::Aes128Cbc(MacAlg::Sha1), Sha256;
+    0xC00A TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA false Ecdhe Bulk::Aes256Cbc(MacAlg::Sha1), Sha256;
+    0xC013 TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA false Ecdhe Bulk::Aes128Cbc(MacAlg::Sha1), Sha256;
+    0xC014 TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA false Ecdhe Bulk::Aes256Cbc(MacAlg::Sha1), Sha256;
+    0xC023 TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 false Ecdhe Bulk::Aes128Cbc(MacAlg::Sha256), Sha256;
+    0xC024 TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384 false Ecdhe Bulk::Aes256Cbc(MacAlg::Sha384), Sha384;
+    0xC027 TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 false Ecdhe Bulk::Aes128Cbc(MacAlg::Sha256), Sha256;
+    0xC028 TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384 false Ecdhe Bulk::Aes256Cbc(MacAlg::Sha384), Sha384;
 }
 
 impl SuiteParams {

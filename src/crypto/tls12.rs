@@ -50,9 +50,14 @@ pub fn extended_master_secret(hash: HashAlg, pre_master: &[u8], session_hash: &[
     )
 }
 
-/// The per-direction write keys cut from the key block (AEAD suites: no MAC keys).
+/// The per-direction write keys cut from the key block (AEAD suites: no MAC keys; TLS 1.2 CBC
+/// suites: no IVs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyBlock {
+    /// client_write_MAC_key (empty for AEADs).
+    pub client_mac: Vec<u8>,
+    /// server_write_MAC_key.
+    pub server_mac: Vec<u8>,
     /// client_write_key.
     pub client_key: Vec<u8>,
     /// server_write_key.
@@ -64,7 +69,7 @@ pub struct KeyBlock {
 }
 
 /// `key_block = PRF(master_secret, "key expansion", server_random ‖ client_random)`, split as
-/// client key ‖ server key ‖ client IV ‖ server IV (RFC 5246 §6.3 without MAC keys for AEADs).
+/// client MAC ‖ server MAC ‖ client key ‖ server key ‖ client IV ‖ server IV (RFC 5246 §6.3).
 pub fn key_block(
     suite: &SuiteParams,
     master: &[u8],
@@ -78,15 +83,30 @@ pub fn key_block(
             expected: MASTER_SECRET_LEN,
         });
     }
+    let m = suite.bulk.mac_key_len();
     let k = suite.bulk.key_len();
     let iv = suite.bulk.tls12_fixed_iv_len();
     let seed = [server_random, client_random].concat();
-    let block = prf(suite.hash, master, b"key expansion", &seed, 2 * k + 2 * iv);
+    let block = prf(
+        suite.hash,
+        master,
+        b"key expansion",
+        &seed,
+        2 * m + 2 * k + 2 * iv,
+    );
+    let mut parts = [m, m, k, k, iv, iv].into_iter().scan(0, |pos, len| {
+        let part = block[*pos..*pos + len].to_vec();
+        *pos += len;
+        Some(part)
+    });
+    let mut next = || parts.next().unwrap_or_default();
     Ok(KeyBlock {
-        client_key: block[..k].to_vec(),
-        server_key: block[k..2 * k].to_vec(),
-        client_iv: block[2 * k..2 * k + iv].to_vec(),
-        server_iv: block[2 * k + iv..].to_vec(),
+        client_mac: next(),
+        server_mac: next(),
+        client_key: next(),
+        server_key: next(),
+        client_iv: next(),
+        server_iv: next(),
     })
 }
 
@@ -184,5 +204,20 @@ mod tests {
         let kb = key_block(chacha, &[1; 48], &[2; 32], &[3; 32]).unwrap();
         assert_eq!((kb.client_key.len(), kb.server_iv.len()), (32, 12));
         assert!(key_block(gcm, &[1; 47], &[2; 32], &[3; 32]).is_err());
+        // CBC-HMAC-SHA1 in TLS 1.2: MAC keys first, no IVs.
+        let cbc = SuiteParams::lookup(0x002F).unwrap();
+        let kb = key_block(cbc, &[1; 48], &[2; 32], &[3; 32]).unwrap();
+        let full = prf(
+            HashAlg::Sha256,
+            &[1; 48],
+            b"key expansion",
+            &[[3u8; 32], [2u8; 32]].concat(),
+            72,
+        );
+        assert_eq!(
+            [kb.client_mac, kb.server_mac, kb.client_key, kb.server_key].concat(),
+            full
+        );
+        assert!(kb.client_iv.is_empty());
     }
 }

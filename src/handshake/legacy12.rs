@@ -1,6 +1,6 @@
 //! A minimal TLS 1.2 client for the forward-secrecy demo: full handshakes with RSA key transport
-//! (`TLS_RSA_WITH_AES_*_GCM_*`, which rustls refuses to negotiate) or ECDHE_RSA/ECDSA over
-//! X25519 / P-256 / P-384, one HTTP request, every byte recorded through
+//! (`TLS_RSA_WITH_AES_*`, which rustls refuses to negotiate) or ECDHE_RSA/ECDSA over
+//! X25519 / P-256 / P-384, AES-GCM, ChaCha20-Poly1305 or AES-CBC-HMAC, one HTTP request, every byte recorded through
 //! [`crate::capture::Recorder`]. It exists to *produce recordings*: it checks the
 //! ServerKeyExchange signature and both Finished messages, but does not validate the
 //! certificate chain or the host name — never use it to talk to anything you need to trust.
@@ -23,8 +23,7 @@ use crate::crypto::{CryptoError, KeyExchange, SuiteParams, tls12};
 use crate::wire::builder::{ClientHelloBuilder, EMPTY_RENEGOTIATION_INFO_SCSV};
 use crate::wire::codec::{put_u24, put_vec8, put_vec16};
 use crate::wire::{
-    AlertDescription, ContentType, HandshakeFrame, HandshakeReassembler, HandshakeType, Reader,
-    read_record,
+    AlertDescription, ContentType, HandshakeFrame, HandshakeReassembler, HandshakeType, read_record,
 };
 
 /// Errors of the minimal client.
@@ -80,6 +79,8 @@ pub struct Options {
     pub timeout: Duration,
     /// Offer the extended master secret (RFC 7627).
     pub extended_master_secret: bool,
+    /// Offer encrypt-then-MAC (RFC 7366; used with CBC suites).
+    pub encrypt_then_mac: bool,
 }
 
 /// A finished session.
@@ -237,6 +238,9 @@ pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
     if opts.extended_master_secret {
         hello = hello.extended_master_secret();
     }
+    if opts.encrypt_then_mac {
+        hello = hello.encrypt_then_mac();
+    }
     let client_random = hello.client_random();
     let ch = hello.handshake_message();
     let mut transcript = ch.clone();
@@ -277,7 +281,8 @@ pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
     let find = |t: HandshakeType| server_msgs.iter().find(|m| m.typ == t);
     let sh = find(HandshakeType::SERVER_HELLO)
         .ok_or_else(|| Legacy12Error::Protocol("no ServerHello".into()))?;
-    let (server_random, chosen, ems) = parse_server_hello(&sh.body)?;
+    let (server_random, chosen, ems, etm) = parse_server_hello(&sh.body)?;
+    let etm = etm && opts.encrypt_then_mac;
     if chosen != suite.code {
         return Err(Legacy12Error::Protocol(format!(
             "server chose suite 0x{chosen:04X}, only 0x{:04X} was offered",
@@ -346,8 +351,8 @@ pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
         tls12::master_secret(suite.hash, &pre_master, &client_random, &server_random)
     };
     let kb = tls12::key_block(suite, &master, &client_random, &server_random)?;
-    let tx = RecordCipher::tls12(suite, &kb.client_key, &kb.client_iv)?;
-    let rx = RecordCipher::tls12(suite, &kb.server_key, &kb.server_iv)?;
+    let tx = RecordCipher::from_key_block(suite, &kb, true, etm)?;
+    let rx = RecordCipher::from_key_block(suite, &kb, false, etm)?;
     let verify =
         tls12::finished_verify_data(suite.hash, &master, true, &suite.hash.digest(&transcript));
     let fin = handshake_msg(HandshakeType::FINISHED, &verify);
@@ -456,30 +461,19 @@ pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
     })
 }
 
-/// (server_random, cipher_suite, extended_master_secret echoed).
-fn parse_server_hello(body: &[u8]) -> Result<(Vec<u8>, u16, bool), Legacy12Error> {
-    let bad = |e: crate::wire::WireError| Legacy12Error::Protocol(format!("ServerHello: {e}"));
-    let mut r = Reader::new(body, "ServerHello");
-    let version = r.u16("legacy_version").map_err(bad)?;
-    if version != 0x0303 {
+/// (server_random, cipher_suite, extended_master_secret echoed, encrypt_then_mac echoed).
+fn parse_server_hello(body: &[u8]) -> Result<(Vec<u8>, u16, bool, bool), Legacy12Error> {
+    let sh = crate::wire::handshake::ServerHello::decode(body)
+        .map_err(|e| Legacy12Error::Protocol(format!("ServerHello: {e}")))?;
+    let version = sh.selected_version();
+    if version != crate::wire::ProtocolVersion::TLS12 {
         return Err(Legacy12Error::Protocol(format!(
-            "server answered version 0x{version:04X}, not TLS 1.2"
+            "server answered {}, not TLS 1.2",
+            version.label()
         )));
     }
-    let random = r.take(32, "random").map_err(bad)?.to_vec();
-    r.vec8("session_id").map_err(bad)?;
-    let suite = r.u16("cipher_suite").map_err(bad)?;
-    r.u8("compression_method").map_err(bad)?;
-    let mut ems = false;
-    if !r.is_empty() {
-        let mut e = Reader::new(r.vec16("extensions").map_err(bad)?, "extensions");
-        while !e.is_empty() {
-            let typ = e.u16("extension type").map_err(bad)?;
-            e.vec16("extension data").map_err(bad)?;
-            ems |= typ == 23;
-        }
-    }
-    Ok((random, suite, ems))
+    let has = |t: u16| sh.extensions.iter().any(|e| e.typ == t);
+    Ok((sh.random, sh.cipher_suite, has(23), has(22)))
 }
 
 /// Encrypts the pre-master secret to the RSA key of the server's certificate (PKCS#1 v1.5,

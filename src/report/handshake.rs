@@ -51,6 +51,8 @@ pub struct NegotiatedReport {
     pub cipher_suite: Option<String>,
     /// Code point, "0x1301".
     pub cipher_suite_code: Option<String>,
+    /// The suite decomposed (from the registry), with its rating.
+    pub cipher_suite_components: Option<SuiteComponents>,
     /// Key-exchange group.
     pub group: Option<String>,
     /// ALPN protocol.
@@ -67,6 +69,65 @@ pub struct NegotiatedReport {
     pub secure_renegotiation: Option<bool>,
     /// Signature scheme the server used to prove key possession.
     pub server_signature_scheme: Option<String>,
+}
+
+/// A negotiated suite's parts, from [`crate::suites`]. For TLS 1.3 suites, key exchange and
+/// authentication are negotiated separately: `kx` is then the group and `auth` the server's
+/// signature scheme.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SuiteComponents {
+    /// Key exchange.
+    pub kx: String,
+    /// Authentication.
+    pub auth: String,
+    /// Bulk cipher.
+    pub cipher: String,
+    /// Cipher key size.
+    pub key_bits: u16,
+    /// Mode (GCM, CBC, Poly1305, ...).
+    pub mode: String,
+    /// Authenticated encryption.
+    pub aead: bool,
+    /// MAC, for non-AEAD suites.
+    pub mac: Option<String>,
+    /// PRF / HKDF hash.
+    pub hash: String,
+    /// Forward secrecy.
+    pub forward_secrecy: bool,
+    /// Registry rating.
+    pub rating: String,
+    /// One reason per flaw, with its source.
+    pub reasons: Vec<String>,
+}
+
+impl SuiteComponents {
+    fn new(code: u16, tls13_kx: Option<String>, tls13_auth: Option<String>) -> Option<Self> {
+        let s = crate::suites::cipher_suite(code)?;
+        let tls13 = s.versions.names() == ["TLSv1.3"];
+        Some(Self {
+            kx: match (tls13, tls13_kx) {
+                (true, Some(g)) => format!("{g} (negotiated separately in TLS 1.3)"),
+                _ => s.kx.to_string(),
+            },
+            auth: match (tls13, tls13_auth) {
+                (true, Some(a)) => format!("{a} (negotiated separately in TLS 1.3)"),
+                _ => s.auth.to_string(),
+            },
+            cipher: s.cipher.to_string(),
+            key_bits: s.key_bits,
+            mode: s.mode.to_string(),
+            aead: s.aead,
+            mac: s.mac.map(|m| m.to_string()),
+            hash: s.prf.to_string(),
+            forward_secrecy: s.forward_secrecy,
+            rating: s.rating().to_string(),
+            reasons: s
+                .reasons()
+                .iter()
+                .map(|r| format!("{} ({})", r.text, r.source))
+                .collect(),
+        })
+    }
 }
 
 /// Trust verdict of the chain.
@@ -693,6 +754,39 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
             _ => "-".into(),
         },
     ));
+    if let Some(c) = &n.cipher_suite_components {
+        let rating = match c.rating.as_str() {
+            "recommended" | "secure" => p.good(&c.rating),
+            "weak" => p.warn(&c.rating),
+            _ => p.bad(&c.rating),
+        };
+        let mut text = format!(
+            "key exchange {} · authentication {}\n{}-{} {}{} · hash {} · {} · rating {rating}",
+            c.kx,
+            c.auth,
+            c.cipher,
+            c.key_bits,
+            c.mode,
+            if c.aead {
+                " (AEAD)".to_string()
+            } else {
+                c.mac
+                    .as_ref()
+                    .map(|m| format!(" + HMAC-{m}"))
+                    .unwrap_or_default()
+            },
+            c.hash,
+            if c.forward_secrecy {
+                "forward secret"
+            } else {
+                "NO forward secrecy"
+            },
+        );
+        for r in &c.reasons {
+            text.push_str(&format!("\n  • {r}"));
+        }
+        rows.push(("", text));
+    }
     rows.push(("group", n.group.clone().unwrap_or_else(|| "-".into())));
     rows.push(("ALPN", n.alpn.clone().unwrap_or_else(|| "(none)".into())));
     rows.push((
@@ -909,6 +1003,13 @@ impl HandshakeReport {
             version: n.version.map(names::version),
             cipher_suite: n.cipher_suite.map(names::suite),
             cipher_suite_code: n.cipher_suite.map(hex_code),
+            cipher_suite_components: n.cipher_suite.and_then(|c| {
+                SuiteComponents::new(
+                    c,
+                    n.group.map(names::group),
+                    server_signature_scheme.map(names::sig_scheme),
+                )
+            }),
             group: n.group.map(names::group),
             alpn: n.alpn.clone(),
             sni_acknowledged: has(0),
@@ -1028,4 +1129,90 @@ pub fn server_fields(
         }
     }
     f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Chunk, KeyLogSecrets, Transcript};
+    use crate::handshake::{Inspection, Negotiated, SeenChain, Target};
+    use crate::wire::builder::ClientHelloBuilder;
+
+    /// A hello with GREASE, an unknown extension and a malformed one, answered by an alert.
+    fn inspection() -> Inspection {
+        let hello = ClientHelloBuilder::new()
+            .cipher_suites(&[0x0A0A, 0x1301, 0xC02F, 0x00FF])
+            .sni("example.test")
+            .extension(0x1A1A, &[])
+            .extension(0x1234, &[0xDE, 0xAD])
+            .extension(10, &[0, 3, 0]) // supported_groups with an odd-length list
+            .build();
+        let mut t = Transcript::new(Some("example.test:443".into()));
+        t.chunks.push(Chunk {
+            dir: Direction::ClientToServer,
+            t_us: 10,
+            data: hello,
+        });
+        t.chunks.push(Chunk {
+            dir: Direction::ServerToClient,
+            t_us: 2500,
+            data: vec![21, 3, 3, 0, 2, 2, 40],
+        });
+        Inspection {
+            target: Target {
+                host: "example.test".into(),
+                port: 443,
+            },
+            address: "127.0.0.1:443".parse().unwrap(),
+            sni: Some("example.test".into()),
+            transcript: t,
+            secrets: KeyLogSecrets::default(),
+            negotiated: Negotiated::default(),
+            seen: SeenChain::default(),
+            timings: Timings::default(),
+            failure: Some(crate::handshake::HandshakeError::Alert(
+                "handshake_failure".into(),
+            )),
+        }
+    }
+
+    #[test]
+    fn grease_unknown_and_malformed_extensions_are_shown_not_dropped() {
+        let ins = inspection();
+        let report = HandshakeReport::build(
+            &ins,
+            crate::handshake::analyze(&ins),
+            BuildOptions::default(),
+        );
+        let text = render(&report, Palette::PLAIN, RenderOptions::default());
+        for needle in [
+            "0x0A0A  GREASE (0x0A0A)",
+            "0x1301  TLS_AES_128_GCM_SHA256",
+            "0x00FF  TLS_EMPTY_RENEGOTIATION_INFO_SCSV",
+            "GREASE (0x1A1A)",
+            "unknown (0x1234)",
+            "raw dead",
+            "malformed (",
+            "fatal handshake_failure (40)",
+            "server sent alert handshake_failure",
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+        }
+        assert!(
+            !text.contains("\x1b["),
+            "plain palette emits no escape codes"
+        );
+        let colored = render(&report, Palette::COLOR, RenderOptions { raw: true });
+        assert!(colored.contains("\x1b[31m"), "fatal alert in red");
+        assert!(colored.contains("record #0"), "--raw shows records");
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["messages"][0]["cipher_suites"][0], 0x0A0A);
+        assert_eq!(
+            json["messages"][0]["extensions"][2]["name"],
+            "unknown (0x1234)"
+        );
+        assert_eq!(json["messages"][0]["extensions"][2]["raw"], "dead");
+        assert_eq!(json["messages"][1]["description"], "handshake_failure");
+        assert_eq!(json["verification"]["trusted"], false);
+    }
 }

@@ -48,11 +48,15 @@ pub enum Code {
     MalformedCertificate,
     /// An extension is present but invalid for its position (RFC 5280 profile).
     InvalidExtension,
+    /// A certificate breaks an RFC 5280 / CA/B Forum profile rule webpki does not enforce.
+    ProfileViolation,
     /// The path needs more certificates than allowed.
     ChainTooLong,
     /// Path building hit its work budget.
     PathBuildingBudgetExceeded,
     // --- warnings: trusted, but worth fixing ---
+    /// An issuer the server did not send was downloaded from the AIA URL (`--fetch`).
+    IncompleteChainRecovered,
     /// The server sent the chain in the wrong order.
     ChainOutOfOrder,
     /// The server sent the trust anchor itself.
@@ -73,6 +77,7 @@ impl Code {
         !matches!(
             self,
             Self::ChainOutOfOrder
+                | Self::IncompleteChainRecovered
                 | Self::AnchorSent
                 | Self::ExtraCertificates
                 | Self::ExpiresSoon

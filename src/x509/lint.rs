@@ -3,7 +3,7 @@
 //! on what was sent (order, extras, anchor sent), plus [`profile`]: RFC 5280 / CA/B Forum rules
 //! that rustls-webpki does not enforce, applied to each candidate path webpki builds.
 
-use rustls_pki_types::{CertificateDer, TrustAnchor};
+use rustls_pki_types::CertificateDer;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
@@ -261,47 +261,319 @@ pub(crate) fn chain(
     out
 }
 
-/// RFC 5280 profile rules that rustls-webpki does not apply, checked on one candidate path
-/// (`ders[0]` = leaf, then intermediates towards the anchor). A non-empty result makes webpki
-/// try another path, like a failed signature would.
-pub(crate) fn profile(
-    ders: &[&[u8]],
-    _anchor: &TrustAnchor<'_>,
-    _anchor_cert: Option<&Anchor>,
-    _at: i64,
-) -> Vec<Finding> {
+/// RFC 5280 / CA/B Forum profile rules that rustls-webpki does not apply, checked on one
+/// candidate path (`ders[0]` = leaf, then intermediates towards the anchor; `anchor` = the
+/// anchor's certificate when the store has it). A non-empty result makes webpki try another
+/// path, as a failed signature would. The rules follow what x509-limbo expects and what
+/// pyca/cryptography enforces; each says which clause it applies.
+pub(crate) fn profile(ders: &[&[u8]], anchor: Option<&Anchor>, at: i64) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (pos, der) in ders.iter().enumerate() {
+    let anchor_der = anchor.and_then(|a| a.cert.as_ref()).map(|c| c.as_ref());
+    let mut certs: Vec<(usize, &[u8])> = ders.iter().copied().enumerate().collect();
+    if let Some(a) = anchor_der {
+        certs.push((ders.len(), a));
+    }
+    let last = ders.len();
+    for (pos, der) in certs {
         let Ok((_, cert)) = X509Certificate::from_der(der) else {
             continue;
         };
-        let who = if pos == 0 {
+        let is_leaf = pos == 0;
+        let is_anchor = anchor_der.is_some() && pos == last;
+        let who = if is_leaf {
             "the leaf".to_string()
+        } else if is_anchor {
+            "the anchor".to_string()
         } else {
             format!("intermediate {pos}")
         };
-        for ext in cert.tbs_certificate.extensions() {
+        let mut bad =
+            |code: Code, msg: String| out.push(Finding::at(code, pos, format!("{who} {msg}")));
+        let tbs = &cert.tbs_certificate;
+        let self_issued = tbs.subject.as_raw() == tbs.issuer.as_raw();
+        let mut has_aki_kid = false;
+        let mut aki_kid = None;
+        let mut ski_val = None;
+        let mut bc = None;
+        let mut eku = None;
+        let mut san = None;
+        let mut ku = None;
+        for ext in tbs.extensions() {
             match ext.parsed_extension() {
-                ParsedExtension::AuthorityKeyIdentifier(_) if ext.critical => out.push(Finding::at(
-                    Code::InvalidExtension,
-                    pos,
-                    format!("{who} marks authorityKeyIdentifier critical (RFC 5280 4.2.1.1: MUST NOT)"),
-                )),
-                ParsedExtension::SubjectKeyIdentifier(_) if ext.critical => out.push(Finding::at(
-                    Code::InvalidExtension,
-                    pos,
-                    format!("{who} marks subjectKeyIdentifier critical (RFC 5280 4.2.1.2: MUST NOT)"),
-                )),
-                ParsedExtension::KeyUsage(ku) if pos > 0 && !ku.key_cert_sign() => {
-                    out.push(Finding::at(
-                        Code::IssuerNotCa,
-                        pos,
-                        format!("{who} has keyUsage without keyCertSign but issued a certificate"),
-                    ))
+                ParsedExtension::AuthorityKeyIdentifier(a) => {
+                    if ext.critical {
+                        bad(
+                            Code::ProfileViolation,
+                            "marks authorityKeyIdentifier critical (RFC 5280 4.2.1.1: MUST NOT)"
+                                .into(),
+                        );
+                    }
+                    has_aki_kid = a.key_identifier.is_some();
+                    aki_kid = a.key_identifier.as_ref().map(|k| k.0.to_vec());
+                    if a.key_identifier.is_none() {
+                        bad(Code::ProfileViolation, "has an authorityKeyIdentifier without keyIdentifier (RFC 5280 4.2.1.1)".into());
+                    }
+                    // Anchors are exempt: roots in Debian's bundle carry these fields.
+                    if !is_anchor
+                        && (a.authority_cert_issuer.is_some() || a.authority_cert_serial.is_some())
+                    {
+                        bad(Code::ProfileViolation, "has authorityCertIssuer/SerialNumber in authorityKeyIdentifier (CA/B Forum BR 7.1.2: MUST NOT)".into());
+                    }
+                }
+                ParsedExtension::SubjectKeyIdentifier(k) => {
+                    if ext.critical {
+                        bad(
+                            Code::ProfileViolation,
+                            "marks subjectKeyIdentifier critical (RFC 5280 4.2.1.2: MUST NOT)"
+                                .into(),
+                        );
+                    }
+                    ski_val = Some(k.0.to_vec());
+                }
+                ParsedExtension::BasicConstraints(b) => bc = Some((b.ca, ext.critical)),
+                ParsedExtension::KeyUsage(k) => ku = Some(k.flags),
+                ParsedExtension::ExtendedKeyUsage(e) => eku = Some((e.any, ext.critical)),
+                ParsedExtension::SubjectAlternativeName(s) => {
+                    san = Some((s.general_names.clone(), ext.critical));
+                }
+                ParsedExtension::NameConstraints(nc) => {
+                    if is_leaf {
+                        bad(Code::ProfileViolation, "carries nameConstraints, which only CA certificates may (RFC 5280 4.2.1.10)".into());
+                    }
+                    // Non-critical nameConstraints are accepted: RFC 5280 says MUST be critical,
+                    // the CA/B Forum allows non-critical, and webpki enforces them either way.
+                    let empty = |t: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| {
+                        t.as_ref().is_none_or(|v| v.is_empty())
+                    };
+                    if empty(&nc.permitted_subtrees) && empty(&nc.excluded_subtrees) {
+                        bad(Code::ProfileViolation, "has nameConstraints with neither permitted nor excluded subtrees (RFC 5280 4.2.1.10)".into());
+                    }
+                    for sub in nc
+                        .permitted_subtrees
+                        .iter()
+                        .chain(nc.excluded_subtrees.iter())
+                        .flatten()
+                    {
+                        if let x509_parser::extensions::GeneralName::DNSName(d) = &sub.base
+                            && d.starts_with('.')
+                        {
+                            bad(
+                                Code::NameConstraintViolation,
+                                format!(
+                                    "has a dNSName constraint with a leading period ({d:?}), which RFC 5280 4.2.1.10 does not allow"
+                                ),
+                            );
+                        }
+                    }
+                }
+                ParsedExtension::PolicyConstraints(_) if !ext.critical => {
+                    bad(
+                        Code::ProfileViolation,
+                        "has non-critical policyConstraints (RFC 5280 4.2.1.11: MUST be critical)"
+                            .into(),
+                    );
+                }
+                ParsedExtension::ParseError { .. } => {
+                    bad(
+                        Code::InvalidExtension,
+                        format!(
+                            "has an extension {} that does not parse",
+                            ext.oid.to_id_string()
+                        ),
+                    );
                 }
                 _ => {}
             }
         }
+        // Serial number (RFC 5280 4.1.2.2): positive, at most 20 octets. Anchors are trusted
+        // as configured (some Mozilla roots have serial 0).
+        let serial = tbs.raw_serial();
+        if !is_anchor && serial.len() > 20 {
+            bad(
+                Code::MalformedCertificate,
+                format!(
+                    "has a {}-octet serial number (RFC 5280 4.1.2.2: at most 20)",
+                    serial.len()
+                ),
+            );
+        }
+        if !is_anchor && serial.iter().all(|b| *b == 0) {
+            bad(
+                Code::MalformedCertificate,
+                "has serial number zero (RFC 5280 4.1.2.2: MUST be positive)".into(),
+            );
+        }
+        if !self_issued && !is_anchor && !has_aki_kid {
+            bad(Code::ProfileViolation, "has no authorityKeyIdentifier keyIdentifier (RFC 5280 4.2.1.1: MUST, except self-signed)".into());
+        }
+        if self_issued
+            && let (Some(a), Some(s)) = (&aki_kid, &ski_val)
+            && a != s
+        {
+            bad(Code::ProfileViolation, "is self-signed but its authorityKeyIdentifier differs from its subjectKeyIdentifier".into());
+        }
+        if is_leaf {
+            if ku.is_some_and(|f| f >> 5 & 1 == 1) && bc.is_none_or(|(ca, _)| !ca) {
+                bad(
+                    Code::ProfileViolation,
+                    "asserts keyCertSign but is not a CA (RFC 5280 4.2.1.3)".into(),
+                );
+            }
+            match eku {
+                // RFC 5280 allows a leaf without EKU (any purpose); the CA/B Forum rule that it
+                // MUST be present is an issuance rule we do not turn into distrust.
+                None => {}
+                Some((any, critical)) => {
+                    if any {
+                        bad(
+                            Code::InvalidEku,
+                            "asserts anyExtendedKeyUsage (CA/B Forum BR 7.1.2.7: MUST NOT)".into(),
+                        );
+                    }
+                    if critical {
+                        bad(
+                            Code::InvalidEku,
+                            "marks extendedKeyUsage critical (CA/B Forum BR 7.1.2.7: MUST NOT)"
+                                .into(),
+                        );
+                    }
+                }
+            }
+            let subject_empty = tbs.subject.as_raw().len() <= 2;
+            if let Some((names, critical)) = &san {
+                if subject_empty && !critical {
+                    bad(Code::ProfileViolation, "has an empty subject and a non-critical subjectAltName (RFC 5280 4.2.1.6: MUST be critical)".into());
+                }
+                if !subject_empty && *critical {
+                    bad(Code::ProfileViolation, "has a subject and a critical subjectAltName (CA/B Forum BR 7.1.2.7.12: SHOULD NOT)".into());
+                }
+                for n in names {
+                    if let x509_parser::extensions::GeneralName::DNSName(d) = n
+                        && d.contains('_')
+                    {
+                        bad(
+                            Code::ProfileViolation,
+                            format!(
+                                "has the dNSName {d:?} with an underscore (RFC 5280 4.2.1.6, preferred name syntax)"
+                            ),
+                        );
+                    }
+                }
+            }
+            if let Ok(x509_parser::public_key::PublicKey::RSA(k)) = tbs.subject_pki.parsed()
+                && !super::parse::unsigned_bits(k.modulus).is_multiple_of(8)
+            {
+                bad(Code::WeakKey, "has an RSA modulus whose size is not a multiple of 8 bits (CA/B Forum BR 6.1.5)".into());
+            }
+        } else {
+            // Issuers: intermediates and the anchor certificate.
+            match bc {
+                None | Some((false, _)) => bad(Code::IssuerNotCa, "issues certificates but lacks basicConstraints cA=TRUE (RFC 5280 4.2.1.9)".into()),
+                Some((true, false)) => bad(Code::ProfileViolation, "has non-critical basicConstraints (RFC 5280 4.2.1.9: MUST be critical in CA certificates)".into()),
+                _ => {}
+            }
+            if ku.is_some_and(|f| f >> 5 & 1 == 0) {
+                bad(
+                    Code::IssuerNotCa,
+                    "has keyUsage without keyCertSign but issues certificates (RFC 5280 4.2.1.3)"
+                        .into(),
+                );
+            }
+            // Anchors are exempt: a root in Mozilla's program (webpki-roots 1.0.10) has no SKI.
+            if ski_val.is_none() && !is_anchor {
+                bad(
+                    Code::ProfileViolation,
+                    "is a CA without subjectKeyIdentifier (RFC 5280 4.2.1.2: MUST)".into(),
+                );
+            }
+            if tbs.subject.as_raw().len() <= 2 {
+                bad(
+                    Code::ProfileViolation,
+                    "is a CA with an empty subject (RFC 5280 4.1.2.6)".into(),
+                );
+            }
+            if let Ok(x509_parser::public_key::PublicKey::RSA(k)) = tbs.subject_pki.parsed()
+                && !super::parse::unsigned_bits(k.modulus).is_multiple_of(8)
+            {
+                bad(
+                    Code::WeakKey,
+                    "has an RSA modulus whose size is not a multiple of 8 bits".into(),
+                );
+            }
+        }
+        if is_anchor {
+            if at > tbs.validity.not_after.timestamp() {
+                bad(Code::Expired, "has expired".into());
+            }
+            if at < tbs.validity.not_before.timestamp() {
+                bad(Code::NotYetValid, "is not valid yet".into());
+            }
+            if eku.is_some() {
+                bad(
+                    Code::InvalidEku,
+                    "carries extendedKeyUsage, which a root should not (CA/B Forum BR 7.1.2.1)"
+                        .into(),
+                );
+            }
+        }
     }
     out
+}
+
+/// Why a CRL cannot be relied on (RFC 5280 5.2.3: cRLNumber MUST be present and non-critical;
+/// 4.2.1.3: an issuer with keyUsage must assert cRLSign), or `None` when it can. `issuers` are
+/// the certificates that could have issued it (sent and store certificates).
+pub(crate) fn crl_problem(crl_der: &[u8], issuers: &[&[u8]]) -> Option<String> {
+    use x509_parser::revocation_list::CertificateRevocationList;
+    let crl = match CertificateRevocationList::from_der(crl_der) {
+        Ok((_, c)) => c,
+        Err(e) => return Some(format!("the CRL does not parse: {e}")),
+    };
+    match crl
+        .extensions()
+        .iter()
+        .find(|e| e.oid.to_id_string() == "2.5.29.20")
+    {
+        None => return Some("the CRL has no cRLNumber (RFC 5280 5.2.3: MUST)".into()),
+        Some(e) if e.critical => {
+            return Some("the CRL marks cRLNumber critical (RFC 5280 5.2.3: MUST NOT)".into());
+        }
+        Some(_) => {}
+    }
+    let issuer = crl.issuer().as_raw();
+    let candidates: Vec<X509Certificate<'_>> = issuers
+        .iter()
+        .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
+        .filter(|c| c.tbs_certificate.subject.as_raw() == issuer)
+        .collect();
+    let can_sign = |c: &X509Certificate<'_>| match c.tbs_certificate.key_usage() {
+        Ok(Some(ku)) => ku.value.crl_sign(),
+        _ => true,
+    };
+    if !candidates.is_empty() && !candidates.iter().any(can_sign) {
+        return Some("the CRL issuer's keyUsage lacks cRLSign (RFC 5280 4.2.1.3)".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The anchor rules must not distrust real roots: check every Mozilla root certificate in
+    /// the position of an anchor (a fixed time inside their validity keeps this offline-stable).
+    #[test]
+    fn mozilla_roots_pass_anchor_profile() {
+        let store = super::super::stores::Store::mozilla();
+        let at = 1_767_225_600; // 2026-01-01
+        let mut bad = Vec::new();
+        for a in store.anchors.iter().filter(|a| a.cert.is_some()) {
+            let leaf: &[u8] = &[];
+            let found = profile(&[leaf], Some(a), at);
+            if !found.is_empty() {
+                bad.push(format!("{:?}", found));
+            }
+        }
+        assert!(bad.is_empty(), "{} roots flagged: {bad:#?}", bad.len());
+    }
 }

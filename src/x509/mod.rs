@@ -20,7 +20,8 @@ pub use render::render_chain_report;
 pub use sigcheck::{SigCheck, SigStatus};
 pub use stores::{Store, StoreKind};
 pub use verify::{
-    AnchorInfo, ChainReport, LinkReport, StoreReport, StoreSelection, VerifyOptions, verify_chain,
+    AnchorInfo, ChainReport, ConnectionInfo, Fetched, LinkReport, StoreReport, StoreSelection,
+    VerifyOptions, verify_chain, verify_chain_with_stores,
 };
 
 /// Errors of the x509 layer: input that is not a certificate (or CRL) at all.

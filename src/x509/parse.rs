@@ -239,9 +239,17 @@ const KNOWN_EXTENSIONS: &[&str] = &[
 
 fn strict_der_error(der: &[u8]) -> Option<String> {
     let cert = CertificateDer::from(der);
+    // Only encoding errors count here; policy refusals (v1, unknown critical extensions) are
+    // reported by their own findings.
     match webpki::EndEntityCert::try_from(&cert) {
-        Ok(_) => None,
-        Err(e) => Some(format!("{e:?}")),
+        Err(
+            e @ (webpki::Error::BadDer
+            | webpki::Error::BadDerTime
+            | webpki::Error::TrailingData(_)
+            | webpki::Error::InvalidSerialNumber
+            | webpki::Error::MalformedExtensions),
+        ) => Some(format!("{e:?}")),
+        _ => None,
     }
 }
 

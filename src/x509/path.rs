@@ -246,3 +246,60 @@ pub fn build(sent: &[&[u8]], stores: &[Store], budget: Budget) -> Built {
         budget_exceeded,
     }
 }
+
+/// The path along given links (e.g. the one webpki validated), with our signature checks.
+pub fn along(sent: &[&[u8]], stores: &[Store], sources: &[Source]) -> Built {
+    let certs: Vec<Option<(Vec<u8>, Option<X509Certificate<'_>>)>> = sources
+        .iter()
+        .map(|s| match *s {
+            Source::Sent(i) => sent.get(i).map(|d| {
+                let c = X509Certificate::from_der(d).ok().map(|(_, c)| c);
+                let spki = c
+                    .as_ref()
+                    .map(|c| c.tbs_certificate.subject_pki.raw.to_vec())
+                    .unwrap_or_default();
+                (spki, c)
+            }),
+            Source::Anchor(si, ai) => stores.get(si).and_then(|st| st.anchors.get(ai)).map(|a| {
+                let c = a
+                    .cert
+                    .as_ref()
+                    .and_then(|d| X509Certificate::from_der(d.as_ref()).ok().map(|(_, c)| c));
+                (a.spki_der(), c)
+            }),
+        })
+        .collect();
+    let mut nodes = Vec::new();
+    for (k, src) in sources.iter().enumerate() {
+        let mut node = Node {
+            source: *src,
+            signature: None,
+            key_id_match: None,
+        };
+        if let Some(Some((_, Some(cert)))) = certs.get(k) {
+            match certs.get(k + 1) {
+                Some(Some((spki, issuer))) => {
+                    node.signature = Some(check_certificate(cert, spki));
+                    node.key_id_match = match (aki(cert), issuer.as_ref().and_then(ski)) {
+                        (Some(a), Some(s)) => Some(a == s),
+                        _ => None,
+                    };
+                }
+                _ => {
+                    if cert.tbs_certificate.subject.as_raw() == cert.tbs_certificate.issuer.as_raw()
+                    {
+                        node.signature = Some(check_certificate(
+                            cert,
+                            cert.tbs_certificate.subject_pki.raw,
+                        ));
+                    }
+                }
+            }
+        }
+        nodes.push(node);
+    }
+    Built {
+        nodes,
+        budget_exceeded: false,
+    }
+}

@@ -34,6 +34,32 @@ pub fn render_chain_report(r: &ChainReport, p: Palette) -> String {
     };
     let _ = writeln!(out, "{verdict} {host}");
     let _ = writeln!(out, "{}", p.dim(format!("validated at {}", r.validated_at)));
+    if let Some(c) = &r.connection {
+        let _ = writeln!(
+            out,
+            "{}",
+            p.dim(format!(
+                "chain as sent by {} ({}), SNI {}",
+                c.target,
+                c.address,
+                c.sni.as_deref().unwrap_or("none")
+            ))
+        );
+        let possession = match c.handshake_signature_valid {
+            Some(true) => p.good("server proved possession of the leaf key"),
+            Some(false) => p.bad("server signature with the leaf key did NOT verify"),
+            None => p.warn("server key possession not shown (handshake incomplete)"),
+        };
+        let ocsp = if c.stapled_ocsp_bytes > 0 {
+            format!("stapled OCSP response: {} bytes", c.stapled_ocsp_bytes)
+        } else {
+            "no stapled OCSP response".to_string()
+        };
+        let _ = writeln!(out, "{possession}; {}", p.dim(ocsp));
+        if let Some(e) = &c.handshake_error {
+            let _ = writeln!(out, "{}", p.warn(format!("handshake: {e}")));
+        }
+    }
     let _ = writeln!(out);
 
     let _ = writeln!(out, "{}", p.bold("Path (leaf → anchor)"));
@@ -88,7 +114,7 @@ pub fn render_chain_report(r: &ChainReport, p: Palette) -> String {
         );
     }
 
-    if r.sent.len() > 1 || r.sent.iter().any(|s| s.path_position != Some(s.index)) {
+    if r.sent.iter().any(|s| s.path_position != Some(s.index)) {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", p.bold("As sent"));
         for s in &r.sent {

@@ -144,6 +144,41 @@ pub struct SentCert {
     pub subject: String,
     /// Position in the built path, `None` when unused.
     pub path_position: Option<usize>,
+    /// URL it was downloaded from (`--fetch`), when it was not sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetched_from: Option<String>,
+}
+
+/// Where a live chain came from (filled in by the caller that did the handshake).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectionInfo {
+    /// `host:port` as asked.
+    pub target: String,
+    /// Address connected to.
+    pub address: String,
+    /// SNI sent.
+    pub sni: Option<String>,
+    /// Size of the stapled OCSP response, 0 when none was stapled.
+    pub stapled_ocsp_bytes: usize,
+    /// Whether the server proved possession of the leaf key (CertificateVerify/ServerKeyExchange).
+    pub handshake_signature_valid: Option<bool>,
+    /// Why the handshake did not complete, if it did not.
+    pub handshake_error: Option<String>,
+}
+
+/// One download made by `--fetch` (filled in by the CLI; the library opens no sockets).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fetched {
+    /// The URL.
+    pub url: String,
+    /// `ca_issuers` (AIA) or `crl` (CRL distribution point).
+    pub purpose: String,
+    /// Bytes received (body).
+    pub bytes: usize,
+    /// Certificates or CRLs taken from it.
+    pub items: usize,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
 }
 
 /// Everything `tlsight verify` knows about a chain.
@@ -169,6 +204,12 @@ pub struct ChainReport {
     pub sent: Vec<SentCert>,
     /// Per-store validation.
     pub stores: BTreeMap<StoreKind, StoreReport>,
+    /// Downloads made by `--fetch`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fetched: Vec<Fetched>,
+    /// The connection the chain came from (live mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<ConnectionInfo>,
 }
 
 impl ChainReport {
@@ -221,6 +262,8 @@ pub fn verify_chain_with_stores(
         chain: Vec::new(),
         sent: Vec::new(),
         stores: BTreeMap::new(),
+        connection: None,
+        fetched: Vec::new(),
     };
     let Some(leaf_der) = chain.first() else {
         report.errors.push(Finding::new(
@@ -233,26 +276,39 @@ pub fn verify_chain_with_stores(
     // --- per store: rustls-webpki path validation, plus our profile checks on each candidate path
     let time = UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(at).unwrap_or(0)));
     let ee = webpki::EndEntityCert::try_from(leaf_der);
-    let owned_crls: Vec<webpki::CertRevocationList<'static>> = opts
-        .crls
-        .iter()
-        .filter_map(|c| webpki::OwnedCertRevocationList::from_der(c.as_ref()).ok())
-        .map(Into::into)
-        .collect();
-    let crl_refs: Vec<&webpki::CertRevocationList<'_>> = owned_crls.iter().collect();
-    if owned_crls.len() < opts.crls.len() {
-        report.errors.push(Finding::new(
-            Code::RevocationUnknown,
-            format!(
-                "{} of {} CRLs could not be parsed",
-                opts.crls.len() - owned_crls.len(),
-                opts.crls.len()
-            ),
-        ));
+    // CRLs: webpki checks signatures and entries; we first drop CRLs that RFC 5280 says must
+    // not be relied on, and say why.
+    let mut possible_issuers: Vec<&[u8]> = chain.iter().map(|c| c.as_ref()).collect();
+    for st in stores {
+        possible_issuers.extend(
+            st.anchors
+                .iter()
+                .filter_map(|a| a.cert.as_ref().map(|c| c.as_ref())),
+        );
     }
+    let mut owned_crls: Vec<webpki::CertRevocationList<'static>> = Vec::new();
+    for (i, crl) in opts.crls.iter().enumerate() {
+        let problem = lint::crl_problem(crl.as_ref(), &possible_issuers).or_else(|| {
+            match webpki::OwnedCertRevocationList::from_der(crl.as_ref()) {
+                Ok(c) => {
+                    owned_crls.push(c.into());
+                    None
+                }
+                Err(e) => Some(format!("webpki cannot use it: {e:?}")),
+            }
+        });
+        if let Some(p) = problem {
+            report.errors.push(Finding::new(
+                Code::RevocationUnknown,
+                format!("CRL #{i} is not usable: {p}"),
+            ));
+        }
+    }
+    let crl_refs: Vec<&webpki::CertRevocationList<'_>> = owned_crls.iter().collect();
     let intermediates = &chain[1..];
     let mut store_codes: Vec<(Code, String)> = Vec::new();
-    for store in stores {
+    let mut verified_sources: Option<Vec<Source>> = None;
+    for (si, store) in stores.iter().enumerate() {
         let anchors = store.trust_anchors();
         let profile_findings: RefCell<Vec<Finding>> = RefCell::new(Vec::new());
         let check_path = |p: &webpki::VerifiedPath<'_>| -> Result<(), webpki::Error> {
@@ -274,7 +330,7 @@ pub fn verify_chain_with_stores(
             if !opts.strict {
                 return Ok(());
             }
-            let found = lint::profile(&ders, p.anchor(), store.find(p.anchor()), at);
+            let found = lint::profile(&ders, store.find(p.anchor()), at);
             if found.is_empty() {
                 Ok(())
             } else {
@@ -325,6 +381,31 @@ pub fn verify_chain_with_stores(
                                     == ta.subject_public_key_info.as_ref()
                         })
                     });
+                    let mut sources = vec![Source::Sent(0)];
+                    for c in p.intermediate_certificates() {
+                        let der = c.der();
+                        let idx = (1..chain.len()).find(|&i| {
+                            chain[i].as_ref() == der.as_ref() && !sources.contains(&Source::Sent(i))
+                        });
+                        sources.extend(idx.map(Source::Sent));
+                    }
+                    let sent_anchor = (1..chain.len()).find(|&i| {
+                        !sources.contains(&Source::Sent(i))
+                            && webpki::anchor_from_trusted_cert(&chain[i]).is_ok_and(|a| {
+                                a.subject.as_ref() == ta.subject.as_ref()
+                                    && a.subject_public_key_info.as_ref()
+                                        == ta.subject_public_key_info.as_ref()
+                            })
+                    });
+                    if let Some(i) = sent_anchor {
+                        sources.push(Source::Sent(i));
+                    } else if let Some(ai) = store.anchors.iter().position(|a| {
+                        a.anchor.subject.as_ref() == ta.subject.as_ref()
+                            && a.anchor.subject_public_key_info.as_ref()
+                                == ta.subject_public_key_info.as_ref()
+                    }) {
+                        sources.push(Source::Anchor(si, ai));
+                    }
                     let path: Vec<String> = p
                         .intermediate_certificates()
                         .map(|c| {
@@ -341,20 +422,24 @@ pub fn verify_chain_with_stores(
                             has_certificate: anchor.is_some_and(|a| a.cert.is_some()),
                         },
                         path,
+                        sources,
                     )
                 })
             }
         };
         let sr = match result {
-            Ok((anchor, path)) => StoreReport {
-                trusted: true,
-                anchor: Some(anchor),
-                path,
-                code: None,
-                error: None,
-                anchors: store.anchors.len(),
-                source: store.source.clone(),
-            },
+            Ok((anchor, path, sources)) => {
+                verified_sources.get_or_insert(sources);
+                StoreReport {
+                    trusted: true,
+                    anchor: Some(anchor),
+                    path,
+                    code: None,
+                    error: None,
+                    anchors: store.anchors.len(),
+                    source: store.source.clone(),
+                }
+            }
             Err(e) => {
                 let pf = profile_findings.into_inner();
                 let (code, msg) = match (&e, pf.first()) {
@@ -402,12 +487,14 @@ pub fn verify_chain_with_stores(
 
     // --- host name
     if let Some(host) = &opts.host {
+        // A leaf webpki cannot parse has its own finding; the name is then unknown, not wrong.
         let ok = match (&ee, ServerName::try_from(host.as_str())) {
-            (Ok(ee), Ok(name)) => ee.verify_is_valid_for_subject_name(&name).is_ok(),
-            _ => false,
+            (Ok(ee), Ok(name)) => Some(ee.verify_is_valid_for_subject_name(&name).is_ok()),
+            (Ok(_), Err(_)) => Some(false),
+            (Err(_), _) => None,
         };
-        report.host_valid = Some(ok);
-        if !ok {
+        report.host_valid = ok;
+        if ok == Some(false) {
             report.errors.push(Finding::at(
                 Code::HostnameMismatch,
                 0,
@@ -418,7 +505,11 @@ pub fn verify_chain_with_stores(
 
     // --- the path as we build it, with our own signature checks
     let sent_bytes: Vec<&[u8]> = chain.iter().map(|c| c.as_ref()).collect();
-    let built = path::build(&sent_bytes, stores, path::Budget::default());
+    // The path shown is the one a store validated; else the best we can build ourselves.
+    let built = match &verified_sources {
+        Some(sources) => path::along(&sent_bytes, stores, sources),
+        None => path::build(&sent_bytes, stores, path::Budget::default()),
+    };
     for (pos, node) in built.nodes.iter().enumerate() {
         report.chain.push(link_report(pos, node, chain, stores));
     }
@@ -442,6 +533,7 @@ pub fn verify_chain_with_stores(
             index: i,
             subject,
             path_position: built.nodes.iter().position(|n| n.source == Source::Sent(i)),
+            fetched_from: None,
         });
     }
     if built.budget_exceeded {
@@ -464,7 +556,14 @@ pub fn verify_chain_with_stores(
                 "no trust store was selected",
             ));
         }
+        let weak = lint_out
+            .iter()
+            .any(|f| matches!(f.code, Code::WeakSignatureAlgorithm | Code::WeakKey));
         for (code, msg) in store_codes {
+            // webpki refuses SHA-1 and small keys as "unsupported"; we already said why.
+            if weak && code == Code::UnsupportedSignatureAlgorithm {
+                continue;
+            }
             if code == Code::UnknownIssuer
                 && lint_out
                     .iter()

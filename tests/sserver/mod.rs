@@ -19,6 +19,11 @@ pub struct SServer {
 impl SServer {
     /// `openssl s_server -www` with the RSA test key, the given protocol flag and cipher string.
     pub fn start(proto: &str, ciphers: &str) -> Self {
+        Self::start_with(proto, ciphers, &[])
+    }
+
+    /// Same, with extra s_server arguments.
+    pub fn start_with(proto: &str, ciphers: &str, extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let keylog = dir.path().join("server.keylog");
         let mut args: Vec<String> = vec![
@@ -34,6 +39,7 @@ impl SServer {
             "-keylogfile".into(),
             keylog.display().to_string(),
         ];
+        args.extend(extra.iter().map(|s| s.to_string()));
         if proto == "-tls1_3" {
             args.extend(["-ciphersuites".into(), ciphers.into()]);
         } else {
