@@ -166,6 +166,7 @@ fn render(r: &AuditReport, p: Palette) -> String {
         for s in list {
             let rating = match s.rating {
                 Rating::Recommended => p.good("recommended"),
+                Rating::Secure => p.good("secure     "),
                 Rating::Weak => p.warn("weak       "),
                 Rating::Insecure => p.bad("insecure   "),
             };

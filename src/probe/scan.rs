@@ -142,9 +142,8 @@ fn tls13_groups() -> Vec<u16> {
     let mut g = vec![
         0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x11EC, 0x11EB, 0x11ED,
     ];
-    let rest: Vec<u16> = suite::GROUPS
-        .iter()
-        .map(|(c, _)| *c)
+    let rest: Vec<u16> = suite::all_groups()
+        .into_iter()
         .filter(|c| !g.contains(c))
         .collect();
     g.extend(rest);
@@ -154,24 +153,13 @@ fn tls13_groups() -> Vec<u16> {
 /// Suites offered for a version, most likely first and ChaCha20 last, so that a server with
 /// PrioritizeChaCha does not reorder its preference because of our list (testssl.sh L7713).
 fn candidates(version: u16) -> Vec<u16> {
-    let mut v: Vec<&SuiteInfo> = suite::all_codes()
+    // Only suites defined for the version (testssl.sh's strip_inconsistent_ciphers reasoning):
+    // a server must not pick a GCM suite in TLS 1.0, and fewer suites mean fewer bundles.
+    let mut v: Vec<SuiteInfo> = suite::all_codes()
         .filter_map(suite::cipher_suite)
-        .filter(|s| {
-            if version == TLS13 {
-                s.is_tls13()
-            } else {
-                !s.is_tls13() && (version == TLS12 || !s.tls12_only())
-            }
-        })
+        .filter(|s| s.allowed_in(version) && (version == TLS13) == s.is_tls13())
         .collect();
-    v.sort_by_key(|s| {
-        (
-            s.enc == "CHACHA20_POLY1305",
-            s.rating().0,
-            !s.forward_secret(),
-            s.code,
-        )
-    });
+    v.sort_by_key(|s| (s.chacha(), s.rating().0, !s.forward_secret(), s.code));
     v.into_iter().map(|s| s.code).collect()
 }
 
@@ -769,7 +757,7 @@ fn suite_result(code: u16, sc: &VersionScan) -> SuiteResult {
     let info = suite::cipher_suite(code);
     let (rating, reasons) = info
         .map(|i| i.rating())
-        .unwrap_or((suite::Rating::Weak, vec!["unknown suite"]));
+        .unwrap_or((suite::Rating::Weak, vec!["not in the registry".to_string()]));
     let kx = if sc.version == TLS13 {
         sc.retries
             .iter()
@@ -785,14 +773,14 @@ fn suite_result(code: u16, sc: &VersionScan) -> SuiteResult {
                     KeyExchangeParams::Ecdhe { group, .. } => suite::group_name(group),
                     KeyExchangeParams::Dhe { prime_bits, .. } => format!("DH {prime_bits}"),
                 }),
-                None => info.map(|i| i.kx.to_string()),
+                None => info.map(|i| i.kx_name().to_string()),
             })
     };
     SuiteResult {
         code: format!("0x{code:04X}"),
         name: suite::suite_name(code),
         rating,
-        reasons: reasons.into_iter().map(String::from).collect(),
+        reasons,
         key_exchange: kx,
     }
 }
@@ -1088,8 +1076,9 @@ mod tests {
         let c12 = candidates(TLS12);
         assert!(c12.contains(&0xC02F) && !c12.contains(&0x1301));
         assert_eq!(
-            c12.last().map(|c| suite::cipher_suite(*c).unwrap().enc),
-            Some("CHACHA20_POLY1305")
+            c12.last()
+                .map(|c| suite::cipher_suite(*c).unwrap().chacha()),
+            Some(true)
         );
         let h = Hellos {
             sni: Some("localhost".into()),
