@@ -124,7 +124,7 @@ pub struct Features {
     pub heartbeat: Option<bool>,
     /// The server refused a downgraded hello carrying TLS_FALLBACK_SCSV (RFC 7507).
     pub fallback_scsv: Option<bool>,
-    /// The server answered an SSLv2 CLIENT-HELLO with these SSLv2 cipher kinds.
+    /// The server answered an SSLv2 CLIENT-HELLO with these SSLv2 cipher kinds (names).
     pub sslv2_ciphers: Vec<String>,
 }
 

@@ -638,6 +638,8 @@ pub async fn audit_addr(
         if !rustls_ok {
             return Ok((None, None));
         }
+        // The four handshakes run one after another inside one connection slot.
+        let _slot = s.slot().await?;
         for _ in 0..4 {
             s.count_external();
         }
@@ -798,7 +800,13 @@ async fn sslv2(s: &Scheduler) -> Result<(bool, String, Vec<String>), ProbeError>
                 "SSLv2 SERVER-HELLO with {} cipher kinds",
                 cipher_specs.len()
             ),
-            cipher_specs.iter().map(|c| format!("0x{c:06X}")).collect(),
+            cipher_specs
+                .iter()
+                .map(|c| match crate::suites::sslv2_cipher_spec(*c) {
+                    Some(spec) => spec.name.to_string(),
+                    None => format!("0x{c:06X}"),
+                })
+                .collect(),
         ),
         other => (false, other.describe(), Vec::new()),
     })
@@ -921,6 +929,7 @@ async fn certificate_fresh(
     if !scans[4].accepted {
         return Ok(None);
     }
+    let _slot = s.slot().await?;
     s.count_external();
     let target = crate::handshake::Target {
         host: addr.ip().to_string(),
