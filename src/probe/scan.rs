@@ -864,9 +864,6 @@ async fn fallback_scsv(
         return Ok(None);
     }
     let lower = accepted[accepted.len() - 2];
-    if lower.version == SSL3 && accepted.len() == 2 && accepted[1].version == SSL3 {
-        return Ok(None);
-    }
     let mut suites = lower.suites.clone();
     suites.push(FALLBACK_SCSV);
     let reply = s
