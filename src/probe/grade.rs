@@ -540,6 +540,7 @@ mod tests {
                     name: suite::suite_name(*c),
                     rating: suite::Rating::Recommended,
                     reasons: vec![],
+                    flags: vec![],
                     key_exchange: None,
                 });
         }

@@ -78,8 +78,10 @@ pub struct SuiteResult {
     pub name: String,
     /// Rating.
     pub rating: Rating,
-    /// Reasons for the rating.
+    /// Reasons for the rating, one sentence each.
     pub reasons: Vec<String>,
+    /// Stable ids of those reasons (`cbc`, `no-forward-secrecy`, ...).
+    pub flags: Vec<String>,
     /// Key exchange seen for this suite: `x25519`, `DH 2048`, `RSA`, ...
     pub key_exchange: Option<String>,
 }

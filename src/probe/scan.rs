@@ -757,9 +757,10 @@ async fn verify_blocking(
 
 fn suite_result(code: u16, sc: &VersionScan) -> SuiteResult {
     let info = suite::cipher_suite(code);
-    let (rating, reasons) = info
-        .map(|i| i.rating())
-        .unwrap_or((suite::Rating::Weak, vec!["not in the registry".to_string()]));
+    let (rating, reasons) = info.map(|i| i.rating()).unwrap_or((
+        suite::Rating::Weak,
+        vec![("unknown".to_string(), "not in the registry".to_string())],
+    ));
     let kx = if sc.version == TLS13 {
         sc.retries
             .iter()
@@ -782,7 +783,8 @@ fn suite_result(code: u16, sc: &VersionScan) -> SuiteResult {
         code: format!("0x{code:04X}"),
         name: suite::suite_name(code),
         rating,
-        reasons,
+        flags: reasons.iter().map(|(id, _)| id.clone()).collect(),
+        reasons: reasons.into_iter().map(|(_, text)| text).collect(),
         key_exchange: kx,
     }
 }

@@ -97,15 +97,15 @@ impl SuiteInfo {
     pub fn bits(&self) -> u16 {
         self.entry.key_bits
     }
-    /// Rating and the reasons for it, from the registry.
-    pub fn rating(&self) -> (Rating, Vec<String>) {
+    /// Rating and the reasons for it (id, sentence), from the registry.
+    pub fn rating(&self) -> (Rating, Vec<(String, String)>) {
         let reasons = self.entry.reasons();
         (
             self.entry.rating(),
             reasons
                 .into_iter()
                 .filter(|r| r.rating > Rating::Recommended)
-                .map(|r| r.text)
+                .map(|r| (r.id.to_string(), r.text))
                 .collect(),
         )
     }
