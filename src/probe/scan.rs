@@ -716,6 +716,9 @@ pub async fn audit_addr(
         })
         .min();
     report.alpn = alpn(&s, &h, legacy_best.as_ref()).await?;
+    if legacy_best.is_none() && scans[4].accepted {
+        report.alpn = alpn13(&s, addr, report.sni.clone(), settings).await?;
+    }
     let chain = cert?;
     report.certificate = chain.as_ref().map(|c| summarize(c, at));
     // With SNI, also fetch what a client without SNI gets; report it only when it differs.
@@ -944,6 +947,46 @@ async fn certificate_fresh(
         let certs: Vec<Vec<u8>> = i.seen.certificates.iter().map(|c| c.to_vec()).collect();
         (!certs.is_empty()).then_some(certs)
     }))
+}
+
+/// ALPN when the server speaks only TLS 1.3, where the answer is encrypted: real rustls
+/// handshakes offering h2 and http/1.1, then http/1.1 alone if h2 was chosen.
+async fn alpn13(
+    s: &Scheduler,
+    addr: SocketAddr,
+    sni: Option<String>,
+    settings: Settings,
+) -> Result<Vec<String>, ProbeError> {
+    let mut out = Vec::new();
+    for offer in [
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+        vec![b"http/1.1".to_vec()],
+    ] {
+        let _slot = s.slot().await?;
+        s.count_external();
+        let mut opts = crate::handshake::InspectOptions::new(crate::handshake::Target {
+            host: addr.ip().to_string(),
+            port: addr.port(),
+        });
+        opts.sni = sni.clone();
+        opts.alpn = offer;
+        opts.versions = crate::handshake::VersionChoice::Tls13;
+        opts.timeouts = crate::handshake::Timeouts::uniform(settings.read_timeout);
+        let res = tokio::task::spawn_blocking(move || crate::handshake::inspect(&opts))
+            .await
+            .map_err(|e| ProbeError::Internal(e.to_string()))?;
+        match res.ok().and_then(|i| i.negotiated.alpn) {
+            Some(p) if !out.contains(&p) => {
+                let again = p == "h2";
+                out.push(p);
+                if !again {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    Ok(out)
 }
 
 /// ALPN over TLS ≤ 1.2 (in TLS 1.3 the answer is encrypted): h2 and http/1.1 were in every
