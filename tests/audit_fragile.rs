@@ -99,3 +99,63 @@ fn compact_retry_finds_the_suite_on_a_server_that_drops_big_hellos() {
     );
     assert_eq!(r.features.secure_renegotiation, Some(true));
 }
+
+/// A server that accepts and then never says a word: every probe must end at the read
+/// timeout, the audit must finish and say "timeout", never hang.
+#[test]
+fn silent_server_times_out_cleanly() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let held = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let held2 = held.clone();
+    std::thread::spawn(move || {
+        for s in listener.incoming().flatten() {
+            held2.lock().unwrap().push(s);
+        }
+    });
+    let opts = AuditOptions {
+        settings: tlsight::probe::Settings {
+            read_timeout: Duration::from_millis(300),
+            connect_timeout: Duration::from_millis(300),
+            max_connections: 8,
+            delay: Duration::ZERO,
+        },
+        ..Default::default()
+    };
+    let t = std::time::Instant::now();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt
+        .block_on(audit_addr(addr, addr.to_string(), opts))
+        .unwrap();
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    assert!(r.protocols.values().all(|a| !a));
+    assert!(
+        r.protocol_details.iter().all(|d| d.detail == "timeout"),
+        "{:?}",
+        r.protocol_details
+    );
+    assert_eq!(r.grade.grade, "-");
+}
+
+/// A plain-text server (HTTP): a clear "not TLS" refusal for every version.
+#[test]
+fn http_server_is_not_tls() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt
+        .block_on(audit_addr(addr, addr.to_string(), AuditOptions::default()))
+        .unwrap();
+    assert!(r.protocols.values().all(|a| !a));
+    let tls12 = r
+        .protocol_details
+        .iter()
+        .find(|d| d.version == "TLSv1.2")
+        .unwrap();
+    assert!(tls12.detail.contains("HTTP"), "{}", tls12.detail);
+}

@@ -244,7 +244,14 @@ fn tls13_only_server() {
             "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256",
             "-groups",
             "X25519:P-384",
+            "-alpn",
+            "h2,http/1.1",
         ],
+    );
+    assert_eq!(
+        r.alpn,
+        vec!["h2", "http/1.1"],
+        "ALPN through rustls TLS 1.3 handshakes"
     );
     let groups: Vec<&str> = r.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(
@@ -279,8 +286,11 @@ fn tls12_ecdhe_only_server() {
             "ECDHE",
             "-groups",
             "P-256:P-384:X25519",
+            "-alpn",
+            "h2,http/1.1",
         ],
     );
+    assert_eq!(r.alpn, vec!["h2", "http/1.1"]);
     let g: BTreeSet<&str> = r.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(
         g,

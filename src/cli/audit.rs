@@ -166,6 +166,7 @@ fn render(r: &AuditReport, p: Palette) -> String {
         for s in list {
             let rating = match s.rating {
                 Rating::Recommended => p.good("recommended"),
+                Rating::Secure => p.good("secure     "),
                 Rating::Weak => p.warn("weak       "),
                 Rating::Insecure => p.bad("insecure   "),
             };
@@ -175,7 +176,7 @@ fn render(r: &AuditReport, p: Palette) -> String {
                 p.dim(&s.code),
                 s.name,
                 s.key_exchange.as_deref().unwrap_or(""),
-                p.dim(s.reasons.join("; ")),
+                p.dim(s.flags.join(", ")),
             );
         }
     }
@@ -288,7 +289,7 @@ fn render(r: &AuditReport, p: Palette) -> String {
         let stores: Vec<String> = v
             .stores
             .iter()
-            .map(|(k, s)| format!("{k:?}: {}", if s.trusted { "yes" } else { "no" }))
+            .map(|(k, s)| format!("{}: {}", k.name(), if s.trusted { "yes" } else { "no" }))
             .collect();
         let _ = writeln!(o, "  {:<22} {verdict} ({})", "trust", stores.join(", "));
         for e in &v.errors {

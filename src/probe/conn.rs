@@ -271,7 +271,8 @@ impl Scheduler {
     }
 
     /// Waits for a connection slot and the inter-connection delay; the permit frees the slot.
-    async fn slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ProbeError> {
+    /// Connections made elsewhere (rustls handshakes) hold one while they run.
+    pub async fn slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ProbeError> {
         let permit = self
             .slots
             .acquire()

@@ -41,7 +41,7 @@ pub fn judge(r: &mut AuditReport) {
 
 fn findings(r: &mut AuditReport) {
     let suites = all_suites(r);
-    let infos: Vec<(String, &suite::SuiteInfo)> = suites
+    let infos: Vec<(String, suite::SuiteInfo)> = suites
         .iter()
         .filter_map(|(v, c)| suite::cipher_suite(*c).map(|i| (v.clone(), i)))
         .collect();
@@ -109,7 +109,7 @@ fn findings(r: &mut AuditReport) {
         "null_cipher",
         Severity::Critical,
         "NULL encryption accepted",
-        &|i| i.enc == "NULL",
+        &|i| i.null(),
     );
     flag(
         "anonymous",
@@ -121,25 +121,25 @@ fn findings(r: &mut AuditReport) {
         "export",
         Severity::Critical,
         "export-grade suites accepted (FREAK/Logjam)",
-        &|i| i.export,
+        &|i| i.export(),
     );
     flag(
         "rc4",
         Severity::Critical,
         "RC4 accepted (RFC 7465 prohibits it)",
-        &|i| i.enc == "RC4",
+        &|i| i.rc4(),
     );
     flag(
         "des",
         Severity::Critical,
         "single DES or RC2 accepted (56-bit or weaker)",
-        &|i| i.enc == "DES" || i.enc == "RC2",
+        &|i| i.des(),
     );
     flag(
         "sweet32",
         Severity::Warning,
         "64-bit block ciphers accepted (Sweet32)",
-        &|i| i.enc == "3DES" || i.enc == "IDEA",
+        &|i| i.sweet32(),
     );
     flag(
         "no_forward_secrecy",
@@ -324,7 +324,7 @@ fn grade(r: &AuditReport) -> Grade {
         (scores.iter().max().copied().unwrap_or(0) + scores.iter().min().copied().unwrap_or(0)) / 2;
 
     let suites = all_suites(r);
-    let infos: Vec<&suite::SuiteInfo> = suites
+    let infos: Vec<suite::SuiteInfo> = suites
         .iter()
         .filter_map(|(_, c)| suite::cipher_suite(*c))
         .collect();
@@ -344,7 +344,7 @@ fn grade(r: &AuditReport) -> Grade {
     for i in &infos {
         if i.anonymous() {
             kx_bits.push(0);
-        } else if i.export {
+        } else if i.export() {
             kx_bits.push(512);
         } else if i.is_dhe() {
             kx_bits.push(r.dh_bits.unwrap_or(2048));
@@ -361,7 +361,7 @@ fn grade(r: &AuditReport) -> Grade {
         }
     }
     let key_exchange_score = kx_bits.iter().map(|b| bits_score(*b)).min().unwrap_or(0);
-    let cbits: Vec<u32> = infos.iter().map(|i| cipher_bits_score(i.bits)).collect();
+    let cbits: Vec<u32> = infos.iter().map(|i| cipher_bits_score(i.bits())).collect();
     let cipher_score =
         (cbits.iter().max().copied().unwrap_or(0) + cbits.iter().min().copied().unwrap_or(0)) / 2;
     let score = (protocol_score * 30 + key_exchange_score * 30 + cipher_score * 40) / 100;
@@ -540,6 +540,7 @@ mod tests {
                     name: suite::suite_name(*c),
                     rating: suite::Rating::Recommended,
                     reasons: vec![],
+                    flags: vec![],
                     key_exchange: None,
                 });
         }

@@ -13,7 +13,6 @@
 
 pub mod conn;
 pub mod grade;
-pub(crate) mod registry;
 pub mod report;
 pub mod resume;
 pub mod scan;

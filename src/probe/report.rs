@@ -78,8 +78,10 @@ pub struct SuiteResult {
     pub name: String,
     /// Rating.
     pub rating: Rating,
-    /// Reasons for the rating.
+    /// Reasons for the rating, one sentence each.
     pub reasons: Vec<String>,
+    /// Stable ids of those reasons (`cbc`, `no-forward-secrecy`, ...).
+    pub flags: Vec<String>,
     /// Key exchange seen for this suite: `x25519`, `DH 2048`, `RSA`, ...
     pub key_exchange: Option<String>,
 }
@@ -124,7 +126,7 @@ pub struct Features {
     pub heartbeat: Option<bool>,
     /// The server refused a downgraded hello carrying TLS_FALLBACK_SCSV (RFC 7507).
     pub fallback_scsv: Option<bool>,
-    /// The server answered an SSLv2 CLIENT-HELLO with these SSLv2 cipher kinds.
+    /// The server answered an SSLv2 CLIENT-HELLO with these SSLv2 cipher kinds (names).
     pub sslv2_ciphers: Vec<String>,
 }
 

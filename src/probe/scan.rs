@@ -142,9 +142,8 @@ fn tls13_groups() -> Vec<u16> {
     let mut g = vec![
         0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x11EC, 0x11EB, 0x11ED,
     ];
-    let rest: Vec<u16> = suite::GROUPS
-        .iter()
-        .map(|(c, _)| *c)
+    let rest: Vec<u16> = suite::all_groups()
+        .into_iter()
         .filter(|c| !g.contains(c))
         .collect();
     g.extend(rest);
@@ -154,24 +153,13 @@ fn tls13_groups() -> Vec<u16> {
 /// Suites offered for a version, most likely first and ChaCha20 last, so that a server with
 /// PrioritizeChaCha does not reorder its preference because of our list (testssl.sh L7713).
 fn candidates(version: u16) -> Vec<u16> {
-    let mut v: Vec<&SuiteInfo> = suite::all_codes()
+    // Only suites defined for the version (testssl.sh's strip_inconsistent_ciphers reasoning):
+    // a server must not pick a GCM suite in TLS 1.0, and fewer suites mean fewer bundles.
+    let mut v: Vec<SuiteInfo> = suite::all_codes()
         .filter_map(suite::cipher_suite)
-        .filter(|s| {
-            if version == TLS13 {
-                s.is_tls13()
-            } else {
-                !s.is_tls13() && (version == TLS12 || !s.tls12_only())
-            }
-        })
+        .filter(|s| s.allowed_in(version) && (version == TLS13) == s.is_tls13())
         .collect();
-    v.sort_by_key(|s| {
-        (
-            s.enc == "CHACHA20_POLY1305",
-            s.rating().0,
-            !s.forward_secret(),
-            s.code,
-        )
-    });
+    v.sort_by_key(|s| (s.chacha(), s.rating().0, !s.forward_secret(), s.code));
     v.into_iter().map(|s| s.code).collect()
 }
 
@@ -650,6 +638,8 @@ pub async fn audit_addr(
         if !rustls_ok {
             return Ok((None, None));
         }
+        // The four handshakes run one after another inside one connection slot.
+        let _slot = s.slot().await?;
         for _ in 0..4 {
             s.count_external();
         }
@@ -726,6 +716,9 @@ pub async fn audit_addr(
         })
         .min();
     report.alpn = alpn(&s, &h, legacy_best.as_ref()).await?;
+    if legacy_best.is_none() && scans[4].accepted {
+        report.alpn = alpn13(&s, addr, report.sni.clone(), settings).await?;
+    }
     let chain = cert?;
     report.certificate = chain.as_ref().map(|c| summarize(c, at));
     // With SNI, also fetch what a client without SNI gets; report it only when it differs.
@@ -767,9 +760,10 @@ async fn verify_blocking(
 
 fn suite_result(code: u16, sc: &VersionScan) -> SuiteResult {
     let info = suite::cipher_suite(code);
-    let (rating, reasons) = info
-        .map(|i| i.rating())
-        .unwrap_or((suite::Rating::Weak, vec!["unknown suite"]));
+    let (rating, reasons) = info.map(|i| i.rating()).unwrap_or((
+        suite::Rating::Weak,
+        vec![("unknown".to_string(), "not in the registry".to_string())],
+    ));
     let kx = if sc.version == TLS13 {
         sc.retries
             .iter()
@@ -785,14 +779,15 @@ fn suite_result(code: u16, sc: &VersionScan) -> SuiteResult {
                     KeyExchangeParams::Ecdhe { group, .. } => suite::group_name(group),
                     KeyExchangeParams::Dhe { prime_bits, .. } => format!("DH {prime_bits}"),
                 }),
-                None => info.map(|i| i.kx.to_string()),
+                None => info.map(|i| i.kx_name().to_string()),
             })
     };
     SuiteResult {
         code: format!("0x{code:04X}"),
         name: suite::suite_name(code),
         rating,
-        reasons: reasons.into_iter().map(String::from).collect(),
+        flags: reasons.iter().map(|(id, _)| id.clone()).collect(),
+        reasons: reasons.into_iter().map(|(_, text)| text).collect(),
         key_exchange: kx,
     }
 }
@@ -810,7 +805,13 @@ async fn sslv2(s: &Scheduler) -> Result<(bool, String, Vec<String>), ProbeError>
                 "SSLv2 SERVER-HELLO with {} cipher kinds",
                 cipher_specs.len()
             ),
-            cipher_specs.iter().map(|c| format!("0x{c:06X}")).collect(),
+            cipher_specs
+                .iter()
+                .map(|c| match crate::suites::sslv2_cipher_spec(*c) {
+                    Some(spec) => spec.name.to_string(),
+                    None => format!("0x{c:06X}"),
+                })
+                .collect(),
         ),
         other => (false, other.describe(), Vec::new()),
     })
@@ -868,9 +869,6 @@ async fn fallback_scsv(
         return Ok(None);
     }
     let lower = accepted[accepted.len() - 2];
-    if lower.version == SSL3 && accepted.len() == 2 && accepted[1].version == SSL3 {
-        return Ok(None);
-    }
     let mut suites = lower.suites.clone();
     suites.push(FALLBACK_SCSV);
     let reply = s
@@ -933,6 +931,7 @@ async fn certificate_fresh(
     if !scans[4].accepted {
         return Ok(None);
     }
+    let _slot = s.slot().await?;
     s.count_external();
     let target = crate::handshake::Target {
         host: addr.ip().to_string(),
@@ -948,6 +947,46 @@ async fn certificate_fresh(
         let certs: Vec<Vec<u8>> = i.seen.certificates.iter().map(|c| c.to_vec()).collect();
         (!certs.is_empty()).then_some(certs)
     }))
+}
+
+/// ALPN when the server speaks only TLS 1.3, where the answer is encrypted: real rustls
+/// handshakes offering h2 and http/1.1, then http/1.1 alone if h2 was chosen.
+async fn alpn13(
+    s: &Scheduler,
+    addr: SocketAddr,
+    sni: Option<String>,
+    settings: Settings,
+) -> Result<Vec<String>, ProbeError> {
+    let mut out = Vec::new();
+    for offer in [
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+        vec![b"http/1.1".to_vec()],
+    ] {
+        let _slot = s.slot().await?;
+        s.count_external();
+        let mut opts = crate::handshake::InspectOptions::new(crate::handshake::Target {
+            host: addr.ip().to_string(),
+            port: addr.port(),
+        });
+        opts.sni = sni.clone();
+        opts.alpn = offer;
+        opts.versions = crate::handshake::VersionChoice::Tls13;
+        opts.timeouts = crate::handshake::Timeouts::uniform(settings.read_timeout);
+        let res = tokio::task::spawn_blocking(move || crate::handshake::inspect(&opts))
+            .await
+            .map_err(|e| ProbeError::Internal(e.to_string()))?;
+        match res.ok().and_then(|i| i.negotiated.alpn) {
+            Some(p) if !out.contains(&p) => {
+                let again = p == "h2";
+                out.push(p);
+                if !again {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    Ok(out)
 }
 
 /// ALPN over TLS ≤ 1.2 (in TLS 1.3 the answer is encrypted): h2 and http/1.1 were in every
@@ -1088,8 +1127,9 @@ mod tests {
         let c12 = candidates(TLS12);
         assert!(c12.contains(&0xC02F) && !c12.contains(&0x1301));
         assert_eq!(
-            c12.last().map(|c| suite::cipher_suite(*c).unwrap().enc),
-            Some("CHACHA20_POLY1305")
+            c12.last()
+                .map(|c| suite::cipher_suite(*c).unwrap().chacha()),
+            Some(true)
         );
         let h = Hellos {
             sni: Some("localhost".into()),
