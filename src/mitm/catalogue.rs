@@ -65,6 +65,15 @@ impl Catalogue {
                 });
             }
             for r in &e.rules {
+                if let Some(bad) = r.values().find(|v| !pattern_supported(v)) {
+                    return Err(MitmError::Catalogue {
+                        origin: origin.to_string(),
+                        detail: format!(
+                            "entry '{}': pattern {bad:?} has '*' where only exact, 'prefix*', '*suffix', '*substring*' or one inner '*' are supported",
+                            e.id
+                        ),
+                    });
+                }
                 if r.is_empty() || r.keys().any(|k| attribute_oid(k).is_none()) {
                     return Err(MitmError::Catalogue {
                         origin: origin.to_string(),
@@ -143,6 +152,18 @@ fn bmp_string(data: &[u8]) -> Option<String> {
         .map(|c| u16::from_be_bytes([c[0], c[1]]))
         .collect();
     String::from_utf16(&units).ok()
+}
+
+/// The wildcard forms [`pattern_matches`] understands.
+fn pattern_supported(p: &str) -> bool {
+    let p = p.trim();
+    let stars = p.matches('*').count();
+    match stars {
+        0 => !p.is_empty(),
+        1 => p.len() > 1,
+        2 => p.len() > 2 && p.starts_with('*') && p.ends_with('*'),
+        _ => false,
+    }
 }
 
 /// `pattern` against `value`, case-insensitively: exact, `prefix*`, or `*substring*`.
@@ -276,12 +297,20 @@ mod tests {
         assert!(pattern_matches("*Kaspersky*", "AO Kaspersky Lab"));
         assert!(pattern_matches("ca.*.goskope.com", "ca.acme.goskope.com"));
         assert!(!pattern_matches("ca.*.goskope.com", "ca.goskope.org"));
+        for ok in ["a", "a*", "*a", "*a*", "a*b"] {
+            assert!(pattern_supported(ok), "{ok}");
+        }
+        for bad in ["", "*", "**", "*a*b*", "a**", "a*b*"] {
+            assert!(!pattern_supported(bad), "{bad}");
+        }
     }
 
     #[test]
     fn bad_catalogues_are_refused_with_the_reason() {
         let e = Catalogue::from_json(r#"{"schema":1,"entries":[{"id":"x","product":"x","vendor":"x","kind":"x","match":[{"XX":"y"}],"confidence":"reported","source":"s"}]}"#, "t").unwrap_err();
         assert!(e.to_string().contains("CN, O"), "{e}");
+        let e = Catalogue::from_json(r#"{"schema":1,"entries":[{"id":"x","product":"x","vendor":"x","kind":"x","match":[{"CN":"*a*b*"}],"confidence":"reported","source":"s"}]}"#, "t").unwrap_err();
+        assert!(e.to_string().contains("\"*a*b*\""), "{e}");
         assert!(Catalogue::from_json("{", "t").is_err());
     }
 
