@@ -31,6 +31,9 @@ pub struct Entry {
     pub confidence: String,
     /// Where the CA name comes from.
     pub source: String,
+    /// Issuer DNs seen in the wild, as `[attribute, value]` pairs (checked by the unit tests).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<Vec<(String, String)>>,
 }
 
 /// The catalogue file.
@@ -325,6 +328,62 @@ mod tests {
         }
         let k = rcgen::KeyPair::generate().unwrap();
         (p.self_signed(&k).unwrap(), k)
+    }
+
+    fn dn_type(short: &str) -> rcgen::DnType {
+        use rcgen::DnType::*;
+        match short {
+            "CN" => CommonName,
+            "O" => OrganizationName,
+            "OU" => OrganizationalUnitName,
+            "C" => CountryName,
+            "L" => LocalityName,
+            "ST" => StateOrProvinceName,
+            "emailAddress" => CustomDnType(vec![1, 2, 840, 113549, 1, 9, 1]),
+            other => panic!("unknown attribute {other}"),
+        }
+    }
+
+    #[test]
+    fn every_example_dn_matches_its_own_entry_and_no_other() {
+        let c = Catalogue::builtin().unwrap();
+        let mut checked = 0;
+        for e in &c.entries {
+            for example in &e.examples {
+                let attrs: Vec<(rcgen::DnType, &str)> = example
+                    .iter()
+                    .map(|(k, v)| (dn_type(k), v.as_str()))
+                    .collect();
+                let (ca, _) = cert(&attrs, true);
+                let ids: Vec<String> = match_chain(&c, &[ca.der().to_vec()])
+                    .into_iter()
+                    .map(|m| m.id)
+                    .collect();
+                assert_eq!(ids, vec![e.id.clone()], "example {example:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "{checked}");
+        // Every entry whose confidence says a DN was seen carries one.
+        for e in &c.entries {
+            if e.confidence != "reported" {
+                assert!(!e.examples.is_empty(), "{} has no example DN", e.id);
+            }
+        }
+    }
+
+    #[test]
+    fn no_mozilla_root_matches_the_catalogue() {
+        let c = Catalogue::builtin().unwrap();
+        let roots: Vec<Vec<u8>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|d| d.as_ref().to_vec())
+            .collect();
+        assert!(roots.len() > 100);
+        for r in &roots {
+            let m = match_chain(&c, std::slice::from_ref(r));
+            assert!(m.is_empty(), "{m:?}");
+        }
     }
 
     #[test]
