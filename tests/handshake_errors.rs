@@ -209,6 +209,17 @@ fn keylog_is_written_in_nss_format() {
     }
     let t = tlsight::capture::Transcript::load(&rec).unwrap();
     assert!(t.chunks.len() >= 3);
+    // The same target without --ca: completes, untrusted (exit 1), and the interception
+    // section says why it is suspicious.
+    let (code, err, out) = handshake(
+        &server.addr().to_string(),
+        &["--sni", "localhost", "--json"],
+    );
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["verification"]["trusted"], false);
+    assert_eq!(v["interception"]["verdict"], "suspicious");
+    assert_eq!(v["interception"]["signals"][0]["id"], "untrusted_chain");
     // Silence unused-import lints when the stream is not needed.
     let _ = TcpStream::connect(server.addr());
 }

@@ -38,6 +38,12 @@ pub struct HandshakeReport {
     pub fingerprints: FingerprintReport,
     /// What decrypting the encrypted part achieved.
     pub decryption: DecryptionReport,
+    /// The interception check (`tlsight mitm`'s verdict and signals), when a chain arrived.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "interception_json"
+    )]
+    pub interception: Option<Box<crate::mitm::Assessment>>,
     /// Why the handshake failed, if it did.
     pub error: Option<String>,
 }
@@ -175,6 +181,23 @@ impl CertificateReport {
     }
 }
 
+/// The handshake JSON carries the verdict and signals only; chain and trust are already there.
+fn interception_json<S: serde::Serializer>(
+    a: &Option<Box<crate::mitm::Assessment>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    match a {
+        Some(a) => {
+            let mut st = s.serialize_struct("Interception", 2)?;
+            st.serialize_field("verdict", &a.verdict)?;
+            st.serialize_field("signals", &a.signals)?;
+            st.end()
+        }
+        None => s.serialize_none(),
+    }
+}
+
 /// Decryption of the encrypted handshake with the session's own key-log secrets.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DecryptionReport {
@@ -250,6 +273,10 @@ pub fn render(r: &HandshakeReport, p: Palette, opts: RenderOptions) -> String {
     }
     o.push('\n');
     render_summary(&mut o, r, p);
+    if let Some(a) = &r.interception {
+        let _ = writeln!(o, "\n{}", p.bold("Interception check"));
+        o.push_str(&crate::mitm::render::render_summary(a, p));
+    }
     o
 }
 
@@ -1074,6 +1101,7 @@ impl HandshakeReport {
             timings_ms: ins.timings,
             fingerprints,
             decryption,
+            interception: None,
             error: ins.failure.as_ref().map(|f| f.to_string()),
         }
     }
