@@ -177,6 +177,8 @@ struct VersionScan {
     /// Whether all accepted suites were found within the first bundle.
     one_bundle: bool,
     notes: Vec<String>,
+    /// A suite the server chose although it was not offered.
+    ignores_offer: Option<u16>,
 }
 
 /// Enumerates one version's suites: offer a bundle, take the chosen suite out, offer again,
@@ -278,6 +280,13 @@ async fn scan_version(s: &Scheduler, h: &Hellos, version: u16) -> Result<Version
                 suite::suite_name(chosen)
             ));
             out.accepted = true;
+            out.ignores_offer = Some(chosen);
+            if !out.suites.contains(&chosen) {
+                out.suites.push(chosen);
+                if let Reply::Hello(f) = reply {
+                    out.flights.push(*f);
+                }
+            }
             break;
         }
         out.accepted = true;
@@ -739,6 +748,20 @@ pub async fn audit_addr(
         report.certificate_verification = Some(verify_blocking(chain, verify).await?);
     }
 
+    for sc in &scans {
+        if let Some(c) = sc.ignores_offer {
+            report.findings.push(super::report::Finding {
+                id: "ignores_offer".into(),
+                severity: super::report::Severity::Warning,
+                message: format!(
+                    "{}: the server chose {} although the client did not offer it, so the \
+                     client's list does not limit it (suite list may be incomplete)",
+                    version_name(sc.version),
+                    suite::suite_name(c)
+                ),
+            });
+        }
+    }
     report.connections = s.connections();
     report.elapsed_ms = elapsed_ms(start);
     grade::judge(&mut report);
