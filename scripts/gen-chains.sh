@@ -139,10 +139,35 @@ rsa_key "$tmp/int-rsa.key" 2048
 cert int-rsa "$tmp/int-rsa.key" "$tmp/root.pem" root.key "$CA_EXT" $long
 cert sha1-leaf leaf.key "$tmp/int-rsa.pem" "$tmp/int-rsa.key" "$(leaf_ext sha1-leaf DNS:good.test)" $long sha1
 bundle sha1.pem sha1-leaf int-rsa
+# signature algorithms for the per-link proof: RSA-PSS, Ed25519 and P-384 issuers, and a
+# 1024-bit RSA issuer (legacy key: verified, then reported weak)
+serial=$((serial + 1))
+openssl req -new -key leaf.key -subj "$(subj pss-leaf)" -out "$tmp/pss-leaf.csr" 2>/dev/null
+openssl x509 -req -in "$tmp/pss-leaf.csr" -CA "$tmp/int-rsa.pem" -CAkey "$tmp/int-rsa.key" \
+  -extfile "$(leaf_ext pss-leaf DNS:good.test)" -out "$tmp/pss-leaf.pem" -set_serial "$serial" \
+  -days $long -sha256 -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest 2>/dev/null
+bundle pss.pem pss-leaf int-rsa
+openssl genpkey -algorithm ED25519 -out "$tmp/ed.key"
+cert int-ed25519 "$tmp/ed.key" "$tmp/root.pem" root.key "$CA_EXT" $long
+openssl req -new -key leaf.key -subj "$(subj ed-leaf)" -out "$tmp/ed-leaf.csr" 2>/dev/null
+serial=$((serial + 1))
+openssl x509 -req -in "$tmp/ed-leaf.csr" -CA "$tmp/int-ed25519.pem" -CAkey "$tmp/ed.key" \
+  -extfile "$(leaf_ext ed-leaf DNS:good.test)" -out "$tmp/ed-leaf.pem" -set_serial "$serial" \
+  -days $long 2>/dev/null
+bundle ed25519.pem ed-leaf int-ed25519
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$tmp/p384.key" 2>/dev/null
+cert int-p384 "$tmp/p384.key" "$tmp/root.pem" root.key "$CA_EXT" $long
+cert p384-leaf leaf.key "$tmp/int-p384.pem" "$tmp/p384.key" "$(leaf_ext p384-leaf DNS:good.test)" $long sha384
+bundle p384.pem p384-leaf int-p384
+rsa_key "$tmp/int-rsa1024.key" 1024
+cert int-rsa1024 "$tmp/int-rsa1024.key" "$tmp/root.pem" root.key "$CA_EXT" $long
+cert by-rsa1024 leaf.key "$tmp/int-rsa1024.pem" "$tmp/int-rsa1024.key" "$(leaf_ext by-rsa1024 DNS:good.test)" $long
+bundle weak-issuer.pem by-rsa1024 int-rsa1024
 # incomplete_chain: the intermediate is missing but named by AIA caIssuers
 good aia-leaf $long 'authorityInfoAccess=caIssuers;URI:http://127.0.0.1:9/int.der'
 bundle incomplete.pem aia-leaf
 openssl x509 -in "$tmp/int.pem" -outform DER -out int.der
+openssl crl2pkcs7 -nocrl -certfile "$tmp/int.pem" -outform DER -out int.p7c
 # chain_out_of_order: root -> int -> sub2 -> leaf, sent as leaf, int, sub2
 ec_key "$tmp/sub2.key"
 cert sub2-ca "$tmp/sub2.key" "$tmp/int.pem" int.key "$CA_EXT" $long
@@ -201,6 +226,13 @@ authorityKeyIdentifier=keyid:always
 X
 openssl ca -config "$tmp/ca.cnf" -keyfile int.key -cert "$tmp/int.pem" -revoke "$tmp/revoked.pem" 2>/dev/null
 openssl ca -config "$tmp/ca.cnf" -keyfile int.key -cert "$tmp/int.pem" -gencrl -out int.crl 2>/dev/null
+# stapled OCSP responses signed by int: good.ocsp (good) and revoked.ocsp (revoked)
+openssl ca -config "$tmp/ca.cnf" -keyfile int.key -cert "$tmp/int.pem" -valid "$tmp/good.pem" 2>/dev/null
+for n in good revoked; do
+  openssl ocsp -issuer "$tmp/int.pem" -cert "$tmp/$n.pem" -no_nonce -reqout "$tmp/$n.req" 2>/dev/null
+  openssl ocsp -index "$tmp/ca/index.txt" -rsigner "$tmp/int.pem" -rkey int.key -CA "$tmp/int.pem" \
+    -reqin "$tmp/$n.req" -respout "$n.ocsp" -ndays $long 2>/dev/null >/dev/null
+done
 
 rm -f leaf.key root.key int.key other-root.key
 echo "wrote $(ls | wc -l) files to $out"

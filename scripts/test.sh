@@ -1,19 +1,33 @@
 #!/usr/bin/env bash
 # Runs every test tlsight has, installing first what the tests need when it is missing:
 # OpenSSL's command-line tool (the tests start `openssl s_server` / `openssl s_client` on
-# 127.0.0.1). Works on a fresh Debian machine with only the Rust toolchain.
+# 127.0.0.1) and mitmproxy (`mitmdump`, from PyPI into a virtualenv). Works on a fresh Debian
+# machine with only the Rust toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v xxd >/dev/null 2>&1 || need+=(xxd)
+# mitmproxy (tests/mitm.rs runs the real thing) goes into a virtualenv, which needs Python's venv.
+mitm_venv="${TLSIGHT_TOOLS:-$HOME/.cache/tlsight-tools}/mitmproxy"
+if ! command -v mitmdump >/dev/null 2>&1 && [ ! -x "$mitm_venv/bin/mitmdump" ]; then
+  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3 python3-venv)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   echo "installing: ${need[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"
+fi
+if ! command -v mitmdump >/dev/null 2>&1; then
+  if [ ! -x "$mitm_venv/bin/mitmdump" ]; then
+    echo "installing: mitmproxy (pip, into $mitm_venv)"
+    python3 -m venv "$mitm_venv"
+    "$mitm_venv/bin/pip" install --quiet --disable-pip-version-check mitmproxy
+  fi
+  export PATH="$mitm_venv/bin:$PATH"
 fi
 
 cargo build --locked --all-targets

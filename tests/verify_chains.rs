@@ -392,3 +392,212 @@ fn cert_summary_fields() {
         Err(x509::X509Error::TrailingData { len: 2 })
     ));
 }
+
+fn ocsp(name: &str) -> Vec<u8> {
+    std::fs::read(dir().join(name)).expect("ocsp fixture")
+}
+
+#[test]
+fn stapled_ocsp_good_is_decoded_and_its_signature_proven() {
+    let r = x509::verify_chain(
+        &load("good.pem"),
+        &VerifyOptions {
+            stapled_ocsp: Some(ocsp("good.ocsp")),
+            ..opts()
+        },
+    );
+    assert!(r.trusted, "{:?}", r.errors);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    let o = r.ocsp.as_ref().expect("decoded");
+    assert_eq!(o.response_status, "successful");
+    assert_eq!(o.signature_valid, Some(true), "{:?}", o.signature_detail);
+    assert_eq!(o.responses.len(), 1);
+    assert_eq!(o.responses[0].status, "good");
+    let leaf = r.chain[0].cert.as_ref().expect("leaf");
+    assert_eq!(o.responses[0].serial, leaf.serial.replace(':', ""));
+}
+
+#[test]
+fn stapled_ocsp_revoked_makes_the_chain_untrusted() {
+    let r = x509::verify_chain(
+        &load("revoked.pem"),
+        &VerifyOptions {
+            stapled_ocsp: Some(ocsp("revoked.ocsp")),
+            ..opts()
+        },
+    );
+    assert!(!r.trusted);
+    assert_eq!(error_codes(&r), vec![Code::Revoked]);
+}
+
+#[test]
+fn stapled_ocsp_for_another_certificate_is_a_warning() {
+    let r = x509::verify_chain(
+        &load("good.pem"),
+        &VerifyOptions {
+            stapled_ocsp: Some(ocsp("revoked.ocsp")),
+            ..opts()
+        },
+    );
+    assert!(
+        r.trusted,
+        "an unrelated response does not revoke: {:?}",
+        r.errors
+    );
+    assert!(r.has(Code::OcspProblem));
+}
+
+#[test]
+fn corrupted_ocsp_is_a_warning_not_a_panic() {
+    let mut bytes = ocsp("good.ocsp");
+    let n = bytes.len();
+    // change one digit of producedAt: the signed data changes, the encoding stays valid
+    let t = bytes
+        .windows(2)
+        .position(|w| w == [0x18, 0x0f])
+        .expect("GeneralizedTime");
+    bytes[t + 5] ^= 0x01;
+    let r = x509::verify_chain(
+        &load("good.pem"),
+        &VerifyOptions {
+            stapled_ocsp: Some(bytes.clone()),
+            ..opts()
+        },
+    );
+    assert!(r.has(Code::OcspProblem), "{:?}", r.warnings);
+    for cut in [1, 10, 100, n - 1] {
+        let r = x509::verify_chain(
+            &load("good.pem"),
+            &VerifyOptions {
+                stapled_ocsp: Some(bytes[..n - cut].to_vec()),
+                ..opts()
+            },
+        );
+        assert!(r.has(Code::OcspProblem), "cut {cut}");
+    }
+}
+
+#[test]
+fn trailing_garbage_and_non_minimal_der_are_malformed() {
+    let chain = load("good.pem");
+    let leaf = chain[0].as_ref().to_vec();
+    // two stray bytes after the certificate
+    let mut trailing = leaf.clone();
+    trailing.extend_from_slice(&[0x00, 0x00]);
+    // the outer length re-encoded with one byte more than needed (30 82 LL LL -> 30 83 00 LL LL)
+    assert_eq!(leaf[1], 0x82, "fixture uses a two-byte length");
+    let mut non_minimal = vec![0x30, 0x83, 0x00];
+    non_minimal.extend_from_slice(&leaf[2..]);
+    for (what, der) in [("trailing", trailing), ("non-minimal", non_minimal)] {
+        let mut c = chain.clone();
+        c[0] = CertificateDer::from(der);
+        let r = x509::verify_chain(&c, &opts());
+        assert!(!r.trusted, "{what}");
+        assert!(
+            error_codes(&r).contains(&Code::MalformedCertificate),
+            "{what}: {:?}",
+            error_codes(&r)
+        );
+    }
+}
+
+#[test]
+fn each_signature_algorithm_is_proven_by_our_own_check() {
+    for (file, leaf_alg) in [
+        ("good.pem", "ECDSA P-256 ecdsa-with-SHA256"),
+        ("p384.pem", "ECDSA P-384 ecdsa-with-SHA384"),
+        ("pss.pem", "RSA-PSS SHA-256 (2048-bit key)"),
+        ("ed25519.pem", "Ed25519"),
+    ] {
+        let r = verify(file);
+        assert!(r.trusted, "{file}: {:?}", r.errors);
+        let sig = r.chain[0].signature.as_ref().expect("checked");
+        assert_eq!(sig.status, SigStatus::Valid, "{file}");
+        assert_eq!(sig.algorithm, leaf_alg, "{file}");
+    }
+}
+
+#[test]
+fn legacy_1024_bit_issuer_is_verified_then_called_weak() {
+    let r = assert_untrusted_with("weak-issuer.pem", Code::WeakKey);
+    let sig = r.chain[0].signature.as_ref().expect("checked");
+    assert_eq!(sig.status, SigStatus::Valid, "{sig:?}");
+    assert_eq!(sig.algorithm, "RSA PKCS#1 v1.5 SHA-256 (1024-bit key)");
+    assert_eq!(error_codes(&r), vec![Code::WeakKey], "not a bad signature");
+    assert_eq!(
+        r.errors[0].link,
+        Some(1),
+        "the issuer's key is the weak one"
+    );
+}
+
+#[test]
+fn a_signature_checked_with_the_wrong_key_is_invalid_not_unsupported() {
+    // the good leaf's tbsCertificate against another CA's key: same algorithm, wrong key
+    let leaf = load("good.pem").remove(0);
+    let other = load("other-root.pem").remove(0);
+    let (_, leaf) = x509_parser::parse_x509_certificate(leaf.as_ref()).expect("leaf");
+    let (_, other) = x509_parser::parse_x509_certificate(other.as_ref()).expect("other");
+    let check = x509::sigcheck::check_certificate(&leaf, other.tbs_certificate.subject_pki.raw);
+    assert_eq!(check.status, SigStatus::Invalid);
+}
+
+#[test]
+fn pkcs7_bundles_are_read_in_der_and_pem() {
+    let der = std::fs::read(dir().join("int.p7c")).expect("p7c");
+    let certs = x509::certs_from_bytes(&der, "int.p7c").expect("pkcs7 der");
+    assert_eq!(certs.len(), 1);
+    let int = x509::CertSummary::from_der(certs[0].as_ref()).expect("int");
+    assert!(int.subject.contains("CN=int"));
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
+    let pem = format!("-----BEGIN PKCS7-----\n{b64}\n-----END PKCS7-----\n");
+    let again = x509::certs_from_bytes(pem.as_bytes(), "int.p7c.pem").expect("pkcs7 pem");
+    assert_eq!(again, certs);
+    // the leaf plus the PKCS#7 intermediate verify like the PEM chain
+    let mut chain = load("incomplete.pem");
+    chain.extend(certs);
+    assert!(x509::verify_chain(&chain, &opts()).trusted);
+}
+
+#[test]
+fn revocation_unknown_when_the_crl_signature_is_broken() {
+    let pem = std::fs::read(dir().join("int.crl")).expect("crl");
+    let mut der = x509::crls_from_bytes(&pem, "int.crl").expect("crl")[0]
+        .as_ref()
+        .to_vec();
+    let n = der.len();
+    der[n - 1] ^= 0x01; // last byte of the signature
+    let crl_der = rustls_pki_types::CertificateRevocationListDer::from(der);
+    let r = x509::verify_chain(
+        &load("revoked.pem"),
+        &VerifyOptions {
+            crls: vec![crl_der],
+            ..opts()
+        },
+    );
+    assert!(!r.trusted);
+    assert!(
+        error_codes(&r).contains(&Code::RevocationUnknown),
+        "a forged CRL is not believed: {:?}",
+        error_codes(&r)
+    );
+    assert!(!error_codes(&r).contains(&Code::Revoked));
+}
+
+#[test]
+fn chain_too_long_for_the_allowed_depth() {
+    let r = x509::verify_chain(
+        &load("out-of-order.pem"),
+        &VerifyOptions {
+            max_intermediates: Some(1),
+            ..opts()
+        },
+    );
+    assert!(!r.trusted);
+    assert!(
+        error_codes(&r).contains(&Code::ChainTooLong),
+        "{:?}",
+        error_codes(&r)
+    );
+}

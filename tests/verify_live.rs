@@ -111,6 +111,10 @@ struct SServer {
 
 impl SServer {
     fn start(bundle: &str) -> Self {
+        Self::start_with(bundle, &[])
+    }
+
+    fn start_with(bundle: &str, extra: &[String]) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let pem = std::fs::read_to_string(format!("{CHAINS}/{bundle}")).expect("bundle");
         let blocks: Vec<String> = pem
@@ -128,6 +132,7 @@ impl SServer {
             .arg(&leaf)
             .arg("-cert_chain")
             .arg(&rest)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -210,4 +215,34 @@ fn live_out_of_order_chain_from_s_server() {
         .filter_map(|e| e["code"].as_str())
         .collect();
     assert!(warnings.contains(&"chain_out_of_order"), "{warnings:?}");
+}
+
+#[test]
+fn live_stapled_ocsp_is_decoded() {
+    let s = SServer::start_with(
+        "revoked.pem",
+        &["-status_file".to_string(), format!("{CHAINS}/revoked.ocsp")],
+    );
+    let (code, v, err) = verify(&[
+        &s.addr.to_string(),
+        "--sni",
+        "good.test",
+        "--ca",
+        &format!("{CHAINS}/root.pem"),
+        "--store",
+        "custom",
+        "--at",
+        AT,
+        "--json",
+    ]);
+    assert_eq!(code, Some(1), "{err} {v:#}");
+    assert!(
+        v["connection"]["stapled_ocsp_bytes"]
+            .as_u64()
+            .is_some_and(|n| n > 0),
+        "{v:#}"
+    );
+    assert_eq!(v["ocsp"]["responses"][0]["status"], "revoked");
+    assert_eq!(v["ocsp"]["signature_valid"], true);
+    assert_eq!(v["errors"][0]["code"], "revoked");
 }

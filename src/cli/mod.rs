@@ -10,6 +10,7 @@ mod demo;
 mod explain;
 mod fsdemo;
 mod handshake;
+mod mitm;
 mod verify;
 
 /// Exit codes shared by all subcommands (documented in the README).
@@ -48,6 +49,8 @@ enum Command {
     Serve(demo::ServeArgs),
     /// Start a local server in-process and inspect it: the offline tour of tlsight.
     Demo(demo::DemoArgs),
+    /// Tell whether the TLS connection to a server is intercepted: verdict, signals, evidence.
+    Mitm(mitm::Args),
 }
 
 /// Entry point called by `main.rs`.
@@ -73,6 +76,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Decrypt(args) => fsdemo::run_decrypt(args),
         Command::Serve(args) => demo::run_serve(args),
         Command::Demo(args) => demo::run_demo(args),
+        Command::Mitm(args) => mitm::run(args),
     }
 }
 

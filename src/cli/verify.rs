@@ -52,6 +52,9 @@ pub(crate) struct Args {
     /// Check revocation against these CRLs (PEM or DER).
     #[arg(long, value_name = "FILE")]
     crl: Vec<PathBuf>,
+    /// A DER OCSP response to check as if the server had stapled it (chain mode).
+    #[arg(long, value_name = "FILE", requires = "chain")]
+    ocsp: Option<PathBuf>,
     /// Download what the chain points to over HTTP: a missing issuer from the AIA caIssuers
     /// URL and CRLs from the CRL distribution points.
     #[arg(long)]
@@ -115,6 +118,9 @@ fn run_inner(args: Args) -> Result<u8, String> {
         ));
     }
 
+    if let Some(path) = &args.ocsp {
+        opts.stapled_ocsp = Some(read(path)?);
+    }
     let mut connection = None;
     let chain = if !args.chain.is_empty() {
         let mut certs = Vec::new();
@@ -153,6 +159,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
                     .unwrap_or_default()
             ));
         }
+        opts.stapled_ocsp = Some(ins.seen.ocsp.clone());
         connection = Some(x509::ConnectionInfo {
             target: target.to_string(),
             address: ins.address.to_string(),

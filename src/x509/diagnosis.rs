@@ -69,6 +69,8 @@ pub enum Code {
     NoSct,
     /// A store could not be loaded completely.
     StoreProblem,
+    /// The stapled OCSP response is unusable (bad signature, stale, not about the leaf).
+    OcspProblem,
 }
 
 impl Code {
@@ -83,6 +85,7 @@ impl Code {
                 | Self::ExpiresSoon
                 | Self::NoSct
                 | Self::StoreProblem
+                | Self::OcspProblem
         )
     }
 

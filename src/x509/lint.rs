@@ -191,7 +191,9 @@ pub(crate) fn chain(
                     ),
                 ));
             }
-            if let Some(limit) = c.path_len {
+            // An anchor's own constraints are not applied (RFC 5280 6.1: a trust anchor is a
+            // name and a key), as webpki and Chrome do.
+            if !is_anchor && let Some(limit) = c.path_len {
                 // Intermediates below this one, not counting self-issued ones (RFC 5280 6.1.4).
                 let below = links[1..pos]
                     .iter()
@@ -406,7 +408,10 @@ pub(crate) fn profile(ders: &[&[u8]], anchor: Option<&Anchor>, at: i64) -> Vec<F
         if !self_issued && !is_anchor && !has_aki_kid {
             bad(Code::ProfileViolation, "has no authorityKeyIdentifier keyIdentifier (RFC 5280 4.2.1.1: MUST, except self-signed)".into());
         }
-        if self_issued
+        // Only for anchors: a self-issued key-rollover intermediate legitimately names the
+        // old key in its AKI.
+        if is_anchor
+            && self_issued
             && let (Some(a), Some(s)) = (&aki_kid, &ski_val)
             && a != s
         {

@@ -7,6 +7,7 @@
 
 pub mod diagnosis;
 pub mod lint;
+pub mod ocsp;
 pub mod parse;
 pub mod path;
 pub mod render;

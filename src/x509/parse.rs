@@ -466,7 +466,16 @@ pub fn certs_from_bytes(
     origin: &str,
 ) -> Result<Vec<CertificateDer<'static>>, X509Error> {
     let mut out = Vec::new();
-    if looks_like_pem(bytes) {
+    if looks_like_pem(bytes) && bytes.windows(17).any(|w| w == b"-----BEGIN PKCS7-") {
+        let der = pem_block(bytes, "PKCS7").ok_or_else(|| X509Error::Pem {
+            origin: origin.to_string(),
+            detail: "unreadable PKCS7 block".into(),
+        })?;
+        out = pkcs7_certs(&der).map_err(|detail| X509Error::Pem {
+            origin: origin.to_string(),
+            detail,
+        })?;
+    } else if looks_like_pem(bytes) {
         for item in CertificateDer::pem_slice_iter(bytes) {
             let der = item.map_err(|e| X509Error::Pem {
                 origin: origin.to_string(),
@@ -474,6 +483,11 @@ pub fn certs_from_bytes(
             })?;
             out.push(der);
         }
+    } else if is_pkcs7(bytes) {
+        out = pkcs7_certs(bytes).map_err(|detail| X509Error::Pem {
+            origin: origin.to_string(),
+            detail,
+        })?;
     } else {
         out = split_der(bytes)
             .into_iter()
@@ -519,6 +533,56 @@ pub fn crls_from_bytes(
         });
     }
     Ok(out)
+}
+
+/// DER of id-signedData (1.2.840.113549.1.7.2).
+const OID_SIGNED_DATA: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+
+/// A PKCS#7 / CMS ContentInfo holding SignedData (how AIA `.p7c` files ship issuers).
+fn is_pkcs7(b: &[u8]) -> bool {
+    use super::ocsp::expect;
+    expect(b, 0x30, "ContentInfo")
+        .and_then(|(ci, _)| expect(ci, 0x06, "contentType"))
+        .is_ok_and(|(oid, _)| oid == OID_SIGNED_DATA)
+}
+
+/// The certificates of a degenerate (certs-only) PKCS#7 SignedData (RFC 5652 5.1).
+fn pkcs7_certs(b: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    use super::ocsp::{expect, tlv};
+    let (ci, _) = expect(b, 0x30, "ContentInfo SEQUENCE")?;
+    let (oid, rest) = expect(ci, 0x06, "contentType")?;
+    if oid != OID_SIGNED_DATA {
+        return Err("PKCS#7 content is not signedData".into());
+    }
+    let (content, _) = expect(rest, 0xa0, "content [0]")?;
+    let (sd, _) = expect(content, 0x30, "SignedData SEQUENCE")?;
+    let (_, sd) = expect(sd, 0x02, "version")?;
+    let (_, sd) = expect(sd, 0x31, "digestAlgorithms SET")?;
+    let (_, sd) = expect(sd, 0x30, "encapContentInfo")?;
+    let mut out = Vec::new();
+    if let Ok((mut certs, _)) = expect(sd, 0xa0, "certificates [0]") {
+        while !certs.is_empty() {
+            let (tag, _, rest) = tlv(certs)?;
+            let one = &certs[..certs.len() - rest.len()];
+            if tag == 0x30 {
+                out.push(CertificateDer::from(one.to_vec()));
+            }
+            certs = rest;
+        }
+    }
+    Ok(out)
+}
+
+/// Base64 body of the first PEM block with this label.
+fn pem_block(bytes: &[u8], label: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let text = std::str::from_utf8(bytes).ok()?;
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = text.find(&begin)? + begin.len();
+    let stop = start + text[start..].find(&end)?;
+    let b64: String = text[start..stop].split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD.decode(b64).ok()
 }
 
 fn looks_like_pem(bytes: &[u8]) -> bool {

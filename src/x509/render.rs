@@ -114,6 +114,57 @@ pub fn render_chain_report(r: &ChainReport, p: Palette) -> String {
         );
     }
 
+    if let Some(o) = &r.ocsp {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", p.bold("Stapled OCSP response"));
+        let _ = writeln!(
+            out,
+            "  {} {}  {}",
+            p.label(format!("{:<10}", "status")),
+            o.response_status,
+            p.dim(format!("{} bytes", o.bytes))
+        );
+        if let Some(who) = &o.responder {
+            let _ = writeln!(out, "  {} {who}", p.label(format!("{:<10}", "responder")));
+        }
+        if let Some(at) = &o.produced_at {
+            let _ = writeln!(out, "  {} {at}", p.label(format!("{:<10}", "produced")));
+        }
+        let sig = match o.signature_valid {
+            Some(true) => p.good(format!(
+                "✔ {}",
+                o.signature_detail.as_deref().unwrap_or("valid")
+            )),
+            Some(false) => p.bad(format!(
+                "✘ {}",
+                o.signature_detail.as_deref().unwrap_or("invalid")
+            )),
+            None => p.warn("not checked (issuer unknown)"),
+        };
+        let _ = writeln!(out, "  {} {sig}", p.label(format!("{:<10}", "signature")));
+        for resp in &o.responses {
+            let status = match resp.status.as_str() {
+                "good" => p.good("good"),
+                "revoked" => p.bad(format!(
+                    "REVOKED {}",
+                    resp.revocation_time.as_deref().unwrap_or("")
+                )),
+                other => p.warn(other),
+            };
+            let _ = writeln!(
+                out,
+                "  {} serial {}: {status}  {}",
+                p.label(format!("{:<10}", "cert")),
+                resp.serial,
+                p.dim(format!(
+                    "{} → {}",
+                    resp.this_update,
+                    resp.next_update.as_deref().unwrap_or("(no nextUpdate)")
+                ))
+            );
+        }
+    }
+
     if r.sent.iter().any(|s| s.path_position != Some(s.index)) {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", p.bold("As sent"));

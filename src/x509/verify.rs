@@ -56,6 +56,8 @@ pub struct VerifyOptions {
     pub max_intermediates: Option<usize>,
     /// Apply RFC 5280 profile checks webpki leaves out (see [`lint::profile`]).
     pub strict: bool,
+    /// A stapled OCSP response (DER) to decode and check against the leaf.
+    pub stapled_ocsp: Option<Vec<u8>>,
 }
 
 impl Default for VerifyOptions {
@@ -70,6 +72,7 @@ impl Default for VerifyOptions {
             expiry_warning_days: 30,
             max_intermediates: None,
             strict: true,
+            stapled_ocsp: None,
         }
     }
 }
@@ -204,6 +207,9 @@ pub struct ChainReport {
     pub sent: Vec<SentCert>,
     /// Per-store validation.
     pub stores: BTreeMap<StoreKind, StoreReport>,
+    /// The stapled OCSP response, decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocsp: Option<super::ocsp::OcspSummary>,
     /// Downloads made by `--fetch`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fetched: Vec<Fetched>,
@@ -264,6 +270,7 @@ pub fn verify_chain_with_stores(
         stores: BTreeMap::new(),
         connection: None,
         fetched: Vec::new(),
+        ocsp: None,
     };
     let Some(leaf_der) = chain.first() else {
         report.errors.push(Finding::new(
@@ -305,167 +312,23 @@ pub fn verify_chain_with_stores(
         }
     }
     let crl_refs: Vec<&webpki::CertRevocationList<'_>> = owned_crls.iter().collect();
-    let intermediates = &chain[1..];
     let mut store_codes: Vec<(Code, String)> = Vec::new();
     let mut verified_sources: Option<Vec<Source>> = None;
+    let inputs = Inputs {
+        chain,
+        ee: &ee,
+        time,
+        at,
+        crls: &crl_refs,
+        opts,
+    };
     for (si, store) in stores.iter().enumerate() {
-        let anchors = store.trust_anchors();
-        let profile_findings: RefCell<Vec<Finding>> = RefCell::new(Vec::new());
-        let check_path = |p: &webpki::VerifiedPath<'_>| -> Result<(), webpki::Error> {
-            let mut owned: Vec<CertificateDer<'_>> = vec![p.end_entity().der()];
-            owned.extend(p.intermediate_certificates().map(|c| c.der()));
-            let ders: Vec<&[u8]> = owned.iter().map(|c| c.as_ref()).collect();
-            if let Some(max) = opts.max_intermediates
-                && ders.len() - 1 > max
-            {
-                profile_findings.borrow_mut().push(Finding::new(
-                    Code::ChainTooLong,
-                    format!(
-                        "the path needs {} intermediates; at most {max} allowed",
-                        ders.len() - 1
-                    ),
-                ));
-                return Err(webpki::Error::MaximumPathDepthExceeded);
-            }
-            if !opts.strict {
-                return Ok(());
-            }
-            let found = lint::profile(&ders, store.find(p.anchor()), at);
-            if found.is_empty() {
-                Ok(())
-            } else {
-                profile_findings.borrow_mut().extend(found);
-                Err(webpki::Error::ExtensionValueInvalid)
-            }
-        };
-        let result = match &ee {
-            Err(e) => Err(e.clone()),
-            Ok(ee) => {
-                let revocation = if crl_refs.is_empty() {
-                    None
-                } else {
-                    webpki::RevocationOptionsBuilder::new(&crl_refs)
-                        .ok()
-                        .map(|b| {
-                            b.with_depth(webpki::RevocationCheckDepth::Chain)
-                                .with_status_policy(if opts.require_revocation_status {
-                                    webpki::UnknownStatusPolicy::Deny
-                                } else {
-                                    webpki::UnknownStatusPolicy::Allow
-                                })
-                                .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
-                                .build()
-                        })
-                };
-                ee.verify_for_usage(
-                    webpki::ALL_VERIFICATION_ALGS,
-                    &anchors,
-                    intermediates,
-                    time,
-                    webpki::KeyUsage::server_auth(),
-                    revocation,
-                    Some(&check_path),
-                )
-                .map(|p| {
-                    let ta = p.anchor();
-                    let anchor = store.find(ta);
-                    let spki = super::stores::wrap_sequence(ta.subject_public_key_info.as_ref());
-                    let subject_der = super::stores::wrap_sequence(ta.subject.as_ref());
-                    let subject = x509_parser::x509::X509Name::from_der(&subject_der)
-                        .map(|(_, n)| name_string(&n))
-                        .unwrap_or_else(|_| "(unreadable name)".into());
-                    let sent = chain.iter().any(|c| {
-                        webpki::anchor_from_trusted_cert(c).is_ok_and(|a| {
-                            a.subject.as_ref() == ta.subject.as_ref()
-                                && a.subject_public_key_info.as_ref()
-                                    == ta.subject_public_key_info.as_ref()
-                        })
-                    });
-                    let mut sources = vec![Source::Sent(0)];
-                    for c in p.intermediate_certificates() {
-                        let der = c.der();
-                        let idx = (1..chain.len()).find(|&i| {
-                            chain[i].as_ref() == der.as_ref() && !sources.contains(&Source::Sent(i))
-                        });
-                        sources.extend(idx.map(Source::Sent));
-                    }
-                    let sent_anchor = (1..chain.len()).find(|&i| {
-                        !sources.contains(&Source::Sent(i))
-                            && webpki::anchor_from_trusted_cert(&chain[i]).is_ok_and(|a| {
-                                a.subject.as_ref() == ta.subject.as_ref()
-                                    && a.subject_public_key_info.as_ref()
-                                        == ta.subject_public_key_info.as_ref()
-                            })
-                    });
-                    if let Some(i) = sent_anchor {
-                        sources.push(Source::Sent(i));
-                    } else if let Some(ai) = store.anchors.iter().position(|a| {
-                        a.anchor.subject.as_ref() == ta.subject.as_ref()
-                            && a.anchor.subject_public_key_info.as_ref()
-                                == ta.subject_public_key_info.as_ref()
-                    }) {
-                        sources.push(Source::Anchor(si, ai));
-                    }
-                    let path: Vec<String> = p
-                        .intermediate_certificates()
-                        .map(|c| {
-                            CertSummary::from_der(c.der().as_ref())
-                                .map(|s| s.subject)
-                                .unwrap_or_else(|_| "(unreadable)".into())
-                        })
-                        .collect();
-                    (
-                        AnchorInfo {
-                            subject,
-                            spki_sha256: base64_std(&sha256(&spki)),
-                            sent,
-                            has_certificate: anchor.is_some_and(|a| a.cert.is_some()),
-                        },
-                        path,
-                        sources,
-                    )
-                })
-            }
-        };
-        let sr = match result {
-            Ok((anchor, path, sources)) => {
-                verified_sources.get_or_insert(sources);
-                StoreReport {
-                    trusted: true,
-                    anchor: Some(anchor),
-                    path,
-                    code: None,
-                    error: None,
-                    anchors: store.anchors.len(),
-                    source: store.source.clone(),
-                }
-            }
-            Err(e) => {
-                let pf = profile_findings.into_inner();
-                let (code, msg) = match (&e, pf.first()) {
-                    (
-                        webpki::Error::ExtensionValueInvalid
-                        | webpki::Error::MaximumPathDepthExceeded,
-                        Some(f),
-                    ) => (f.code, f.message.clone()),
-                    _ => diagnosis::from_webpki(&e),
-                };
-                store_codes.push((code, msg.clone()));
-                // Profile findings explain why otherwise-valid paths were refused.
-                for f in pf {
-                    store_codes.push((f.code, f.message));
-                }
-                StoreReport {
-                    trusted: false,
-                    anchor: None,
-                    path: Vec::new(),
-                    code: Some(code),
-                    error: Some(msg),
-                    anchors: store.anchors.len(),
-                    source: store.source.clone(),
-                }
-            }
-        };
+        let outcome = validate_in_store(&inputs, si, store);
+        if verified_sources.is_none() {
+            verified_sources = outcome.verified;
+        }
+        store_codes.extend(outcome.codes);
+        let sr = outcome.report;
         if !store.load_errors.is_empty() || store.anchors.is_empty() {
             report.warnings.push(Finding::new(
                 Code::StoreProblem,
@@ -543,6 +406,32 @@ pub fn verify_chain_with_stores(
         ));
     }
 
+    // --- stapled OCSP
+    if let Some(ocsp) = opts.stapled_ocsp.as_deref().filter(|o| !o.is_empty()) {
+        let issuer_der: Option<&[u8]> = built.nodes.get(1).and_then(|n| match n.source {
+            Source::Sent(i) => chain.get(i).map(|c| c.as_ref()),
+            Source::Anchor(s, a) => stores
+                .get(s)
+                .and_then(|st| st.anchors.get(a))
+                .and_then(|an| an.cert.as_ref().map(|c| c.as_ref())),
+        });
+        match super::ocsp::decode(ocsp, issuer_der) {
+            Ok(summary) => {
+                let (errors, warnings) = ocsp_findings(&summary, &report, at);
+                report.errors.extend(errors);
+                report.warnings.extend(warnings);
+                report.ocsp = Some(summary);
+            }
+            Err(e) => report.warnings.push(Finding::new(
+                Code::OcspProblem,
+                format!(
+                    "the stapled OCSP response ({} bytes) does not decode: {e}",
+                    ocsp.len()
+                ),
+            )),
+        }
+    }
+
     // --- our own findings on the built path and on what was sent
     let any_trusted = report.stores.values().any(|s| s.trusted);
     let public_trust = [StoreKind::Mozilla, StoreKind::Os]
@@ -560,8 +449,16 @@ pub fn verify_chain_with_stores(
             .iter()
             .any(|f| matches!(f.code, Code::WeakSignatureAlgorithm | Code::WeakKey));
         for (code, msg) in store_codes {
-            // webpki refuses SHA-1 and small keys as "unsupported"; we already said why.
-            if weak && code == Code::UnsupportedSignatureAlgorithm {
+            // webpki refuses SHA-1 and small keys as "unsupported" or as a bad signature; when
+            // our own check verified every link, the weak finding already says why.
+            let ours_all_valid = report
+                .chain
+                .iter()
+                .all(|l| l.signature_valid != Some(false));
+            if weak
+                && (code == Code::UnsupportedSignatureAlgorithm
+                    || (code == Code::BadSignature && ours_all_valid))
+            {
                 continue;
             }
             if code == Code::UnknownIssuer
@@ -589,6 +486,272 @@ pub fn verify_chain_with_stores(
     }
     report.trusted = any_trusted && report.errors.is_empty();
     report
+}
+
+/// Errors and warnings from a decoded OCSP response about this chain's leaf.
+fn ocsp_findings(
+    o: &super::ocsp::OcspSummary,
+    report: &ChainReport,
+    at: i64,
+) -> (Vec<Finding>, Vec<Finding>) {
+    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+    if o.response_status != "successful" {
+        warnings.push(Finding::new(
+            Code::OcspProblem,
+            format!("the stapled OCSP response says {}", o.response_status),
+        ));
+        return (errors, warnings);
+    }
+    let leaf_serial = report
+        .chain
+        .first()
+        .and_then(|l| l.cert.as_ref())
+        .map(|c| c.serial.replace(':', ""))
+        .map(|s| s.trim_start_matches("00").to_string());
+    let mine = o
+        .responses
+        .iter()
+        .find(|r| Some(r.serial.trim_start_matches("00")) == leaf_serial.as_deref());
+    match mine {
+        None => warnings.push(Finding::new(
+            Code::OcspProblem,
+            "the stapled OCSP response is not about the leaf certificate",
+        )),
+        Some(r) => {
+            if o.signature_valid == Some(false) {
+                warnings.push(Finding::new(
+                    Code::OcspProblem,
+                    format!(
+                        "the stapled OCSP response's signature does not verify ({})",
+                        o.signature_detail.as_deref().unwrap_or("")
+                    ),
+                ));
+            } else if r.status == "revoked" {
+                errors.push(Finding::at(
+                    Code::Revoked,
+                    0,
+                    format!(
+                        "the stapled OCSP response says the leaf was revoked on {}",
+                        r.revocation_time.as_deref().unwrap_or("?")
+                    ),
+                ));
+            }
+            if r.next_update_unix.is_some_and(|n| n < at) || r.this_update_unix > at {
+                warnings.push(Finding::new(
+                    Code::OcspProblem,
+                    format!(
+                        "the stapled OCSP response is outside its validity ({} to {})",
+                        r.this_update,
+                        r.next_update.as_deref().unwrap_or("open")
+                    ),
+                ));
+            }
+        }
+    }
+    (errors, warnings)
+}
+
+/// What one store says about the chain.
+struct StoreOutcome {
+    report: StoreReport,
+    /// The validated path (leaf first), when the store trusts the chain.
+    verified: Option<Vec<Source>>,
+    /// Codes explaining a refusal (webpki's error and our profile findings).
+    codes: Vec<(Code, String)>,
+}
+
+/// Everything [`validate_in_store`] needs besides the store.
+struct Inputs<'a> {
+    chain: &'a [CertificateDer<'a>],
+    ee: &'a Result<webpki::EndEntityCert<'a>, webpki::Error>,
+    time: UnixTime,
+    at: i64,
+    crls: &'a [&'a webpki::CertRevocationList<'a>],
+    opts: &'a VerifyOptions,
+}
+
+/// rustls-webpki path validation against one store, with our profile checks applied to every
+/// candidate path webpki builds.
+fn validate_in_store(inp: &Inputs<'_>, si: usize, store: &Store) -> StoreOutcome {
+    let Inputs {
+        chain,
+        ee,
+        time,
+        at,
+        crls: crl_refs,
+        opts,
+    } = *inp;
+    let intermediates = &chain[1..];
+    let anchors = store.trust_anchors();
+    let profile_findings: RefCell<Vec<Finding>> = RefCell::new(Vec::new());
+    let check_path = |p: &webpki::VerifiedPath<'_>| -> Result<(), webpki::Error> {
+        let mut owned: Vec<CertificateDer<'_>> = vec![p.end_entity().der()];
+        owned.extend(p.intermediate_certificates().map(|c| c.der()));
+        let ders: Vec<&[u8]> = owned.iter().map(|c| c.as_ref()).collect();
+        if let Some(max) = opts.max_intermediates
+            && ders.len() - 1 > max
+        {
+            profile_findings.borrow_mut().push(Finding::new(
+                Code::ChainTooLong,
+                format!(
+                    "the path needs {} intermediates; at most {max} allowed",
+                    ders.len() - 1
+                ),
+            ));
+            return Err(webpki::Error::MaximumPathDepthExceeded);
+        }
+        if !opts.strict {
+            return Ok(());
+        }
+        let found = lint::profile(&ders, store.find(p.anchor()), at);
+        if found.is_empty() {
+            Ok(())
+        } else {
+            profile_findings.borrow_mut().extend(found);
+            Err(webpki::Error::ExtensionValueInvalid)
+        }
+    };
+    let result = match &ee {
+        Err(e) => Err(e.clone()),
+        Ok(ee) => {
+            let revocation = if crl_refs.is_empty() {
+                None
+            } else {
+                webpki::RevocationOptionsBuilder::new(crl_refs)
+                    .ok()
+                    .map(|b| {
+                        b.with_depth(webpki::RevocationCheckDepth::Chain)
+                            .with_status_policy(if opts.require_revocation_status {
+                                webpki::UnknownStatusPolicy::Deny
+                            } else {
+                                webpki::UnknownStatusPolicy::Allow
+                            })
+                            .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
+                            .build()
+                    })
+            };
+            ee.verify_for_usage(
+                webpki::ALL_VERIFICATION_ALGS,
+                &anchors,
+                intermediates,
+                time,
+                webpki::KeyUsage::server_auth(),
+                revocation,
+                Some(&check_path),
+            )
+            .map(|p| describe_verified(&p, store, si, chain))
+        }
+    };
+    let mut verified = None;
+    let mut codes = Vec::new();
+    let sr = match result {
+        Ok((anchor, path, sources)) => {
+            verified = Some(sources);
+            StoreReport {
+                trusted: true,
+                anchor: Some(anchor),
+                path,
+                code: None,
+                error: None,
+                anchors: store.anchors.len(),
+                source: store.source.clone(),
+            }
+        }
+        Err(e) => {
+            let pf = profile_findings.into_inner();
+            let (code, msg) = match (&e, pf.first()) {
+                (
+                    webpki::Error::ExtensionValueInvalid | webpki::Error::MaximumPathDepthExceeded,
+                    Some(f),
+                ) => (f.code, f.message.clone()),
+                _ => diagnosis::from_webpki(&e),
+            };
+            codes.push((code, msg.clone()));
+            // Profile findings explain why otherwise-valid paths were refused.
+            for f in pf {
+                codes.push((f.code, f.message));
+            }
+            StoreReport {
+                trusted: false,
+                anchor: None,
+                path: Vec::new(),
+                code: Some(code),
+                error: Some(msg),
+                anchors: store.anchors.len(),
+                source: store.source.clone(),
+            }
+        }
+    };
+    StoreOutcome {
+        report: sr,
+        verified,
+        codes,
+    }
+}
+
+/// Anchor, intermediate subjects and link sources of a path webpki validated.
+fn describe_verified(
+    p: &webpki::VerifiedPath<'_>,
+    store: &Store,
+    si: usize,
+    chain: &[CertificateDer<'_>],
+) -> (AnchorInfo, Vec<String>, Vec<Source>) {
+    let ta = p.anchor();
+    let anchor = store.find(ta);
+    let spki = super::stores::wrap_sequence(ta.subject_public_key_info.as_ref());
+    let subject_der = super::stores::wrap_sequence(ta.subject.as_ref());
+    let subject = x509_parser::x509::X509Name::from_der(&subject_der)
+        .map(|(_, n)| name_string(&n))
+        .unwrap_or_else(|_| "(unreadable name)".into());
+    let sent = chain.iter().any(|c| {
+        webpki::anchor_from_trusted_cert(c).is_ok_and(|a| {
+            a.subject.as_ref() == ta.subject.as_ref()
+                && a.subject_public_key_info.as_ref() == ta.subject_public_key_info.as_ref()
+        })
+    });
+    let mut sources = vec![Source::Sent(0)];
+    for c in p.intermediate_certificates() {
+        let der = c.der();
+        let idx = (1..chain.len())
+            .find(|&i| chain[i].as_ref() == der.as_ref() && !sources.contains(&Source::Sent(i)));
+        sources.extend(idx.map(Source::Sent));
+    }
+    let anchor_idx = store.anchors.iter().position(|a| {
+        a.anchor.subject.as_ref() == ta.subject.as_ref()
+            && a.anchor.subject_public_key_info.as_ref() == ta.subject_public_key_info.as_ref()
+    });
+    // Show the sent copy of the anchor only when it is the very same
+    // certificate; a re-issued one with the same name and key may differ in
+    // what our lints look at.
+    let anchor_der = anchor_idx
+        .and_then(|ai| store.anchors[ai].cert.as_ref())
+        .map(|c| c.as_ref());
+    let sent_anchor = (1..chain.len()).find(|&i| {
+        !sources.contains(&Source::Sent(i)) && anchor_der.is_some_and(|d| d == chain[i].as_ref())
+    });
+    if let Some(i) = sent_anchor {
+        sources.push(Source::Sent(i));
+    } else if let Some(ai) = anchor_idx {
+        sources.push(Source::Anchor(si, ai));
+    }
+    let path: Vec<String> = p
+        .intermediate_certificates()
+        .map(|c| {
+            CertSummary::from_der(c.der().as_ref())
+                .map(|s| s.subject)
+                .unwrap_or_else(|_| "(unreadable)".into())
+        })
+        .collect();
+    (
+        AnchorInfo {
+            subject,
+            spki_sha256: base64_std(&sha256(&spki)),
+            sent,
+            has_certificate: anchor.is_some_and(|a| a.cert.is_some()),
+        },
+        path,
+        sources,
+    )
 }
 
 fn base64_std(b: &[u8]) -> String {

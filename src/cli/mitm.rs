@@ -1,0 +1,120 @@
+//! `tlsight mitm HOST[:PORT]`: is this TLS connection intercepted? Verdict, signals, evidence.
+//! Exit codes: 0 clean, 1 suspicious or intercepted, 2 could not run.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tlsight::handshake::{InspectOptions, Target, Timeouts};
+use tlsight::mitm::{self, AssessOptions, Catalogue, Pin, ProxyAddr, RunOptions, Verdict};
+use tlsight::report::{self, Palette};
+
+use super::{exit, load_pem_certs, print_out};
+
+/// Arguments of `tlsight mitm`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Exit status: 0 clean, 1 suspicious or intercepted, 2 could not run.")]
+pub(crate) struct Args {
+    /// Server to check: HOST, HOST:PORT, [IPv6]:PORT (port 443 by default).
+    target: String,
+    /// SNI to send and name to check (default: the host name; none for IP addresses).
+    #[arg(long, value_name = "NAME")]
+    sni: Option<String>,
+    /// SPKI pin in HPKP form, sha256/BASE64 (repeatable; one must match a key of the chain).
+    #[arg(long = "pin", value_name = "sha256/BASE64")]
+    pins: Vec<String>,
+    /// Compare with the host's entry in this baseline file (JSON; see docs/mitm.md).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the host in the baseline (--baseline FILE, or the default store) on first use.
+    #[arg(long)]
+    remember: bool,
+    /// Reach the target through this HTTP CONNECT proxy (http://HOST:PORT).
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
+    /// With --proxy: also connect directly and compare the two paths.
+    #[arg(long, requires = "proxy")]
+    compare_direct: bool,
+    /// Anchors you expect (a private CA, PEM): they form the `custom` store.
+    #[arg(long = "ca", value_name = "FILE")]
+    ca: Vec<PathBuf>,
+    /// Use this interception catalogue instead of the built-in one (JSON, same format).
+    #[arg(long, value_name = "FILE")]
+    catalogue: Option<PathBuf>,
+    /// Validate certificates at this time (Unix seconds, @SECONDS) instead of now.
+    #[arg(long, value_name = "@SECONDS")]
+    at: Option<String>,
+    /// Seconds allowed for each of DNS, connect, proxy CONNECT and handshake.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    timeout: f64,
+    /// Print the assessment as JSON (schema: docs/mitm.md).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `tlsight mitm`.
+pub(crate) fn run(args: Args) -> ExitCode {
+    match run_inner(args) {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            eprintln!("tlsight: mitm: {msg}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+fn run_inner(args: Args) -> Result<u8, String> {
+    if !(args.timeout > 0.0 && args.timeout <= 3600.0) {
+        return Err("--timeout must be between 0 and 3600 seconds".into());
+    }
+    let target = Target::parse(&args.target, 443).map_err(|e| e.to_string())?;
+    let mut inspect = InspectOptions::new(target);
+    if let Some(s) = &args.sni {
+        inspect.sni = Some(s.clone());
+    }
+    inspect.timeouts = Timeouts::uniform(Duration::from_secs_f64(args.timeout));
+    let mut assess = AssessOptions::new().map_err(|e| e.to_string())?;
+    for p in &args.pins {
+        assess.pins.push(Pin::parse(p).map_err(|e| e.to_string())?);
+    }
+    for path in &args.ca {
+        assess.extra_anchors.extend(load_pem_certs(path)?);
+    }
+    if let Some(path) = &args.catalogue {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        assess.catalogue =
+            Catalogue::from_json(&text, &path.display().to_string()).map_err(|e| e.to_string())?;
+    }
+    if let Some(at) = &args.at {
+        let n = at.strip_prefix('@').unwrap_or(at);
+        assess.at = Some(
+            n.parse::<i64>()
+                .map_err(|_| format!("--at {at:?}: expected Unix seconds such as @1893456000"))?,
+        );
+    }
+    let proxy = args
+        .proxy
+        .as_deref()
+        .map(ProxyAddr::parse)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let opts = RunOptions {
+        inspect,
+        proxy,
+        compare_direct: args.compare_direct,
+        baseline_file: args.baseline.clone(),
+        remember: args.remember,
+        assess,
+    };
+    let a = mitm::run(&opts).map_err(|e| e.to_string())?;
+    if args.json {
+        print_out(&report::to_json(&a));
+    } else {
+        print_out(&mitm::render::render(&a, Palette::detect()));
+    }
+    Ok(match a.verdict {
+        Verdict::Clean => exit::OK,
+        Verdict::Suspicious | Verdict::Intercepted => exit::FINDING,
+    })
+}
