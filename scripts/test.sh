@@ -24,8 +24,13 @@ fi
 if ! command -v mitmdump >/dev/null 2>&1; then
   if [ ! -x "$mitm_venv/bin/mitmdump" ]; then
     echo "installing: mitmproxy (pip, into $mitm_venv)"
-    python3 -m venv "$mitm_venv"
-    "$mitm_venv/bin/pip" install --quiet --disable-pip-version-check mitmproxy
+    # A registry outage must not hide every other test: on failure the two mitmproxy tests
+    # are skipped, loudly, and everything else still runs.
+    if ! { python3 -m venv "$mitm_venv" &&
+           "$mitm_venv/bin/pip" install --quiet --disable-pip-version-check mitmproxy; }; then
+      echo "WARNING: mitmproxy could not be installed; its two tests in tests/mitm.rs are SKIPPED" >&2
+      export TLSIGHT_SKIP_MITMPROXY=1
+    fi
   fi
   export PATH="$mitm_venv/bin:$PATH"
 fi

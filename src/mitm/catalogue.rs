@@ -31,6 +31,9 @@ pub struct Entry {
     pub confidence: String,
     /// Where the CA name comes from.
     pub source: String,
+    /// Issuer DNs seen in the wild, as `[attribute, value]` pairs (checked by the unit tests).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<Vec<(String, String)>>,
 }
 
 /// The catalogue file.
@@ -65,6 +68,15 @@ impl Catalogue {
                 });
             }
             for r in &e.rules {
+                if let Some(bad) = r.values().find(|v| !pattern_supported(v)) {
+                    return Err(MitmError::Catalogue {
+                        origin: origin.to_string(),
+                        detail: format!(
+                            "entry '{}': pattern {bad:?} has '*' where only exact, 'prefix*', '*suffix', '*substring*' or one inner '*' are supported",
+                            e.id
+                        ),
+                    });
+                }
                 if r.is_empty() || r.keys().any(|k| attribute_oid(k).is_none()) {
                     return Err(MitmError::Catalogue {
                         origin: origin.to_string(),
@@ -143,6 +155,18 @@ fn bmp_string(data: &[u8]) -> Option<String> {
         .map(|c| u16::from_be_bytes([c[0], c[1]]))
         .collect();
     String::from_utf16(&units).ok()
+}
+
+/// The wildcard forms [`pattern_matches`] understands.
+fn pattern_supported(p: &str) -> bool {
+    let p = p.trim();
+    let stars = p.matches('*').count();
+    match stars {
+        0 => !p.is_empty(),
+        1 => p.len() > 1,
+        2 => p.len() > 2 && p.starts_with('*') && p.ends_with('*'),
+        _ => false,
+    }
 }
 
 /// `pattern` against `value`, case-insensitively: exact, `prefix*`, or `*substring*`.
@@ -276,12 +300,20 @@ mod tests {
         assert!(pattern_matches("*Kaspersky*", "AO Kaspersky Lab"));
         assert!(pattern_matches("ca.*.goskope.com", "ca.acme.goskope.com"));
         assert!(!pattern_matches("ca.*.goskope.com", "ca.goskope.org"));
+        for ok in ["a", "a*", "*a", "*a*", "a*b"] {
+            assert!(pattern_supported(ok), "{ok}");
+        }
+        for bad in ["", "*", "**", "*a*b*", "a**", "a*b*"] {
+            assert!(!pattern_supported(bad), "{bad}");
+        }
     }
 
     #[test]
     fn bad_catalogues_are_refused_with_the_reason() {
         let e = Catalogue::from_json(r#"{"schema":1,"entries":[{"id":"x","product":"x","vendor":"x","kind":"x","match":[{"XX":"y"}],"confidence":"reported","source":"s"}]}"#, "t").unwrap_err();
         assert!(e.to_string().contains("CN, O"), "{e}");
+        let e = Catalogue::from_json(r#"{"schema":1,"entries":[{"id":"x","product":"x","vendor":"x","kind":"x","match":[{"CN":"*a*b*"}],"confidence":"reported","source":"s"}]}"#, "t").unwrap_err();
+        assert!(e.to_string().contains("\"*a*b*\""), "{e}");
         assert!(Catalogue::from_json("{", "t").is_err());
     }
 
@@ -296,6 +328,62 @@ mod tests {
         }
         let k = rcgen::KeyPair::generate().unwrap();
         (p.self_signed(&k).unwrap(), k)
+    }
+
+    fn dn_type(short: &str) -> rcgen::DnType {
+        use rcgen::DnType::*;
+        match short {
+            "CN" => CommonName,
+            "O" => OrganizationName,
+            "OU" => OrganizationalUnitName,
+            "C" => CountryName,
+            "L" => LocalityName,
+            "ST" => StateOrProvinceName,
+            "emailAddress" => CustomDnType(vec![1, 2, 840, 113549, 1, 9, 1]),
+            other => panic!("unknown attribute {other}"),
+        }
+    }
+
+    #[test]
+    fn every_example_dn_matches_its_own_entry_and_no_other() {
+        let c = Catalogue::builtin().unwrap();
+        let mut checked = 0;
+        for e in &c.entries {
+            for example in &e.examples {
+                let attrs: Vec<(rcgen::DnType, &str)> = example
+                    .iter()
+                    .map(|(k, v)| (dn_type(k), v.as_str()))
+                    .collect();
+                let (ca, _) = cert(&attrs, true);
+                let ids: Vec<String> = match_chain(&c, &[ca.der().to_vec()])
+                    .into_iter()
+                    .map(|m| m.id)
+                    .collect();
+                assert_eq!(ids, vec![e.id.clone()], "example {example:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "{checked}");
+        // Every entry whose confidence says a DN was seen carries one.
+        for e in &c.entries {
+            if e.confidence != "reported" {
+                assert!(!e.examples.is_empty(), "{} has no example DN", e.id);
+            }
+        }
+    }
+
+    #[test]
+    fn no_mozilla_root_matches_the_catalogue() {
+        let c = Catalogue::builtin().unwrap();
+        let roots: Vec<Vec<u8>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|d| d.as_ref().to_vec())
+            .collect();
+        assert!(roots.len() > 100);
+        for r in &roots {
+            let m = match_chain(&c, std::slice::from_ref(r));
+            assert!(m.is_empty(), "{m:?}");
+        }
     }
 
     #[test]

@@ -196,6 +196,19 @@ mod tests {
         assert!(from_ocsp(&der[..der.len() - 3]).is_empty());
     }
 
+    proptest::proptest! {
+        // Hostile bytes from the network: decoding may fail, never panic.
+        #[test]
+        fn decoders_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            let _ = from_tls_list(&bytes, SctSource::TlsExtension);
+            let mut ocsp = OCSP_SCT_OID.to_vec();
+            ocsp.extend(&bytes);
+            let _ = from_ocsp(&ocsp);
+            let _ = from_ocsp(&bytes);
+            let _ = embedded(&bytes);
+        }
+    }
+
     #[test]
     fn test_pki_leaf_has_no_embedded_scts() {
         let der = crate::handshake::server::TestKey::EcdsaP256.leaf().unwrap();

@@ -3,7 +3,8 @@
 //! exercised without touching the real stores.
 
 use super::*;
-use crate::x509::{ChainReport, StoreSelection};
+use crate::x509::{ChainReport, StoreKind, StoreSelection, VerifyOptions};
+use rustls_pki_types::CertificateDer;
 
 struct Pki {
     ca: CertificateDer<'static>,
