@@ -29,19 +29,13 @@ fn answer(hello: &[u8]) -> Option<Vec<u8>> {
     if !ch.cipher_suites.contains(&0xC02F) {
         return Some(vec![21, 3, 3, 0, 2, 2, 40]);
     }
-    let mut sh = vec![3, 3];
-    sh.extend_from_slice(&[0x42; 32]);
-    sh.push(0);
-    sh.extend_from_slice(&[0xC0, 0x2F, 0]);
-    sh.extend_from_slice(&[0, 5, 0xFF, 0x01, 0, 1, 0]); // renegotiation_info
-    let mut msg = vec![2, 0, 0, sh.len() as u8];
-    msg.extend_from_slice(&sh);
-    msg.extend_from_slice(&[14, 0, 0, 0]); // ServerHelloDone
-    Some(wrap_records(22, 0x0303, &msg))
+    Some(server_hello_c02f())
 }
 
-#[test]
-fn compact_retry_finds_the_suite_on_a_server_that_drops_big_hellos() {
+/// Serves one reply per connection, computed by `answer` from the first record.
+fn serve(
+    answer: fn(&[u8]) -> Option<Vec<u8>>,
+) -> (SocketAddr, Arc<AtomicBool>, std::thread::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
@@ -73,6 +67,56 @@ fn compact_retry_finds_the_suite_on_a_server_that_drops_big_hellos() {
             }
         }
     });
+    (addr, stop, server)
+}
+
+fn server_hello_c02f() -> Vec<u8> {
+    let mut sh = vec![3, 3];
+    sh.extend_from_slice(&[0x42; 32]);
+    sh.push(0);
+    sh.extend_from_slice(&[0xC0, 0x2F, 0]);
+    sh.extend_from_slice(&[0, 5, 0xFF, 0x01, 0, 1, 0]); // renegotiation_info
+    let mut msg = vec![2, 0, 0, sh.len() as u8];
+    msg.extend_from_slice(&sh);
+    msg.extend_from_slice(&[14, 0, 0, 0]); // ServerHelloDone
+    wrap_records(22, 0x0303, &msg)
+}
+
+/// A TLS 1.2 server that answers every TLS 1.2 hello with the same suite, offered or not.
+fn stubborn(hello: &[u8]) -> Option<Vec<u8>> {
+    let ch = ClientHello::decode(hello.get(9..)?).ok()?;
+    let offers13 = ch.extensions.iter().any(|e| {
+        matches!(&e.value, ExtensionValue::SupportedVersions { versions } if versions.contains(&0x0304))
+    });
+    if ch.legacy_version != 0x0303 || offers13 {
+        return Some(vec![21, 3, 3, 0, 2, 2, 70]);
+    }
+    Some(server_hello_c02f())
+}
+
+#[test]
+fn server_that_ignores_the_offer_is_flagged() {
+    let (addr, stop, server) = serve(stubborn);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt
+        .block_on(audit_addr(addr, addr.to_string(), AuditOptions::default()))
+        .unwrap();
+    stop.store(true, Ordering::Relaxed);
+    server.join().unwrap();
+    assert_eq!(
+        r.cipher_suites.get("TLSv1.2"),
+        Some(&vec!["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256".to_string()])
+    );
+    assert!(
+        r.findings.iter().any(|f| f.id == "ignores_offer"),
+        "{:?}",
+        r.findings
+    );
+}
+
+#[test]
+fn compact_retry_finds_the_suite_on_a_server_that_drops_big_hellos() {
+    let (addr, stop, server) = serve(answer);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let r = rt
         .block_on(audit_addr(addr, addr.to_string(), AuditOptions::default()))

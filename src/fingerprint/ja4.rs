@@ -306,3 +306,60 @@ mod tests {
         assert_eq!(j.ja4s_r, "t1302h2_1301_002b,0033");
     }
 }
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+    use crate::wire::builder::ClientHelloBuilder;
+    use crate::wire::extensions::ExtensionValue;
+    use crate::wire::handshake::ClientHello;
+
+    /// The spec hello built on the wire, decoded back and mapped onto the input struct the way
+    /// a caller would: the fingerprint must be the spec's.
+    #[test]
+    fn spec_hello_through_the_wire() {
+        let exts = [
+            0x001bu16, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002d, 0x000d, 0x0005, 0x0023,
+            0x0012, 0x002b, 0xff01, 0x000b, 0x000a, 0x0015,
+        ];
+        let mut b = ClientHelloBuilder::new().cipher_suites(&[
+            0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014,
+            0x009c, 0x009d, 0x002f, 0x0035,
+        ]);
+        for e in exts {
+            b = match e {
+                0x0000 => b.sni("example.com"),
+                0x0010 => b.alpn(&[b"h2", b"http/1.1"]),
+                0x000d => b.signature_algorithms(&[
+                    0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601,
+                ]),
+                0x002b => b.supported_versions(&[0x0304, 0x0303]),
+                other => b.extension(other, &[]),
+            };
+        }
+        let msg = b.handshake_message();
+        let ch = ClientHello::decode(&msg[4..]).unwrap();
+        let mut f = ClientHelloFields {
+            legacy_version: ch.legacy_version,
+            cipher_suites: ch.cipher_suites.clone(),
+            extensions: ch.extensions.iter().map(|e| e.typ).collect(),
+            ..Default::default()
+        };
+        for e in &ch.extensions {
+            match &e.value {
+                ExtensionValue::ServerName { .. } => f.has_sni = true,
+                ExtensionValue::SignatureAlgorithms { schemes } => {
+                    f.signature_algorithms = schemes.clone()
+                }
+                ExtensionValue::Alpn { protocols } => {
+                    f.alpn = protocols.iter().map(|p| p.as_bytes().to_vec()).collect()
+                }
+                ExtensionValue::SupportedVersions { versions } => {
+                    f.supported_versions = versions.clone()
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(ja4(&f).ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    }
+}

@@ -177,6 +177,8 @@ struct VersionScan {
     /// Whether all accepted suites were found within the first bundle.
     one_bundle: bool,
     notes: Vec<String>,
+    /// A suite the server chose although it was not offered.
+    ignores_offer: Option<u16>,
 }
 
 /// Enumerates one version's suites: offer a bundle, take the chosen suite out, offer again,
@@ -278,6 +280,13 @@ async fn scan_version(s: &Scheduler, h: &Hellos, version: u16) -> Result<Version
                 suite::suite_name(chosen)
             ));
             out.accepted = true;
+            out.ignores_offer = Some(chosen);
+            if !out.suites.contains(&chosen) {
+                out.suites.push(chosen);
+                if let Reply::Hello(f) = reply {
+                    out.flights.push(*f);
+                }
+            }
             break;
         }
         out.accepted = true;
@@ -352,32 +361,49 @@ async fn preference(
     Ok((Some(true), order))
 }
 
-/// TLS 1.3 groups: keep offering the groups not yet selected until the server refuses.
-async fn groups13(
-    s: &Scheduler,
-    h: &Hellos,
-    suites: &[u16],
+/// Remove-and-retry over a list of code points: `probe` offers what is left and names the one
+/// the server picked (None = refused); each pick is taken out until the server refuses.
+/// `first` is a pick already known from an earlier probe. Costs picks + 1 connections.
+async fn remove_and_retry<F, Fut>(
+    mut left: Vec<u16>,
     first: Option<u16>,
-) -> Result<Vec<u16>, ProbeError> {
-    let mut left = tls13_groups();
+    mut probe: F,
+) -> Result<Vec<u16>, ProbeError>
+where
+    F: FnMut(Vec<u16>) -> Fut,
+    Fut: Future<Output = Result<Option<u16>, ProbeError>>,
+{
     let mut found = Vec::new();
     if let Some(g) = first {
         found.push(g);
         left.retain(|x| *x != g);
     }
     while !left.is_empty() {
-        match s.exchange(&h.tls13(suites, &left)).await? {
-            Reply::HelloRetry(r) => match hrr_group(&r) {
-                Some(g) if left.contains(&g) => {
-                    found.push(g);
-                    left.retain(|x| *x != g);
-                }
-                _ => break,
-            },
+        match probe(left.clone()).await? {
+            Some(g) if left.contains(&g) => {
+                found.push(g);
+                left.retain(|x| *x != g);
+            }
             _ => break,
         }
     }
     Ok(found)
+}
+
+/// TLS 1.3 groups: the HelloRetryRequest names the group the server wants.
+async fn groups13(
+    s: &Scheduler,
+    h: &Hellos,
+    suites: &[u16],
+    first: Option<u16>,
+) -> Result<Vec<u16>, ProbeError> {
+    remove_and_retry(tls13_groups(), first, |left| async move {
+        Ok(match s.exchange(&h.tls13(suites, &left)).await? {
+            Reply::HelloRetry(r) => hrr_group(&r),
+            _ => None,
+        })
+    })
+    .await
 }
 
 fn hrr_group(r: &ServerHello) -> Option<u16> {
@@ -404,28 +430,19 @@ async fn groups12(
     ecdhe: &[u16],
     first: Option<u16>,
 ) -> Result<Vec<u16>, ProbeError> {
-    let mut left: Vec<u16> = suite::ec_groups();
-    let mut found = Vec::new();
-    if let Some(g) = first {
-        found.push(g);
-        left.retain(|x| *x != g);
-    }
-    while !left.is_empty() {
-        match s
+    remove_and_retry(suite::ec_groups(), first, |left| async move {
+        let reply = s
             .exchange(&h.legacy(version, ecdhe, &left, SIG_OFFER))
-            .await?
-        {
+            .await?;
+        Ok(match reply {
             Reply::Hello(f) => match ske(&f, version).map(|k| k.params) {
-                Some(KeyExchangeParams::Ecdhe { group, .. }) if left.contains(&group) => {
-                    found.push(group);
-                    left.retain(|x| *x != group);
-                }
-                _ => break,
+                Some(KeyExchangeParams::Ecdhe { group, .. }) => Some(group),
+                _ => None,
             },
-            _ => break,
-        }
-    }
-    Ok(found)
+            _ => None,
+        })
+    })
+    .await
 }
 
 /// TLS 1.2 signature schemes via ServerKeyExchange, offering the accepted (EC)DHE suites.
@@ -435,28 +452,14 @@ async fn sigalgs12(
     fs_suites: &[u16],
     first: Option<u16>,
 ) -> Result<Vec<u16>, ProbeError> {
-    let mut left: Vec<u16> = SIG_OFFER.to_vec();
-    let mut found = Vec::new();
-    if let Some(g) = first {
-        found.push(g);
-        left.retain(|x| *x != g);
-    }
-    while !left.is_empty() {
-        match s
-            .exchange(&h.legacy(TLS12, fs_suites, &legacy_groups(), &left))
-            .await?
-        {
-            Reply::Hello(f) => match ske(&f, TLS12).and_then(|k| k.signature_scheme) {
-                Some(sig) if left.contains(&sig) => {
-                    found.push(sig);
-                    left.retain(|x| *x != sig);
-                }
-                _ => break,
-            },
-            _ => break,
-        }
-    }
-    Ok(found)
+    remove_and_retry(SIG_OFFER.to_vec(), first, |left| async move {
+        let hello = h.legacy(TLS12, fs_suites, &legacy_groups(), &left);
+        Ok(match s.exchange(&hello).await? {
+            Reply::Hello(f) => ske(&f, TLS12).and_then(|k| k.signature_scheme),
+            _ => None,
+        })
+    })
+    .await
 }
 
 /// What to audit besides the address.
@@ -739,6 +742,20 @@ pub async fn audit_addr(
         report.certificate_verification = Some(verify_blocking(chain, verify).await?);
     }
 
+    for sc in &scans {
+        if let Some(c) = sc.ignores_offer {
+            report.findings.push(super::report::Finding {
+                id: "ignores_offer".into(),
+                severity: super::report::Severity::Warning,
+                message: format!(
+                    "{}: the server chose {} although the client did not offer it, so the \
+                     client's list does not limit it (suite list may be incomplete)",
+                    version_name(sc.version),
+                    suite::suite_name(c)
+                ),
+            });
+        }
+    }
     report.connections = s.connections();
     report.elapsed_ms = elapsed_ms(start);
     grade::judge(&mut report);
