@@ -138,3 +138,44 @@ fn bad_arguments_are_one_line_errors() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+fn audit_json(target: &str) -> serde_json::Value {
+    let out = cargo_bin_cmd!("tlsight")
+        .args(["audit", target, "--sni", "localhost", "--json"])
+        .arg("--ca")
+        .arg(certs().join("root.pem"))
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+fn finding_ids(v: &serde_json::Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn downgrade_protection_by_scsv_or_by_the_tls13_sentinel() {
+    // rustls implements the RFC 8446 sentinel but not TLS_FALLBACK_SCSV: with only TLS 1.2
+    // and 1.3 on offer, the sentinel protects the one possible downgrade.
+    let server = tlsight::handshake::server::LocalServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        &Default::default(),
+    )
+    .unwrap();
+    let v = audit_json(&server.addr().to_string());
+    assert_eq!(v["features"]["fallback_scsv"], false, "{:#}", v["features"]);
+    assert_eq!(v["features"]["downgrade_sentinel"], true);
+    assert!(!finding_ids(&v).contains(&"no_fallback_scsv".to_string()));
+    // OpenSSL honours TLS_FALLBACK_SCSV (RFC 7507) and sets the sentinel too.
+    let s = s_server(&[]);
+    let v = audit_json(&s.1.to_string());
+    assert_eq!(v["features"]["fallback_scsv"], true, "{:#}", v["features"]);
+    assert_eq!(v["features"]["downgrade_sentinel"], true);
+}

@@ -237,6 +237,7 @@ fn render(r: &AuditReport, p: Palette) -> String {
         ),
         ("encrypt-then-MAC", yes_no(p, f.encrypt_then_mac, true)),
         ("TLS_FALLBACK_SCSV", yes_no(p, f.fallback_scsv, true)),
+        ("downgrade sentinel", yes_no(p, f.downgrade_sentinel, true)),
         ("compression (CRIME)", yes_no(p, f.compression, false)),
         ("heartbeat", yes_no(p, f.heartbeat, false)),
         ("session id issued", yes_no(p, f.session_id_issued, true)),

@@ -213,7 +213,13 @@ fn findings(r: &mut AuditReport) {
             "no extended master secret (RFC 7627): triple-handshake attacks",
         );
     }
-    if f.fallback_scsv == Some(false) {
+    // RFC 8446 §4.1.3: a TLS 1.3 server's downgrade sentinel protects the 1.3 → 1.2 fallback
+    // as TLS_FALLBACK_SCSV would; it is enough when nothing older than TLS 1.2 is accepted.
+    let sentinel_covers = f.downgrade_sentinel == Some(true)
+        && ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1"]
+            .iter()
+            .all(|v| !accepted(r, v));
+    if f.fallback_scsv == Some(false) && !sentinel_covers {
         finding(
             r,
             "no_fallback_scsv",

@@ -126,6 +126,9 @@ pub struct Features {
     pub heartbeat: Option<bool>,
     /// The server refused a downgraded hello carrying TLS_FALLBACK_SCSV (RFC 7507).
     pub fallback_scsv: Option<bool>,
+    /// A TLS 1.3 server answering a TLS 1.2-only hello put the RFC 8446 §4.1.3 downgrade
+    /// sentinel (`DOWNGRD\x01`) in its random, so TLS 1.3 clients detect that downgrade.
+    pub downgrade_sentinel: Option<bool>,
     /// The server answered an SSLv2 CLIENT-HELLO with these SSLv2 cipher kinds (names).
     pub sslv2_ciphers: Vec<String>,
 }

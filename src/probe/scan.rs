@@ -702,6 +702,7 @@ pub async fn audit_addr(
     report.signature_algorithms = sigs?.iter().map(|c| suite::sig_scheme_name(*c)).collect();
     report.features = features(&scans, report.features.sslv2_ciphers.clone());
     report.features.fallback_scsv = fallback?;
+    report.features.downgrade_sentinel = downgrade_sentinel(&scans);
     let (rid, rticket) = resumed?;
     report.features.resumption_session_id = rid;
     // rustls falls back to the session id when no ticket comes: count a ticket resumption
@@ -898,6 +899,21 @@ async fn fallback_scsv(
         Reply::Hello(_) => Some(false),
         _ => None,
     })
+}
+
+/// Whether a server that speaks TLS 1.3 marks its TLS 1.2 answers with the downgrade sentinel
+/// (seen on the TLS 1.2 enumeration flights, no extra connection). `None` when TLS 1.3 or
+/// TLS 1.2 is not accepted.
+fn downgrade_sentinel(scans: &[VersionScan]) -> Option<bool> {
+    let accepted = |v: u16| scans.iter().any(|sc| sc.version == v && sc.accepted);
+    if !accepted(0x0304) {
+        return None;
+    }
+    let tls12 = scans
+        .iter()
+        .find(|sc| sc.version == 0x0303 && sc.accepted)?;
+    let first = tls12.flights.first()?;
+    Some(first.server_hello.downgrade_sentinel.is_some())
 }
 
 /// The leaf certificate: from a plaintext TLS ≤ 1.2 flight, or from one real TLS 1.3
