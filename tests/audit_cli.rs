@@ -173,6 +173,12 @@ fn downgrade_protection_by_scsv_or_by_the_tls13_sentinel() {
     assert_eq!(v["features"]["fallback_scsv"], false, "{:#}", v["features"]);
     assert_eq!(v["features"]["downgrade_sentinel"], true);
     assert!(!finding_ids(&v).contains(&"no_fallback_scsv".to_string()));
+    // The interception section judges the chain: anchored in the --ca root, nothing raised.
+    assert_eq!(
+        v["interception"]["verdict"], "clean",
+        "{:#}",
+        v["interception"]
+    );
     // OpenSSL honours TLS_FALLBACK_SCSV (RFC 7507) and sets the sentinel too.
     let s = s_server(&[]);
     let v = audit_json(&s.1.to_string());

@@ -298,6 +298,11 @@ fn render(r: &AuditReport, p: Palette) -> String {
         }
     }
 
+    if let Some(a) = &r.interception {
+        let _ = writeln!(o, "\n{}", p.bold("Interception check"));
+        o.push_str(&tlsight::mitm::render::render_summary(a, p));
+    }
+
     if !r.findings.is_empty() {
         let _ = writeln!(o, "\n{}", p.bold("Findings"));
         for fd in &r.findings {

@@ -46,6 +46,12 @@ pub struct AuditReport {
     pub certificate_without_sni_verification: Option<crate::x509::ChainReport>,
     /// Trust verdict for the certificate chain (`tlsight verify`'s report).
     pub certificate_verification: Option<crate::x509::ChainReport>,
+    /// The interception check (`tlsight mitm`'s verdict and signals) of the chain.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::report::interception_json"
+    )]
+    pub interception: Option<Box<crate::mitm::Assessment>>,
     /// Weaknesses and notable facts, each with its reason.
     pub findings: Vec<Finding>,
     /// SSL Labs-style grade.

@@ -740,6 +740,7 @@ pub async fn audit_addr(
         }
     }
     if let Some(chain) = chain {
+        report.interception = interception(&report, &chain, &verify).await;
         report.certificate_verification = Some(verify_blocking(chain, verify).await?);
     }
 
@@ -761,6 +762,43 @@ pub async fn audit_addr(
     report.elapsed_ms = elapsed_ms(start);
     grade::judge(&mut report);
     Ok(report)
+}
+
+/// `tlsight mitm`'s judgement of the chain the audit saw (no handshake signature or SCTs from
+/// the TLS layer here: the probes do not finish handshakes).
+async fn interception(
+    report: &AuditReport,
+    chain: &[Vec<u8>],
+    verify: &crate::x509::VerifyOptions,
+) -> Option<Box<crate::mitm::Assessment>> {
+    let obs = crate::mitm::Observation {
+        target: report.target.clone(),
+        address: report.address.clone(),
+        via_proxy: None,
+        name: verify.host.clone().unwrap_or_default(),
+        certificates: chain
+            .iter()
+            .map(|c| rustls_pki_types::CertificateDer::from(c.clone()))
+            .collect(),
+        ocsp: Vec::new(),
+        handshake_signature_valid: None,
+        key_possession_failed: false,
+        failure: None,
+        version: None,
+        cipher_suite: None,
+        ja3s: None,
+        ja3s_string: None,
+        tls_scts: Vec::new(),
+        sct_errors: Vec::new(),
+    };
+    let mut opts = crate::mitm::AssessOptions::new().ok()?;
+    opts.extra_anchors = verify.extra_anchors.clone();
+    opts.at = verify.at;
+    tokio::task::spawn_blocking(move || crate::mitm::assess_observation(&obs, &opts).ok())
+        .await
+        .ok()
+        .flatten()
+        .map(Box::new)
 }
 
 async fn verify_blocking(

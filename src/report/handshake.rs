@@ -41,7 +41,7 @@ pub struct HandshakeReport {
     /// The interception check (`tlsight mitm`'s verdict and signals), when a chain arrived.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "interception_json"
+        serialize_with = "super::interception_json"
     )]
     pub interception: Option<Box<crate::mitm::Assessment>>,
     /// Why the handshake failed, if it did.
@@ -178,23 +178,6 @@ impl CertificateReport {
                 der_len: der.len(),
             },
         }
-    }
-}
-
-/// The handshake JSON carries the verdict and signals only; chain and trust are already there.
-fn interception_json<S: serde::Serializer>(
-    a: &Option<Box<crate::mitm::Assessment>>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeStruct;
-    match a {
-        Some(a) => {
-            let mut st = s.serialize_struct("Interception", 2)?;
-            st.serialize_field("verdict", &a.verdict)?;
-            st.serialize_field("signals", &a.signals)?;
-            st.end()
-        }
-        None => s.serialize_none(),
     }
 }
 

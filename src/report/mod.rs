@@ -19,3 +19,21 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> String {
         Err(e) => format!("{{\"error\":\"json serialisation failed: {e}\"}}\n"),
     }
 }
+
+/// Serialises an embedded interception assessment as its verdict and signals only (the chain
+/// and trust are already elsewhere in the embedding report).
+pub fn interception_json<S: serde::Serializer>(
+    a: &Option<Box<crate::mitm::Assessment>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    match a {
+        Some(a) => {
+            let mut st = s.serialize_struct("Interception", 2)?;
+            st.serialize_field("verdict", &a.verdict)?;
+            st.serialize_field("signals", &a.signals)?;
+            st.end()
+        }
+        None => s.serialize_none(),
+    }
+}
