@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test tlsight has, installing first what the tests need when it is missing:
 # OpenSSL's command-line tool (the tests start `openssl s_server` / `openssl s_client` on
-# 127.0.0.1) and mitmproxy (`mitmdump`, from PyPI into a virtualenv). Works on a fresh Debian
+# 127.0.0.1), GnuTLS's gnutls-serv, and mitmproxy (`mitmdump`, from PyPI into a virtualenv). Works on a fresh Debian
 # machine with only the Rust toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v xxd >/dev/null 2>&1 || need+=(xxd)
+# gnutls-serv is a second, independent TLS server for the audit tests.
+command -v gnutls-serv >/dev/null 2>&1 || need+=(gnutls-bin)
 # mitmproxy (tests/mitm.rs runs the real thing) goes into a virtualenv, which needs Python's venv.
 mitm_venv="${TLSIGHT_TOOLS:-$HOME/.cache/tlsight-tools}/mitmproxy"
 if ! command -v mitmdump >/dev/null 2>&1 && [ ! -x "$mitm_venv/bin/mitmdump" ]; then

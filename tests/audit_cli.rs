@@ -185,3 +185,29 @@ fn downgrade_protection_by_scsv_or_by_the_tls13_sentinel() {
     assert_eq!(v["features"]["fallback_scsv"], true, "{:#}", v["features"]);
     assert_eq!(v["features"]["downgrade_sentinel"], true);
 }
+
+#[test]
+fn tls13_signature_schemes_of_an_rsa_server() {
+    let c = certs();
+    let s = s_server(&[
+        "-tls1_3",
+        "-cert",
+        c.join("rsa2048.pem").to_str().unwrap(),
+        "-key",
+        c.join("rsa2048.key").to_str().unwrap(),
+    ]);
+    let v = audit_json(&s.1.to_string());
+    let got: Vec<String> = serde_json::from_value(v["signature_algorithms_tls13"].clone()).unwrap();
+    let mut sorted = got.clone();
+    sorted.sort();
+    // TLS 1.3 forbids PKCS#1 v1.5 in CertificateVerify: an RSA key signs with RSA-PSS only.
+    assert_eq!(
+        sorted,
+        [
+            "rsa_pss_rsae_sha256",
+            "rsa_pss_rsae_sha384",
+            "rsa_pss_rsae_sha512"
+        ],
+        "{got:?}"
+    );
+}

@@ -212,13 +212,13 @@ fn render(r: &AuditReport, p: Palette) -> String {
         };
         let _ = writeln!(o, "  {:<22} {t}", "DH parameters");
     }
-    if !r.signature_algorithms.is_empty() {
-        let _ = writeln!(
-            o,
-            "  {:<22} {}",
-            "signature schemes",
-            r.signature_algorithms.join(", ")
-        );
+    for (label, list) in [
+        ("signature schemes 1.2", &r.signature_algorithms),
+        ("signature schemes 1.3", &r.signature_algorithms_tls13),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(o, "  {:<22} {}", label, list.join(", "));
+        }
     }
     if !r.alpn.is_empty() {
         let _ = writeln!(o, "  {:<22} {}", "ALPN", r.alpn.join(", "));

@@ -91,6 +91,8 @@ pub struct InspectOptions {
     /// Key-exchange groups to offer, in order (rustls names: X25519, secp256r1, secp384r1);
     /// empty = provider default.
     pub groups: Vec<rustls::NamedGroup>,
+    /// Signature schemes to offer (signature_algorithms); empty = all webpki verifies.
+    pub sig_schemes: Vec<rustls::SignatureScheme>,
     /// Limits.
     pub timeouts: Timeouts,
     /// Fail the handshake on an untrusted chain (verify mode) instead of recording it.
@@ -114,6 +116,7 @@ impl InspectOptions {
             extra_roots: Vec::new(),
             only_extra_roots: false,
             groups: Vec::new(),
+            sig_schemes: Vec::new(),
             timeouts: Timeouts::default(),
             enforce_trust: false,
         }
@@ -348,11 +351,14 @@ pub fn client_config(
         .with_protocol_versions(versions)
         .map_err(|e| HandshakeError::Config(e.to_string()))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(RecordingVerifier::new(
-            inner,
-            seen,
-            opts.enforce_trust,
-        )))
+        .with_custom_certificate_verifier({
+            let v = RecordingVerifier::new(inner, seen, opts.enforce_trust);
+            Arc::new(if opts.sig_schemes.is_empty() {
+                v
+            } else {
+                v.offering(opts.sig_schemes.clone())
+            })
+        })
         .with_no_client_auth();
     cfg.alpn_protocols = opts.alpn.clone();
     cfg.key_log = keylog;

@@ -28,6 +28,7 @@ pub struct RecordingVerifier {
     inner: Arc<WebPkiServerVerifier>,
     seen: Arc<Mutex<SeenChain>>,
     enforce: bool,
+    offer: Option<Vec<SignatureScheme>>,
 }
 
 impl RecordingVerifier {
@@ -41,7 +42,15 @@ impl RecordingVerifier {
             inner,
             seen,
             enforce,
+            offer: None,
         }
+    }
+
+    /// Offers only these signature schemes (those webpki can verify), e.g. to learn which ones
+    /// a server can sign with. rustls sends what the verifier supports as signature_algorithms.
+    pub fn offering(mut self, schemes: Vec<SignatureScheme>) -> Self {
+        self.offer = Some(schemes);
+        self
     }
 
     fn note_signature(&self, r: &Result<HandshakeSignatureValid, rustls::Error>) {
@@ -107,7 +116,11 @@ impl ServerCertVerifier for RecordingVerifier {
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        let all = self.inner.supported_verify_schemes();
+        match &self.offer {
+            Some(offer) => offer.iter().copied().filter(|s| all.contains(s)).collect(),
+            None => all,
+        }
     }
 }
 

@@ -32,6 +32,9 @@ pub struct AuditReport {
     pub dh_bits: Option<usize>,
     /// Signature schemes the server used in TLS 1.2 ServerKeyExchange, in selection order.
     pub signature_algorithms: Vec<String>,
+    /// Signature schemes the server signed TLS 1.3 CertificateVerify with, in selection order
+    /// (offered: ECDSA P-256/P-384, Ed25519, RSA-PSS; see docs/audit.md).
+    pub signature_algorithms_tls13: Vec<String>,
     /// ALPN protocols the server selected from h2 and http/1.1 (TLS ≤ 1.2 ServerHello).
     pub alpn: Vec<String>,
     /// Other checks.

@@ -462,6 +462,70 @@ async fn sigalgs12(
     .await
 }
 
+/// TLS 1.3 signature schemes: the CertificateVerify is encrypted, so each probe is a real
+/// rustls handshake offering only the schemes not seen yet, its flight decrypted with the
+/// session's own secrets to read the scheme the server signed with; remove it and retry until
+/// the server cannot sign with what is left. Only schemes webpki can verify (ECDSA P-256/P-384,
+/// Ed25519, RSA-PSS) can be offered this way.
+async fn sigalgs13(
+    s: &Scheduler,
+    addr: SocketAddr,
+    sni: Option<String>,
+    settings: Settings,
+) -> Result<Vec<u16>, ProbeError> {
+    use rustls::SignatureScheme as S;
+    let mut left = vec![
+        S::ECDSA_NISTP256_SHA256,
+        S::ECDSA_NISTP384_SHA384,
+        S::ED25519,
+        S::RSA_PSS_SHA256,
+        S::RSA_PSS_SHA384,
+        S::RSA_PSS_SHA512,
+    ];
+    let mut found = Vec::new();
+    while !left.is_empty() {
+        let _slot = s.slot().await?;
+        s.count_external();
+        let mut opts = crate::handshake::InspectOptions::new(crate::handshake::Target {
+            host: addr.ip().to_string(),
+            port: addr.port(),
+        });
+        opts.sni = sni.clone();
+        opts.verify_name = sni.clone();
+        opts.versions = crate::handshake::VersionChoice::Tls13;
+        opts.sig_schemes = left.clone();
+        opts.timeouts = crate::handshake::Timeouts::uniform(settings.read_timeout);
+        let used = tokio::task::spawn_blocking(move || {
+            let ins = crate::handshake::inspect(&opts).ok()?;
+            crate::handshake::analyze(&ins)
+                .messages
+                .iter()
+                .find_map(|m| match &m.fields {
+                    crate::handshake::messages::MessageContent::Handshake(
+                        crate::wire::handshake::HandshakeBody::CertificateVerify {
+                            signature_scheme,
+                            ..
+                        },
+                    ) if m.direction == crate::capture::Direction::ServerToClient => {
+                        Some(*signature_scheme)
+                    }
+                    _ => None,
+                })
+        })
+        .await
+        .map_err(|e| ProbeError::Internal(e.to_string()))?;
+        let Some(code) = used else { break };
+        let before = left.len();
+        left.retain(|x| u16::from(*x) != code);
+        found.push(code);
+        if left.len() == before {
+            // The server signed with a scheme we did not offer: the offer does not limit it.
+            break;
+        }
+    }
+    Ok(found)
+}
+
 /// What to audit besides the address.
 #[derive(Debug, Clone, Default)]
 pub struct AuditOptions {
@@ -630,6 +694,13 @@ pub async fn audit_addr(
             sigalgs12(&s, &h, &fs12, first_sig).await
         }
     };
+    let sig13_fut = async {
+        if scans[4].accepted {
+            sigalgs13(&s, addr, report.sni.clone(), settings).await
+        } else {
+            Ok(Vec::new())
+        }
+    };
     let fb_fut = fallback_scsv(&s, &h, &scans);
     let cert_fut = certificate(&s, &scans, addr, report.sni.clone(), settings);
     let resume_fut = async {
@@ -660,8 +731,8 @@ pub async fn audit_addr(
         };
         Ok::<_, ProbeError>((conv(id), conv(ticket)))
     };
-    let (prefs, g13, g12, sigs, fallback, cert, resumed) = tokio::join!(
-        pref_fut, g13_fut, g12_fut, sig_fut, fb_fut, cert_fut, resume_fut
+    let (prefs, g13, g12, sigs, sigs13, fallback, cert, resumed) = tokio::join!(
+        pref_fut, g13_fut, g12_fut, sig_fut, sig13_fut, fb_fut, cert_fut, resume_fut
     );
     let prefs = prefs?;
 
@@ -700,6 +771,8 @@ pub async fn audit_addr(
     }
     report.groups = groups;
     report.signature_algorithms = sigs?.iter().map(|c| suite::sig_scheme_name(*c)).collect();
+    report.signature_algorithms_tls13 =
+        sigs13?.iter().map(|c| suite::sig_scheme_name(*c)).collect();
     report.features = features(&scans, report.features.sslv2_ciphers.clone());
     report.features.fallback_scsv = fallback?;
     report.features.downgrade_sentinel = downgrade_sentinel(&scans);
