@@ -5,6 +5,7 @@
 
 pub mod legacy12;
 pub mod messages;
+pub mod proxy;
 pub mod server;
 pub mod target;
 pub mod verifier;

@@ -24,7 +24,6 @@ mod model;
 mod observation;
 pub mod origin;
 pub mod pins;
-pub mod proxy;
 pub mod render;
 mod run;
 pub mod sct;
@@ -33,6 +32,7 @@ use serde::Serialize;
 
 use crate::handshake::HandshakeError;
 
+pub use crate::handshake::proxy::ProxyAddr;
 pub use assess::{AssessOptions, assess, assess_observation, assess_with_report, verify_options};
 pub use baseline::{BaselineCheck, BaselineEntry, BaselineFile, BaselineStatus};
 pub use catalogue::{Catalogue, CatalogueMatch};
@@ -40,7 +40,6 @@ pub use model::{Assessment, ChainCert, CtReport, PathComparison, ServerSummary};
 pub use observation::Observation;
 pub use origin::{AnchorOrigin, OriginKind, StoreLayout};
 pub use pins::{Pin, PinCheck};
-pub use proxy::ProxyAddr;
 pub use run::{RunOptions, run};
 pub use sct::{Sct, SctSource};
 
@@ -61,40 +60,9 @@ pub enum MitmError {
         /// What is wrong.
         reason: String,
     },
-    /// A `--proxy` that is not `http://HOST:PORT`.
-    #[error("bad proxy '{proxy}': {reason}")]
-    BadProxy {
-        /// As given.
-        proxy: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The proxy answered CONNECT with a non-2xx status.
-    #[error("proxy {proxy} refused the tunnel: \"{line}\" (status {status})")]
-    ProxyRefused {
-        /// Proxy URL.
-        proxy: String,
-        /// HTTP status.
-        status: u16,
-        /// The status line.
-        line: String,
-    },
-    /// The proxy did not answer in time.
-    #[error("proxy {proxy} did not answer CONNECT within {secs:.1}s")]
-    ProxyTimeout {
-        /// Proxy URL.
-        proxy: String,
-        /// The limit.
-        secs: f64,
-    },
-    /// The proxy misbehaved.
-    #[error("proxy {proxy}: {detail}")]
-    Proxy {
-        /// Proxy URL.
-        proxy: String,
-        /// What happened.
-        detail: String,
-    },
+    /// Reaching the target through the proxy failed.
+    #[error(transparent)]
+    Proxy(#[from] crate::handshake::proxy::ProxyError),
     /// The baseline file cannot be used.
     #[error("baseline {path}: {detail}")]
     Baseline {

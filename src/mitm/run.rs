@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use super::baseline::{self, BaselineFile, BaselineStatus};
-use super::proxy::{self, ProxyAddr};
 use super::{AssessOptions, Assessment, MitmError, Observation, assess_observation};
 use crate::handshake::InspectOptions;
+use crate::handshake::proxy::{self, ProxyAddr, ProxyError};
 
 pub(crate) fn now_unix() -> i64 {
     std::time::SystemTime::now()
@@ -43,10 +43,11 @@ pub fn run(opts: &RunOptions) -> Result<Assessment, MitmError> {
     let mut aopts = opts.assess.clone();
     if opts.compare_direct {
         if opts.proxy.is_none() {
-            return Err(MitmError::BadProxy {
+            return Err(ProxyError::BadProxy {
                 proxy: String::new(),
                 reason: "--compare-direct needs --proxy".into(),
-            });
+            }
+            .into());
         }
         let direct = crate::handshake::inspect(&opts.inspect)?;
         aopts.direct = Some(Observation::from_inspection(&direct, None));

@@ -1,4 +1,4 @@
-//! Reaching a target through an HTTP CONNECT proxy (RFC 9110 §9.3.6): connect to the proxy,
+//! Reaching a target through an HTTP CONNECT proxy (used by `tlsight mitm --proxy`) (RFC 9110 §9.3.6): connect to the proxy,
 //! ask for a tunnel, read the status line and headers, then hand the socket to
 //! [`crate::handshake::inspect_stream`]. Every step is bounded by the inspection's timeouts.
 
@@ -6,9 +6,49 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Instant;
 
-use crate::handshake::{HandshakeError, InspectOptions, Inspection, Target};
+use super::{HandshakeError, InspectOptions, Inspection, Target};
 
-use super::MitmError;
+/// Why a connection through an HTTP CONNECT proxy failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// A `--proxy` that is not `http://HOST:PORT`.
+    #[error("bad proxy '{proxy}': {reason}")]
+    BadProxy {
+        /// As given.
+        proxy: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The proxy answered CONNECT with a non-2xx status.
+    #[error("proxy {proxy} refused the tunnel: \"{line}\" (status {status})")]
+    ProxyRefused {
+        /// Proxy URL.
+        proxy: String,
+        /// HTTP status.
+        status: u16,
+        /// The status line.
+        line: String,
+    },
+    /// The proxy did not answer in time.
+    #[error("proxy {proxy} did not answer CONNECT within {secs:.1}s")]
+    ProxyTimeout {
+        /// Proxy URL.
+        proxy: String,
+        /// The limit.
+        secs: f64,
+    },
+    /// The proxy misbehaved.
+    #[error("proxy {proxy}: {detail}")]
+    Proxy {
+        /// Proxy URL.
+        proxy: String,
+        /// What happened.
+        detail: String,
+    },
+    /// Resolving, connecting or the handshake itself failed.
+    #[error(transparent)]
+    Handshake(#[from] HandshakeError),
+}
 
 /// Largest proxy response head we read before giving up (a CONNECT reply is a few lines).
 const MAX_HEAD: usize = 16 * 1024;
@@ -22,8 +62,8 @@ pub struct ProxyAddr {
 
 impl ProxyAddr {
     /// Parses `http://HOST[:PORT]` (port 8080 when omitted; `https://` proxies are not supported).
-    pub fn parse(s: &str) -> Result<Self, MitmError> {
-        let bad = |reason: &str| MitmError::BadProxy {
+    pub fn parse(s: &str) -> Result<Self, ProxyError> {
+        let bad = |reason: &str| ProxyError::BadProxy {
             proxy: s.to_string(),
             reason: reason.to_string(),
         };
@@ -49,7 +89,7 @@ impl std::fmt::Display for ProxyAddr {
 }
 
 /// Opens a tunnel to `opts.target` through the proxy and runs the handshake in it.
-pub fn inspect_via(opts: &InspectOptions, proxy: &ProxyAddr) -> Result<Inspection, MitmError> {
+pub fn inspect_via(opts: &InspectOptions, proxy: &ProxyAddr) -> Result<Inspection, ProxyError> {
     let t0 = Instant::now();
     let addrs = crate::handshake::resolve(&proxy.target, opts.timeouts.dns)?;
     let tcp = crate::handshake::connect(&addrs, opts.timeouts.connect)?;
@@ -69,18 +109,18 @@ pub fn connect_tunnel(
     target: &Target,
     timeout: std::time::Duration,
     proxy: &ProxyAddr,
-) -> Result<TcpStream, MitmError> {
+) -> Result<TcpStream, ProxyError> {
     let io = |e: std::io::Error| {
         if matches!(
             e.kind(),
             std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
         ) {
-            MitmError::ProxyTimeout {
+            ProxyError::ProxyTimeout {
                 proxy: proxy.to_string(),
                 secs: timeout.as_secs_f64(),
             }
         } else {
-            MitmError::Proxy {
+            ProxyError::Proxy {
                 proxy: proxy.to_string(),
                 detail: e.to_string(),
             }
@@ -100,13 +140,13 @@ pub fn connect_tunnel(
     let mut b = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
         if Instant::now() >= deadline {
-            return Err(MitmError::ProxyTimeout {
+            return Err(ProxyError::ProxyTimeout {
                 proxy: proxy.to_string(),
                 secs: timeout.as_secs_f64(),
             });
         }
         if head.len() >= MAX_HEAD {
-            return Err(MitmError::Proxy {
+            return Err(ProxyError::Proxy {
                 proxy: proxy.to_string(),
                 detail: format!("reply head longer than {MAX_HEAD} bytes"),
             });
@@ -117,7 +157,7 @@ pub fn connect_tunnel(
             .map_err(io)?;
         match tcp.read(&mut b).map_err(io)? {
             0 => {
-                return Err(MitmError::Proxy {
+                return Err(ProxyError::Proxy {
                     proxy: proxy.to_string(),
                     detail: if head.is_empty() {
                         "closed the connection without answering CONNECT".into()
@@ -139,12 +179,12 @@ pub fn connect_tunnel(
     let code = parts.next().and_then(|c| c.parse::<u16>().ok());
     match code {
         Some(c) if version.starts_with("HTTP/1.") && (200..300).contains(&c) => Ok(tcp),
-        Some(c) if version.starts_with("HTTP/1.") => Err(MitmError::ProxyRefused {
+        Some(c) if version.starts_with("HTTP/1.") => Err(ProxyError::ProxyRefused {
             proxy: proxy.to_string(),
             status: c,
             line: status_line,
         }),
-        _ => Err(MitmError::Proxy {
+        _ => Err(ProxyError::Proxy {
             proxy: proxy.to_string(),
             detail: format!("not an HTTP reply: \"{status_line}\""),
         }),
