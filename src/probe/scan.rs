@@ -462,6 +462,22 @@ async fn sigalgs12(
     .await
 }
 
+/// Options for a real rustls handshake with the probed server (TLS 1.3 facts that only a
+/// completed handshake reveals), bounded by the audit's read timeout.
+fn rustls_probe(
+    addr: SocketAddr,
+    sni: Option<String>,
+    settings: Settings,
+) -> crate::handshake::InspectOptions {
+    let mut opts = crate::handshake::InspectOptions::new(crate::handshake::Target {
+        host: addr.ip().to_string(),
+        port: addr.port(),
+    });
+    opts.sni = sni;
+    opts.timeouts = crate::handshake::Timeouts::uniform(settings.read_timeout);
+    opts
+}
+
 /// TLS 1.3 signature schemes: the CertificateVerify is encrypted, so each probe is a real
 /// rustls handshake offering only the schemes not seen yet, its flight decrypted with the
 /// session's own secrets to read the scheme the server signed with; remove it and retry until
@@ -486,15 +502,9 @@ async fn sigalgs13(
     while !left.is_empty() {
         let _slot = s.slot().await?;
         s.count_external();
-        let mut opts = crate::handshake::InspectOptions::new(crate::handshake::Target {
-            host: addr.ip().to_string(),
-            port: addr.port(),
-        });
-        opts.sni = sni.clone();
-        opts.verify_name = sni.clone();
+        let mut opts = rustls_probe(addr, sni.clone(), settings);
         opts.versions = crate::handshake::VersionChoice::Tls13;
         opts.sig_schemes = left.clone();
-        opts.timeouts = crate::handshake::Timeouts::uniform(settings.read_timeout);
         let used = tokio::task::spawn_blocking(move || {
             let ins = crate::handshake::inspect(&opts).ok()?;
             crate::handshake::analyze(&ins)
@@ -1077,13 +1087,7 @@ async fn certificate_fresh(
     }
     let _slot = s.slot().await?;
     s.count_external();
-    let target = crate::handshake::Target {
-        host: addr.ip().to_string(),
-        port: addr.port(),
-    };
-    let mut opts = crate::handshake::InspectOptions::new(target);
-    opts.sni = sni;
-    opts.timeouts = crate::handshake::Timeouts::uniform(settings.read_timeout);
+    let opts = rustls_probe(addr, sni, settings);
     let res = tokio::task::spawn_blocking(move || crate::handshake::inspect(&opts))
         .await
         .map_err(|e| ProbeError::Internal(e.to_string()))?;
@@ -1108,14 +1112,9 @@ async fn alpn13(
     ] {
         let _slot = s.slot().await?;
         s.count_external();
-        let mut opts = crate::handshake::InspectOptions::new(crate::handshake::Target {
-            host: addr.ip().to_string(),
-            port: addr.port(),
-        });
-        opts.sni = sni.clone();
+        let mut opts = rustls_probe(addr, sni.clone(), settings);
         opts.alpn = offer;
         opts.versions = crate::handshake::VersionChoice::Tls13;
-        opts.timeouts = crate::handshake::Timeouts::uniform(settings.read_timeout);
         let res = tokio::task::spawn_blocking(move || crate::handshake::inspect(&opts))
             .await
             .map_err(|e| ProbeError::Internal(e.to_string()))?;
