@@ -69,6 +69,8 @@ fn run_inner(args: &Args) -> Result<u8, String> {
         return Err("--timeout must be between 0 and 3600 seconds".into());
     }
     let target = Target::parse(&args.target, 443).map_err(|e| e.to_string())?;
+    // The interception check needs the OS store: load it while the network is busy.
+    tlsight::x509::Store::prefetch_os();
     let mut opts = InspectOptions::new(target);
     if args.no_sni {
         opts.sni = None;

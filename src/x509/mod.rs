@@ -8,6 +8,7 @@
 pub mod diagnosis;
 pub mod lint;
 pub mod ocsp;
+pub mod os_store;
 pub mod parse;
 pub mod path;
 pub mod render;

@@ -66,6 +66,11 @@ impl Store {
     /// Mozilla's roots. Anchors come from webpki-roots; their certificates, where the
     /// slightly different webpki-root-certs release has them, are matched by subject + SPKI.
     pub fn mozilla() -> Self {
+        static MOZILLA: std::sync::OnceLock<Store> = std::sync::OnceLock::new();
+        MOZILLA.get_or_init(Self::load_mozilla).clone()
+    }
+
+    fn load_mozilla() -> Self {
         let mut certs: Vec<(TrustAnchor<'static>, CertificateDer<'static>)> = Vec::new();
         for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
             if let Ok(ta) = webpki::anchor_from_trusted_cert(der) {
@@ -93,8 +98,37 @@ impl Store {
         }
     }
 
-    /// The operating system store via rustls-native-certs.
+    /// The operating system store via rustls-native-certs. Loading it parses every PEM file of
+    /// the system bundle (most of a `handshake` run's CPU time), so it is loaded once per process
+    /// and per SSL_CERT_FILE / SSL_CERT_DIR setting; [`Store::prefetch_os`] starts that early.
     pub fn os() -> Self {
+        type Key = (Option<std::ffi::OsString>, Option<std::ffi::OsString>);
+        static OS: std::sync::Mutex<Option<(Key, Store)>> = std::sync::Mutex::new(None);
+        let key = (
+            std::env::var_os("SSL_CERT_FILE"),
+            std::env::var_os("SSL_CERT_DIR"),
+        );
+        // Held while loading, so a concurrent caller waits for the one load.
+        let mut cached = OS.lock().unwrap_or_else(|p| p.into_inner());
+        match &*cached {
+            Some((k, store)) if *k == key => store.clone(),
+            _ => {
+                let store = Self::load_os();
+                *cached = Some((key, store.clone()));
+                store
+            }
+        }
+    }
+
+    /// Loads the OS store on a background thread, so it is ready when a verification needs it
+    /// (started before a handshake, it overlaps the network round trips).
+    pub fn prefetch_os() {
+        std::thread::spawn(|| {
+            let _ = Self::os();
+        });
+    }
+
+    fn load_os() -> Self {
         let source = match (
             std::env::var_os("SSL_CERT_FILE"),
             std::env::var_os("SSL_CERT_DIR"),
@@ -111,11 +145,9 @@ impl Store {
                 parts.join(" ")
             }
         };
-        let loaded = rustls_native_certs::load_native_certs();
+        let loaded = super::os_store::load();
         let mut store = Self::from_certs(StoreKind::Os, loaded.certs, source);
-        store
-            .load_errors
-            .extend(loaded.errors.iter().map(|e| e.to_string()));
+        store.load_errors.extend(loaded.errors);
         store
     }
 
