@@ -10,12 +10,20 @@ bin=target/release/tlsight
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 openssl s_server -accept "$port" -cert certs/ecdsa-p256.pem -key certs/ecdsa-p256.key \
-  -cert_chain certs/intermediate.pem -naccept $((runs * 4 + 10)) -quiet >/dev/null 2>&1 &
+  -cert_chain certs/intermediate.pem -quiet >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.05; done
 
 median_ms() { # command... ; prints the median wall time in ms over $runs runs
+  if command -v hyperfine >/dev/null 2>&1; then
+    local out
+    out=$(mktemp)
+    hyperfine -N -w 3 -r "$runs" --export-json "$out" "$*" >/dev/null 2>&1
+    python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["median"]*1000))' "$out"
+    rm -f "$out"
+    return
+  fi
   local times=()
   for _ in $(seq "$runs"); do
     local t0 t1
@@ -37,4 +45,4 @@ for v in tls1_3 tls1_2; do
   printf '%-7s tlsight handshake %7s ms  (--json %7s ms)   openssl s_client %7s ms   ratio tlsight/s_client %s\n' \
     "$v" "$ours" "$ours_json" "$theirs" "$ratio"
 done
-echo "(median of $runs runs each, whole process, same local openssl s_server)"
+echo "(median of $runs runs each, whole process, same local openssl s_server; $(command -v hyperfine >/dev/null && echo hyperfine || echo 'date loop'))"
