@@ -223,3 +223,20 @@ fn keylog_is_written_in_nss_format() {
     // Silence unused-import lints when the stream is not needed.
     let _ = TcpStream::connect(server.addr());
 }
+
+#[test]
+fn server_with_nothing_in_common_points_to_audit() {
+    // Static RSA key transport only: rustls offers none of it, OpenSSL refuses the hello.
+    let s = common::OpensslServer::start(&[
+        "-tls1_2",
+        "-cipher",
+        "AES128-GCM-SHA256",
+        "-cert",
+        common::repo("certs/rsa2048.pem").to_str().unwrap(),
+        "-key",
+        common::repo("certs/rsa2048.key").to_str().unwrap(),
+    ]);
+    let (code, err, _) = handshake(&s.target(), &["--sni", "localhost"]);
+    assert_one_line_error(code, &err, "handshake_failure in answer to the ClientHello");
+    assert!(err.contains("tlsight audit"), "{err}");
+}

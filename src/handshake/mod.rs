@@ -593,7 +593,23 @@ fn classify_eof(log: &Arc<Mutex<Transcript>>) -> HandshakeError {
 fn classify_tls_error(e: rustls::Error, log: &Arc<Mutex<Transcript>>) -> HandshakeError {
     match e {
         rustls::Error::AlertReceived(a) => {
-            HandshakeError::Alert(format!("{a:?}").to_lowercase_snake())
+            let name = format!("{a:?}").to_lowercase_snake();
+            // Refused before any ServerHello: nothing in common with what rustls offers.
+            let refused_hello = matches!(
+                a,
+                rustls::AlertDescription::HandshakeFailure
+                    | rustls::AlertDescription::InsufficientSecurity
+                    | rustls::AlertDescription::ProtocolVersion
+            ) && !server_stream(log).first().is_some_and(|&b| b == 22);
+            if refused_hello {
+                HandshakeError::Alert(format!(
+                    "{name} in answer to the ClientHello: no version, cipher suite or group in \
+                     common with rustls (TLS 1.2/1.3, ECDHE with AES-GCM or ChaCha20-Poly1305); \
+                     `tlsight audit` lists what the server accepts"
+                ))
+            } else {
+                HandshakeError::Alert(name)
+            }
         }
         rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
             classify_not_tls(log).unwrap_or_else(|| HandshakeError::Tls(e.to_string()))
