@@ -600,7 +600,7 @@ fn classify_tls_error(e: rustls::Error, log: &Arc<Mutex<Transcript>>) -> Handsha
                 rustls::AlertDescription::HandshakeFailure
                     | rustls::AlertDescription::InsufficientSecurity
                     | rustls::AlertDescription::ProtocolVersion
-            ) && !server_stream(log).first().is_some_and(|&b| b == 22);
+            ) && server_stream(log).first().is_none_or(|&b| b != 22);
             if refused_hello {
                 HandshakeError::Alert(format!(
                     "{name} in answer to the ClientHello: no version, cipher suite or group in \
