@@ -319,7 +319,11 @@ fn render_message(o: &mut String, m: &Message, p: Palette, opts: RenderOptions) 
         p.dim(arrow(m.direction)),
         p.label(p.bold(&m.typ)),
         tag,
-        p.dim(format!("{} bytes", m.length))
+        p.dim(if m.length == 1 {
+            "1 byte".to_string()
+        } else {
+            format!("{} bytes", m.length)
+        })
     );
     let mut fields: Vec<(String, String)> = Vec::new();
     let f = &mut fields;
@@ -622,7 +626,12 @@ fn describe_extensions(exts: &[Extension], add: &mut impl FnMut(&str, String)) {
     }
     add(&format!("extensions ({})", exts.len()), String::new());
     for e in exts {
-        add(&format!("  {}", e.name), ext_value(e));
+        // The one IANA name too long for the key column.
+        let name = match e.typ {
+            16 => "ALPN",
+            _ => e.name.as_str(),
+        };
+        add(&format!("  {name}"), ext_value(e));
     }
 }
 
