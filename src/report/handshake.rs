@@ -44,6 +44,9 @@ pub struct HandshakeReport {
         serialize_with = "super::interception_json"
     )]
     pub interception: Option<Box<crate::mitm::Assessment>>,
+    /// Names of every code point the messages carry as a number: `cipher_suites`, `groups`,
+    /// `signature_schemes`, `versions`, each a map from "0x1301" to the registry name.
+    pub names: CodeNames,
     /// Why the handshake failed, if it did.
     pub error: Option<String>,
 }
@@ -75,6 +78,89 @@ pub struct NegotiatedReport {
     pub secure_renegotiation: Option<bool>,
     /// Signature scheme the server used to prove key possession.
     pub server_signature_scheme: Option<String>,
+}
+
+/// Code point → name maps for the numbers in `messages[]`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CodeNames {
+    /// Cipher suites (IANA names; GREASE and SCSVs marked).
+    pub cipher_suites: std::collections::BTreeMap<String, String>,
+    /// Named groups.
+    pub groups: std::collections::BTreeMap<String, String>,
+    /// Signature schemes.
+    pub signature_schemes: std::collections::BTreeMap<String, String>,
+    /// Protocol versions.
+    pub versions: std::collections::BTreeMap<String, String>,
+}
+
+impl CodeNames {
+    fn collect(messages: &[Message]) -> Self {
+        let mut n = Self::default();
+        let mut suite = |c: u16| {
+            n.cipher_suites.insert(hex_code(c), names::suite(c));
+        };
+        let mut groups: Vec<u16> = Vec::new();
+        let mut schemes: Vec<u16> = Vec::new();
+        let mut versions: Vec<u16> = Vec::new();
+        let mut exts: Vec<&Extension> = Vec::new();
+        for m in messages {
+            let MessageContent::Handshake(b) = &m.fields else {
+                continue;
+            };
+            match b {
+                HandshakeBody::ClientHello(ch) => {
+                    ch.cipher_suites.iter().for_each(|c| suite(*c));
+                    versions.push(ch.legacy_version);
+                    exts.extend(&ch.extensions);
+                }
+                HandshakeBody::ServerHello(sh) => {
+                    suite(sh.cipher_suite);
+                    versions.push(sh.legacy_version);
+                    exts.extend(&sh.extensions);
+                }
+                HandshakeBody::EncryptedExtensions { extensions } => exts.extend(extensions),
+                HandshakeBody::CertificateRequest(cr) => {
+                    schemes.extend(&cr.signature_schemes);
+                    exts.extend(&cr.extensions);
+                }
+                HandshakeBody::ServerKeyExchange(ske) => {
+                    if let KeyExchangeParams::Ecdhe { group, .. } = ske.params {
+                        groups.push(group);
+                    }
+                    schemes.extend(ske.signature_scheme);
+                }
+                HandshakeBody::CertificateVerify {
+                    signature_scheme, ..
+                } => schemes.push(*signature_scheme),
+                _ => {}
+            }
+        }
+        for x in exts {
+            match &x.value {
+                ExtensionValue::SupportedGroups { groups: g } => groups.extend(g),
+                ExtensionValue::KeyShares { shares } => {
+                    groups.extend(shares.iter().map(|s| s.group))
+                }
+                ExtensionValue::KeyShare { share } => groups.push(share.group),
+                ExtensionValue::KeyShareRequest { group } => groups.push(*group),
+                ExtensionValue::SignatureAlgorithms { schemes: s } => schemes.extend(s),
+                ExtensionValue::SupportedVersions { versions: v } => versions.extend(v),
+                ExtensionValue::SelectedVersion { version } => versions.push(*version),
+                _ => {}
+            }
+        }
+        for g in groups {
+            n.groups.insert(hex_code(g), names::group(g));
+        }
+        for s in schemes {
+            n.signature_schemes
+                .insert(hex_code(s), names::sig_scheme(s));
+        }
+        for v in versions {
+            n.versions.insert(hex_code(v), names::version(v));
+        }
+        n
+    }
 }
 
 /// A negotiated suite's parts, from [`crate::suites`]. For TLS 1.3 suites, key exchange and
@@ -975,6 +1061,7 @@ impl HandshakeReport {
         };
         let messages = analysis.messages;
         let records = analysis.records;
+        let names = CodeNames::collect(&messages);
         let hello = messages.iter().find_map(|m| match &m.fields {
             MessageContent::Handshake(HandshakeBody::ClientHello(ch)) => Some(ch),
             _ => None,
@@ -1094,6 +1181,7 @@ impl HandshakeReport {
             fingerprints,
             decryption,
             interception: None,
+            names,
             error: ins.failure.as_ref().map(|f| f.to_string()),
         }
     }
@@ -1234,5 +1322,10 @@ mod tests {
         assert_eq!(json["messages"][0]["extensions"][2]["raw"], "dead");
         assert_eq!(json["messages"][1]["description"], "handshake_failure");
         assert_eq!(json["verification"]["trusted"], false);
+        assert_eq!(json["names"]["cipher_suites"]["0x0A0A"], "GREASE (0x0A0A)");
+        assert_eq!(
+            json["names"]["cipher_suites"]["0x1301"],
+            "TLS_AES_128_GCM_SHA256"
+        );
     }
 }
