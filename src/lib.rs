@@ -3,7 +3,7 @@
 //! Data flows one way: bytes -> [`wire`] (decoded, raw kept) -> [`capture`] / [`crypto`]
 //! (decrypted) -> analysis ([`suites`], [`x509`], [`probe`], [`mitm`]) -> [`report`] model ->
 //! renderers. Lower layers never import upper ones; nothing in this library prints; only
-//! [`handshake`], [`probe`] and [`scan`] open sockets.
+//! [`handshake`] and [`probe`] open sockets.
 #![forbid(unsafe_code)]
 #![warn(rust_2018_idioms, unused_qualifications, trivial_casts)]
 
@@ -14,7 +14,6 @@ pub mod handshake;
 pub mod mitm;
 pub mod probe;
 pub mod report;
-pub mod scan;
 pub mod suites;
 pub mod wire;
 pub mod x509;
