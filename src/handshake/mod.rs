@@ -3,6 +3,7 @@
 //! report what was negotiated. Decoding and decryption of the transcript happen elsewhere
 //! ([`crate::wire`], [`crate::crypto`]); this module owns the socket.
 
+pub mod fetch;
 pub mod legacy12;
 pub mod messages;
 pub mod proxy;
