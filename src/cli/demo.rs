@@ -99,6 +99,7 @@ pub(crate) fn run_serve(args: ServeArgs) -> ExitCode {
 
 /// Runs `tlsight demo`: TLS 1.3 then TLS 1.2 against an in-process server.
 pub(crate) fn run_demo(args: DemoArgs) -> ExitCode {
+    tlsight::x509::Store::prefetch_os();
     let settings = ServerSettings {
         key: args.key.into(),
         ..ServerSettings::default()
@@ -136,14 +137,16 @@ pub(crate) fn run_demo(args: DemoArgs) -> ExitCode {
             }
         };
         let analysis = handshake::analyze(&ins);
-        reports.push(HandshakeReport::build(
+        let mut report = HandshakeReport::build(
             &ins,
             analysis,
             BuildOptions {
                 ja4s: false,
                 custom_anchors: true,
             },
-        ));
+        );
+        report.assess_interception(&ins, &opts.extra_roots);
+        reports.push(report);
     }
     if args.json {
         print_out(&report::to_json(&reports));

@@ -110,7 +110,7 @@ fn run_inner(args: &Args) -> Result<u8, String> {
             custom_anchors: !args.ca.is_empty(),
         },
     );
-    report.interception = interception(&ins, &opts.extra_roots);
+    report.assess_interception(&ins, &opts.extra_roots);
     if args.json {
         print_out(&report::to_json(&report));
     } else {
@@ -129,17 +129,4 @@ fn run_inner(args: &Args) -> Result<u8, String> {
     } else {
         exit::FINDING
     })
-}
-
-/// The `tlsight mitm` assessment of this inspection, when a chain arrived to judge.
-fn interception(
-    ins: &handshake::Inspection,
-    extra_roots: &[rustls_pki_types::CertificateDer<'static>],
-) -> Option<Box<tlsight::mitm::Assessment>> {
-    if ins.seen.certificates.is_empty() {
-        return None;
-    }
-    let mut opts = tlsight::mitm::AssessOptions::new().ok()?;
-    opts.extra_anchors = extra_roots.to_vec();
-    tlsight::mitm::assess(ins, &opts).ok().map(Box::new)
 }

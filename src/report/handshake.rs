@@ -1187,6 +1187,25 @@ impl HandshakeReport {
     }
 }
 
+impl HandshakeReport {
+    /// Adds `tlsight mitm`'s verdict and signals for this inspection, when a chain arrived to
+    /// judge; `expected_anchors` are the user's `--ca` roots.
+    pub fn assess_interception(
+        &mut self,
+        ins: &crate::handshake::Inspection,
+        expected_anchors: &[rustls_pki_types::CertificateDer<'static>],
+    ) {
+        if ins.seen.certificates.is_empty() {
+            return;
+        }
+        let Ok(mut opts) = crate::mitm::AssessOptions::new() else {
+            return;
+        };
+        opts.extra_anchors = expected_anchors.to_vec();
+        self.interception = crate::mitm::assess(ins, &opts).ok().map(Box::new);
+    }
+}
+
 /// The fingerprint view of a decoded ClientHello.
 pub fn client_fields(
     ch: &crate::wire::handshake::ClientHello,
