@@ -33,24 +33,24 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Audit a server: versions, every cipher suite, groups, checks, grade, Mozilla profiles.
-    Audit(audit::Args),
     /// Perform a real handshake and show every message both ways, decoded and decrypted.
     Handshake(handshake::Args),
     /// Explain cipher suites, named groups and signature schemes, with a security rating.
     Explain(explain::Args),
     /// Verify a certificate chain link by link against Mozilla's roots and the OS store.
     Verify(verify::Args),
+    /// Audit a server: versions, every cipher suite, groups, checks, grade, Mozilla profiles.
+    Audit(audit::Args),
+    /// Tell whether the TLS connection to a server is intercepted: verdict, signals, evidence.
+    Mitm(mitm::Args),
     /// Show forward secrecy on real recorded sessions: RSA key transport vs ECDHE.
     FsDemo(fsdemo::DemoArgs),
     /// Decrypt a recorded TLS session with the server's RSA key or an NSS key log.
     Decrypt(fsdemo::DecryptArgs),
-    /// Serve the committed test PKI over TLS on loopback (a peer to practise on).
-    Serve(demo::ServeArgs),
     /// Start a local server in-process and inspect it: the offline tour of tlsight.
     Demo(demo::DemoArgs),
-    /// Tell whether the TLS connection to a server is intercepted: verdict, signals, evidence.
-    Mitm(mitm::Args),
+    /// Serve the committed test PKI over TLS on loopback (a peer to practise on).
+    Serve(demo::ServeArgs),
 }
 
 /// Entry point called by `main.rs`.
