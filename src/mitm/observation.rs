@@ -48,7 +48,16 @@ pub struct Observation {
 impl Observation {
     /// Extracts what the assessment needs from an inspection (decoding its transcript).
     pub fn from_inspection(ins: &Inspection, via_proxy: Option<String>) -> Self {
-        let analysis = crate::handshake::analyze(ins);
+        Self::from_messages(ins, &crate::handshake::analyze(ins).messages, via_proxy)
+    }
+
+    /// The same, from messages already decoded (by `handshake`'s report), so the transcript
+    /// is not decrypted twice.
+    pub fn from_messages(
+        ins: &Inspection,
+        messages: &[crate::handshake::messages::Message],
+        via_proxy: Option<String>,
+    ) -> Self {
         let mut ja3s = None;
         let mut ja3s_string = None;
         let mut tls_scts = Vec::new();
@@ -61,7 +70,7 @@ impl Observation {
                 }
             }
         };
-        for m in &analysis.messages {
+        for m in messages {
             if m.direction != crate::capture::Direction::ServerToClient {
                 continue;
             }

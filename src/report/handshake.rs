@@ -1202,7 +1202,10 @@ impl HandshakeReport {
             return;
         };
         opts.extra_anchors = expected_anchors.to_vec();
-        self.interception = crate::mitm::assess(ins, &opts).ok().map(Box::new);
+        let obs = crate::mitm::Observation::from_messages(ins, &self.messages, None);
+        self.interception = crate::mitm::assess_observation(&obs, &opts)
+            .ok()
+            .map(Box::new);
     }
 }
 
