@@ -1,9 +1,11 @@
 //! `tlsight audit` through the binary: JSON shape, policy exit codes, argument errors.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+mod common;
+
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Child;
+use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin_cmd;
 
@@ -21,32 +23,18 @@ impl Drop for Server {
 }
 
 fn s_server(extra: &[&str]) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let c = certs();
-    let child = Command::new("openssl")
-        .args(["s_server", "-accept", &addr.to_string(), "-www", "-quiet"])
-        .arg("-cert")
-        .arg(c.join("ecdsa-p256.pem"))
-        .arg("-cert_chain")
-        .arg(c.join("intermediate.pem"))
-        .arg("-key")
-        .arg(c.join("ecdsa-p256.key"))
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("openssl s_server");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "s_server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "-www".into(),
+        "-cert".into(),
+        c.join("ecdsa-p256.pem").into(),
+        "-cert_chain".into(),
+        c.join("intermediate.pem").into(),
+        "-key".into(),
+        c.join("ecdsa-p256.key").into(),
+    ];
+    args.extend(extra.iter().map(|a| a.into()));
+    let (child, addr) = common::spawn_s_server(&args);
     Server(child, addr)
 }
 

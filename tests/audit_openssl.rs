@@ -2,6 +2,8 @@
 //! configurations. The truth for each is computed here with `openssl s_client`, one suite and
 //! one version at a time; tlsight must find exactly that set, no more, no less.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -25,34 +27,18 @@ struct Server {
 
 impl Server {
     fn start(key: &str, extra: &[&str]) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let c = certs();
-        let child = Command::new("openssl")
-            .arg("s_server")
-            .args(["-accept", &addr.to_string()])
-            .arg("-cert")
-            .arg(c.join(format!("{key}.pem")))
-            .arg("-cert_chain")
-            .arg(c.join("intermediate.pem"))
-            .arg("-key")
-            .arg(c.join(format!("{key}.key")))
-            .args(["-www", "-quiet"])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openssl s_server");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(addr).is_err() {
-            assert!(Instant::now() < deadline, "s_server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "-cert".into(),
+            c.join(format!("{key}.pem")).into(),
+            "-cert_chain".into(),
+            c.join("intermediate.pem").into(),
+            "-key".into(),
+            c.join(format!("{key}.key")).into(),
+            "-www".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.into()));
+        let (child, addr) = common::spawn_s_server(&args);
         Self { child, addr }
     }
 }
@@ -60,30 +46,37 @@ impl Server {
 impl Server {
     /// `gnutls-serv` with a priority string, or `None` when GnuTLS' tools are not installed.
     fn gnutls(priority: &str) -> Option<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let c = certs();
-        let child = Command::new("gnutls-serv")
-            .args(["--port", &port.to_string(), "--priority", priority])
-            .arg("--x509certfile")
-            .arg(c.join("rsa2048-chain.pem"))
-            .arg("--x509keyfile")
-            .arg(c.join("rsa2048.key"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(addr).is_err() {
-            assert!(Instant::now() < deadline, "gnutls-serv did not start");
-            std::thread::sleep(Duration::from_millis(20));
+        // gnutls-serv cannot report a kernel-chosen port: pick one, and pick again if the
+        // server exits because something took it meanwhile.
+        for _attempt in 0..5 {
+            let port = common::free_port();
+            let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+            let c = certs();
+            let mut child = Command::new("gnutls-serv")
+                .args(["--port", &port.to_string(), "--priority", priority])
+                .arg("--x509certfile")
+                .arg(c.join("rsa2048-chain.pem"))
+                .arg("--x509keyfile")
+                .arg(c.join("rsa2048.key"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .ok()?;
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if TcpStream::connect(addr).is_ok() {
+                    return Some(Self { child, addr });
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
         }
-        Some(Self { child, addr })
+        panic!("gnutls-serv did not start");
     }
 }
 

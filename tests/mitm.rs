@@ -584,15 +584,12 @@ fn baseline_remembered_then_changed() {
     assert!(signal_ids(&v).is_empty());
 
     // Another key on the same address: the certificate changed.
-    drop(server);
-    let server = LocalServer::start(
-        addr,
-        &ServerSettings {
+    server
+        .reconfigure(&ServerSettings {
             key: TestKey::Rsa2048,
             ..ServerSettings::default()
-        },
-    )
-    .expect("restart on the same port");
+        })
+        .unwrap();
     let (code, v, _) = mitm_json(
         &[&target, "--ca", ca_s, "--baseline", &file_s, "--remember"],
         &[],
@@ -617,16 +614,13 @@ fn baseline_remembered_then_changed() {
     );
 
     // A different TLS stack too (TLS 1.2 only): the server hello changed with the chain.
-    drop(server);
-    let _server = LocalServer::start(
-        addr,
-        &ServerSettings {
+    server
+        .reconfigure(&ServerSettings {
             key: TestKey::Rsa2048,
             versions: tlsight::handshake::VersionChoice::Tls12,
             ..ServerSettings::default()
-        },
-    )
-    .expect("restart on the same port");
+        })
+        .unwrap();
     let (code, v, _) = mitm_json(&[&target, "--ca", ca_s, "--baseline", &file_s], &[]);
     assert_eq!(code, 1);
     let ids = signal_ids(&v);

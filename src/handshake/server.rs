@@ -93,6 +93,7 @@ impl Default for ServerSettings {
 pub struct LocalServer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
+    config: Arc<std::sync::Mutex<Arc<ServerConfig>>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -167,11 +168,13 @@ impl LocalServer {
             .map_err(|e| HandshakeError::Io(e.to_string()))?;
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
+        let config = Arc::new(std::sync::Mutex::new(cfg));
+        let config2 = config.clone();
         let thread = std::thread::spawn(move || {
             while !stop2.load(Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((sock, _)) => {
-                        let cfg = cfg.clone();
+                        let cfg = config2.lock().unwrap_or_else(|p| p.into_inner()).clone();
                         std::thread::spawn(move || serve_one(cfg, sock));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
@@ -181,8 +184,17 @@ impl LocalServer {
         Ok(Self {
             addr,
             stop,
+            config,
             thread: Some(thread),
         })
+    }
+
+    /// Serves later connections with other settings on the same listening socket: a "server
+    /// that changed" on the same address, without the race of releasing and rebinding the port.
+    pub fn reconfigure(&self, settings: &ServerSettings) -> Result<(), HandshakeError> {
+        let cfg = Arc::new(server_config(settings)?);
+        *self.config.lock().unwrap_or_else(|p| p.into_inner()) = cfg;
+        Ok(())
     }
 
     /// The address the server listens on.

@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Path of a file under the repository root.
 pub fn repo(path: &str) -> PathBuf {
@@ -27,33 +27,13 @@ pub struct OpensslServer {
 }
 
 impl OpensslServer {
-    /// Starts `openssl s_server -accept PORT <args>` and waits until it accepts connections.
+    /// Starts `openssl s_server <args>` on an ephemeral loopback port.
     pub fn start(args: &[&str]) -> Self {
-        for _attempt in 0..5 {
-            let port = free_port();
-            let mut child = Command::new("openssl")
-                .arg("s_server")
-                .args(["-accept", &port.to_string(), "-naccept", "50"])
-                .args(args)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("openssl s_server (install openssl)");
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Self { child, port };
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+        let (child, addr) = spawn_s_server(args);
+        Self {
+            child,
+            port: addr.port(),
         }
-        panic!("openssl s_server did not start with {args:?}");
     }
 
     pub fn target(&self) -> String {
@@ -65,6 +45,49 @@ impl Drop for OpensslServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Spawns `openssl s_server -accept 127.0.0.1:0 <args>` and learns its port from the `ACCEPT`
+/// line it prints: the kernel picks the port while s_server binds it, so no other socket can
+/// take it in between (picking a free port first and passing it on races with every other
+/// connection the test suite makes). Do not pass `-quiet`, which silences that line.
+pub fn spawn_s_server<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Child, SocketAddr) {
+    use std::io::BufRead;
+    let mut child = Command::new("openssl")
+        .args(["s_server", "-accept", "127.0.0.1:0"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_server (install openssl)");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Keep draining stdout so s_server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(a) = line.strip_prefix("ACCEPT ") {
+                let _ = tx.send(a.trim().to_string());
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(a) => {
+            let addr: SocketAddr = a.parse().expect("ACCEPT address");
+            (child, addr)
+        }
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "openssl s_server did not start with {:?}",
+                args.iter()
+                    .map(|a| a.as_ref().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+            );
+        }
     }
 }
 
