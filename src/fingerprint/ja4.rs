@@ -311,7 +311,6 @@ mod tests {
 mod wire_tests {
     use super::*;
     use crate::wire::builder::ClientHelloBuilder;
-    use crate::wire::extensions::ExtensionValue;
     use crate::wire::handshake::ClientHello;
 
     /// The spec hello built on the wire, decoded back and mapped onto the input struct the way
@@ -339,27 +338,7 @@ mod wire_tests {
         }
         let msg = b.handshake_message();
         let ch = ClientHello::decode(&msg[4..]).unwrap();
-        let mut f = ClientHelloFields {
-            legacy_version: ch.legacy_version,
-            cipher_suites: ch.cipher_suites.clone(),
-            extensions: ch.extensions.iter().map(|e| e.typ).collect(),
-            ..Default::default()
-        };
-        for e in &ch.extensions {
-            match &e.value {
-                ExtensionValue::ServerName { .. } => f.has_sni = true,
-                ExtensionValue::SignatureAlgorithms { schemes } => {
-                    f.signature_algorithms = schemes.clone()
-                }
-                ExtensionValue::Alpn { protocols } => {
-                    f.alpn = protocols.iter().map(|p| p.as_bytes().to_vec()).collect()
-                }
-                ExtensionValue::SupportedVersions { versions } => {
-                    f.supported_versions = versions.clone()
-                }
-                _ => {}
-            }
-        }
+        let f = ClientHelloFields::from_hello(&ch);
         assert_eq!(ja4(&f).ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
     }
 }

@@ -14,6 +14,8 @@ pub use ja4::{FoxIoLicenseAccepted, Ja4, Ja4s, ja4, ja4s};
 
 use serde::Serialize;
 
+use crate::wire::extensions::ExtensionValue;
+
 /// The ClientHello fields the fingerprints read, every list in wire order, GREASE included.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ClientHelloFields {
@@ -54,6 +56,58 @@ pub struct ServerHelloFields {
     pub alpn: Option<Vec<u8>>,
     /// Whether the hello was carried by QUIC.
     pub quic: bool,
+}
+
+impl ClientHelloFields {
+    /// The fingerprint view of a ClientHello decoded by [`crate::wire`].
+    pub fn from_hello(ch: &crate::wire::handshake::ClientHello) -> Self {
+        let mut f = Self {
+            legacy_version: ch.legacy_version,
+            cipher_suites: ch.cipher_suites.clone(),
+            extensions: ch.extensions.iter().map(|e| e.typ).collect(),
+            ..Default::default()
+        };
+        for e in &ch.extensions {
+            match &e.value {
+                ExtensionValue::ServerName { .. } => f.has_sni = true,
+                ExtensionValue::SupportedGroups { groups } => f.supported_groups = groups.clone(),
+                ExtensionValue::EcPointFormats { formats } => f.ec_point_formats = formats.clone(),
+                ExtensionValue::SignatureAlgorithms { schemes } if e.typ == 13 => {
+                    f.signature_algorithms = schemes.clone()
+                }
+                ExtensionValue::Alpn { protocols } => {
+                    f.alpn = protocols.iter().map(|p| p.as_bytes().to_vec()).collect()
+                }
+                ExtensionValue::SupportedVersions { versions } => {
+                    f.supported_versions = versions.clone()
+                }
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+impl ServerHelloFields {
+    /// The fingerprint view of a ServerHello decoded by [`crate::wire`].
+    pub fn from_hello(sh: &crate::wire::handshake::ServerHello) -> Self {
+        let mut f = Self {
+            legacy_version: sh.legacy_version,
+            cipher_suite: sh.cipher_suite,
+            extensions: sh.extensions.iter().map(|e| e.typ).collect(),
+            ..Default::default()
+        };
+        for e in &sh.extensions {
+            match &e.value {
+                ExtensionValue::SelectedVersion { version } => f.selected_version = Some(*version),
+                ExtensionValue::Alpn { protocols } => {
+                    f.alpn = protocols.first().map(|p| p.as_bytes().to_vec())
+                }
+                _ => {}
+            }
+        }
+        f
+    }
 }
 
 fn not_grease(v: &u16) -> bool {

@@ -79,7 +79,7 @@ impl Observation {
                     if !sh.hello_retry_request =>
                 {
                     if ja3s.is_none() {
-                        let f = crate::report::handshake::server_fields(sh);
+                        let f = crate::fingerprint::ServerHelloFields::from_hello(sh);
                         ja3s = Some(crate::fingerprint::ja3s(&f));
                         ja3s_string = Some(crate::fingerprint::ja3s_string(&f));
                     }

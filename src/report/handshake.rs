@@ -1147,7 +1147,7 @@ impl HandshakeReport {
         };
         let mut fingerprints = FingerprintReport::default();
         if let Some(ch) = hello {
-            let f = client_fields(ch);
+            let f = crate::fingerprint::ClientHelloFields::from_hello(ch);
             fingerprints.ja3 = Some(crate::fingerprint::ja3(&f));
             fingerprints.ja3_string = Some(crate::fingerprint::ja3_string(&f));
             let j = crate::fingerprint::ja4(&f);
@@ -1155,7 +1155,7 @@ impl HandshakeReport {
             fingerprints.ja4_r = Some(j.ja4_r);
         }
         if let Some(sh) = server_hello {
-            let f = server_fields(sh);
+            let f = crate::fingerprint::ServerHelloFields::from_hello(sh);
             fingerprints.ja3s = Some(crate::fingerprint::ja3s(&f));
             fingerprints.ja3s_string = Some(crate::fingerprint::ja3s_string(&f));
             if opts.ja4s {
@@ -1207,58 +1207,6 @@ impl HandshakeReport {
             .ok()
             .map(Box::new);
     }
-}
-
-/// The fingerprint view of a decoded ClientHello.
-pub fn client_fields(
-    ch: &crate::wire::handshake::ClientHello,
-) -> crate::fingerprint::ClientHelloFields {
-    let mut f = crate::fingerprint::ClientHelloFields {
-        legacy_version: ch.legacy_version,
-        cipher_suites: ch.cipher_suites.clone(),
-        extensions: ch.extensions.iter().map(|e| e.typ).collect(),
-        ..Default::default()
-    };
-    for e in &ch.extensions {
-        match &e.value {
-            ExtensionValue::ServerName { .. } => f.has_sni = true,
-            ExtensionValue::SupportedGroups { groups } => f.supported_groups = groups.clone(),
-            ExtensionValue::EcPointFormats { formats } => f.ec_point_formats = formats.clone(),
-            ExtensionValue::SignatureAlgorithms { schemes } if e.typ == 13 => {
-                f.signature_algorithms = schemes.clone()
-            }
-            ExtensionValue::Alpn { protocols } => {
-                f.alpn = protocols.iter().map(|p| p.as_bytes().to_vec()).collect()
-            }
-            ExtensionValue::SupportedVersions { versions } => {
-                f.supported_versions = versions.clone()
-            }
-            _ => {}
-        }
-    }
-    f
-}
-
-/// The fingerprint view of a decoded ServerHello.
-pub fn server_fields(
-    sh: &crate::wire::handshake::ServerHello,
-) -> crate::fingerprint::ServerHelloFields {
-    let mut f = crate::fingerprint::ServerHelloFields {
-        legacy_version: sh.legacy_version,
-        cipher_suite: sh.cipher_suite,
-        extensions: sh.extensions.iter().map(|e| e.typ).collect(),
-        ..Default::default()
-    };
-    for e in &sh.extensions {
-        match &e.value {
-            ExtensionValue::SelectedVersion { version } => f.selected_version = Some(*version),
-            ExtensionValue::Alpn { protocols } => {
-                f.alpn = protocols.first().map(|p| p.as_bytes().to_vec())
-            }
-            _ => {}
-        }
-    }
-    f
 }
 
 #[cfg(test)]
