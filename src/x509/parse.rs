@@ -371,14 +371,7 @@ fn public_key_info(cert: &X509Certificate<'_>) -> PublicKeyInfo {
             curve: None,
         },
         "1.2.840.10045.2.1" => {
-            let curve_oid = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok())
-                .map(|o| o.to_id_string())
-                .unwrap_or_default();
-            let (curve, bits) = curve_name(&curve_oid);
+            let (curve, bits) = curve_name(&ec_curve_oid(spki));
             PublicKeyInfo {
                 algorithm: "EC".into(),
                 bits,
@@ -406,6 +399,16 @@ fn public_key_info(cert: &X509Certificate<'_>) -> PublicKeyInfo {
             curve: None,
         },
     }
+}
+
+/// The named-curve OID of an EC SubjectPublicKeyInfo (empty when absent).
+pub(crate) fn ec_curve_oid(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> String {
+    spki.algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.as_oid().ok())
+        .map(|o| o.to_id_string())
+        .unwrap_or_default()
 }
 
 pub(crate) fn curve_name(oid: &str) -> (String, Option<u32>) {

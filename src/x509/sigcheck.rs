@@ -202,13 +202,7 @@ fn select(
                     format!("ECDSA signature but the issuer key is {key_oid}"),
                 ));
             }
-            let curve_oid = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok())
-                .map(|o| o.to_id_string())
-                .unwrap_or_default();
+            let curve_oid = super::parse::ec_curve_oid(spki);
             let (curve, _) = curve_name(&curve_oid);
             let label = format!("ECDSA {curve} {name}");
             if alg.parameters.is_some() {
