@@ -77,13 +77,9 @@ pub(crate) fn run(args: Args) -> ExitCode {
     };
     let mut verify = tlsight::x509::VerifyOptions::default();
     if let Some(path) = &args.ca {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => return fail(format!("cannot read --ca {}: {e}", path.display())),
-        };
-        match tlsight::x509::certs_from_bytes(&bytes, &path.display().to_string()) {
+        match super::load_ca_file(path) {
             Ok(c) => verify.extra_anchors = c,
-            Err(e) => return fail(e.to_string()),
+            Err(e) => return fail(e),
         }
     }
     let opts = AuditOptions {

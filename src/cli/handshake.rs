@@ -8,7 +8,7 @@ use tlsight::handshake::{self, InspectOptions, Target, Timeouts, VersionChoice};
 use tlsight::report::handshake::{BuildOptions, HandshakeReport, RenderOptions};
 use tlsight::report::{self, Palette};
 
-use super::{exit, load_pem_certs, print_out};
+use super::{exit, load_ca_file, print_out};
 
 /// Arguments of `tlsight handshake`.
 #[derive(Debug, clap::Args)]
@@ -89,7 +89,7 @@ fn run_inner(args: &Args) -> Result<u8, String> {
         .map(|a| a.as_bytes().to_vec())
         .collect();
     for path in &args.ca {
-        opts.extra_roots.extend(load_pem_certs(path)?);
+        opts.extra_roots.extend(load_ca_file(path)?);
     }
     opts.timeouts = Timeouts::uniform(Duration::from_secs_f64(args.timeout));
 

@@ -9,7 +9,7 @@ use tlsight::handshake::{InspectOptions, Target, Timeouts};
 use tlsight::mitm::{self, AssessOptions, Catalogue, Pin, ProxyAddr, RunOptions, Verdict};
 use tlsight::report::{self, Palette};
 
-use super::{exit, load_pem_certs, print_out};
+use super::{exit, load_ca_file, print_out};
 
 /// Arguments of `tlsight mitm`.
 #[derive(Debug, clap::Args)]
@@ -78,7 +78,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
         assess.pins.push(Pin::parse(p).map_err(|e| e.to_string())?);
     }
     for path in &args.ca {
-        assess.extra_anchors.extend(load_pem_certs(path)?);
+        assess.extra_anchors.extend(load_ca_file(path)?);
     }
     if let Some(path) = &args.catalogue {
         let text = std::fs::read_to_string(path)

@@ -80,19 +80,12 @@ pub(crate) fn main() -> ExitCode {
     }
 }
 
-/// Reads every certificate of a PEM file (for `--ca`).
-pub(crate) fn load_pem_certs(
+/// Reads the certificates of a `--ca` file: PEM, DER or PKCS#7, one or several.
+pub(crate) fn load_ca_file(
     path: &std::path::Path,
 ) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, String> {
-    use rustls_pki_types::pem::PemObject;
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let certs: Vec<_> = rustls_pki_types::CertificateDer::pem_slice_iter(&bytes)
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("{}: bad PEM: {e}", path.display()))?;
-    if certs.is_empty() {
-        return Err(format!("{}: no CERTIFICATE block found", path.display()));
-    }
-    Ok(certs)
+    tlsight::x509::certs_from_bytes(&bytes, &path.display().to_string()).map_err(|e| e.to_string())
 }
 
 /// Writes to stdout; a closed pipe (`| head`) ends the program quietly, as ripgrep does.

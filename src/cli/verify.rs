@@ -88,10 +88,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
         opts.at = Some(parse_time(at)?);
     }
     for path in &args.ca {
-        let bytes = read(path)?;
-        let origin = path.display().to_string();
-        opts.extra_anchors
-            .extend(x509::certs_from_bytes(&bytes, &origin).map_err(|e| e.to_string())?);
+        opts.extra_anchors.extend(super::load_ca_file(path)?);
     }
     for path in &args.crl {
         let bytes = read(path)?;
