@@ -3,6 +3,7 @@
 //! report what was negotiated. Decoding and decryption of the transcript happen elsewhere
 //! ([`crate::wire`], [`crate::crypto`]); this module owns the socket.
 
+pub mod engine;
 pub mod fetch;
 pub mod legacy12;
 pub mod messages;
@@ -33,13 +34,85 @@ pub fn provider() -> Arc<CryptoProvider> {
 /// Which protocol versions to offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum VersionChoice {
-    /// TLS 1.2 and 1.3.
+    /// Everything: TLS 1.2 and 1.3 with rustls, TLS 1.0-1.2 with tlsight's engine.
     #[default]
     Any,
     /// TLS 1.2 only.
     Tls12,
     /// TLS 1.3 only.
     Tls13,
+    /// From `min` to `max` (code points 0x0301 TLS 1.0 .. 0x0304 TLS 1.3), e.g. TLS 1.0 only.
+    Range {
+        /// Lowest version.
+        min: u16,
+        /// Highest version.
+        max: u16,
+    },
+}
+
+impl VersionChoice {
+    fn bounds(self) -> (u16, u16) {
+        match self {
+            Self::Any => (0x0301, 0x0304),
+            Self::Tls12 => (0x0303, 0x0303),
+            Self::Tls13 => (0x0304, 0x0304),
+            Self::Range { min, max } => (min, max),
+        }
+    }
+
+    /// The versions rustls may offer (TLS 1.2 and 1.3 within the choice).
+    pub fn rustls_versions(self) -> Vec<&'static rustls::SupportedProtocolVersion> {
+        let (lo, hi) = self.bounds();
+        let mut v = Vec::new();
+        if (lo..=hi).contains(&0x0304) {
+            v.push(&rustls::version::TLS13);
+        }
+        if (lo..=hi).contains(&0x0303) {
+            v.push(&rustls::version::TLS12);
+        }
+        v
+    }
+
+    /// The range tlsight's engine may offer (TLS 1.0-1.2 within the choice), if any.
+    pub fn engine_range(self) -> Option<(u16, u16)> {
+        let (lo, hi) = self.bounds();
+        let (lo, hi) = (lo.max(0x0301), hi.min(0x0303));
+        (lo <= hi).then_some((lo, hi))
+    }
+}
+
+/// Which TLS implementation speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EngineChoice {
+    /// rustls, and tlsight's engine when rustls cannot negotiate (or is not asked to offer
+    /// anything it implements).
+    #[default]
+    Auto,
+    /// rustls only.
+    Rustls,
+    /// tlsight's own TLS 1.0-1.2 engine only.
+    Tlsight,
+}
+
+/// The implementation that spoke (`"rustls"` / `"tlsight"` in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineName {
+    /// rustls 0.23 with the ring provider.
+    #[default]
+    Rustls,
+    /// tlsight's own TLS 1.0-1.2 engine ([`crate::engine`]).
+    Tlsight,
+}
+
+impl EngineName {
+    /// "rustls" or "tlsight".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rustls => "rustls",
+            Self::Tlsight => "tlsight",
+        }
+    }
 }
 
 /// Limits for network operations.
@@ -99,6 +172,10 @@ pub struct InspectOptions {
     pub timeouts: Timeouts,
     /// Fail the handshake on an untrusted chain (verify mode) instead of recording it.
     pub enforce_trust: bool,
+    /// Cipher suites to offer (code points); empty = each engine's default.
+    pub cipher_suites: Vec<u16>,
+    /// Which implementation speaks.
+    pub engine: EngineChoice,
 }
 
 impl InspectOptions {
@@ -121,6 +198,8 @@ impl InspectOptions {
             sig_schemes: Vec::new(),
             timeouts: Timeouts::default(),
             enforce_trust: false,
+            cipher_suites: Vec::new(),
+            engine: EngineChoice::Auto,
         }
     }
 }
@@ -172,6 +251,16 @@ pub struct Inspection {
     pub timings: Timings,
     /// Why the handshake did not complete, if it did not.
     pub failure: Option<HandshakeError>,
+    /// Which implementation spoke.
+    pub engine: EngineName,
+    /// Why rustls was not used, when tlsight's engine took over.
+    pub fallback: Option<String>,
+    /// What proved that the server holds its certificate's key, and whether it held: the
+    /// handshake signature ((EC)DHE, TLS 1.3), the server's Finished (RSA key transport), or
+    /// nothing (anonymous suites). `None` when the handshake stopped before any proof.
+    pub key_possession: Option<crate::engine::KeyPossession>,
+    /// Size of the finite-field DHE prime, when the engine agreed on one.
+    pub dh_prime_bits: Option<usize>,
 }
 
 /// Why an inspection could not run or did not complete.
@@ -310,6 +399,26 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// webpki over Mozilla's roots plus the extra anchors (or only those): the chain verdict of
+/// both engines.
+pub fn webpki_verifier(
+    opts: &InspectOptions,
+    provider: Arc<CryptoProvider>,
+) -> Result<Arc<WebPkiServerVerifier>, HandshakeError> {
+    let mut roots = RootCertStore::empty();
+    if !opts.only_extra_roots {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    for c in &opts.extra_roots {
+        roots
+            .add(c.clone())
+            .map_err(|e| HandshakeError::Config(format!("unusable --ca certificate: {e}")))?;
+    }
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+        .build()
+        .map_err(|e| HandshakeError::Config(format!("cannot build verifier: {e}")))
+}
+
 /// Builds the per-connection rustls configuration: our provider, the chosen versions, a
 /// recording verifier over Mozilla's roots plus the extra anchors, our key log, no resumption.
 pub fn client_config(
@@ -318,6 +427,18 @@ pub fn client_config(
     keylog: Arc<RecordingKeyLog>,
 ) -> Result<ClientConfig, HandshakeError> {
     let mut provider = (*provider()).clone();
+    if !opts.cipher_suites.is_empty() {
+        provider
+            .cipher_suites
+            .retain(|s| opts.cipher_suites.contains(&u16::from(s.suite())));
+        if provider.cipher_suites.is_empty() {
+            return Err(HandshakeError::Config(
+                "none of the requested cipher suites is one rustls implements (TLS 1.3 suites, \
+                 ECDHE with AES-GCM or ChaCha20-Poly1305)"
+                    .into(),
+            ));
+        }
+    }
     if !opts.groups.is_empty() {
         let all = provider.kx_groups.clone();
         provider.kx_groups = opts
@@ -332,25 +453,17 @@ pub fn client_config(
         }
     }
     let provider = Arc::new(provider);
-    let mut roots = RootCertStore::empty();
-    if !opts.only_extra_roots {
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let inner = webpki_verifier(opts, provider.clone())?;
+    let versions = opts.versions.rustls_versions();
+    if versions.is_empty() {
+        return Err(HandshakeError::Config(
+            "rustls speaks TLS 1.2 and 1.3 only; TLS 1.0/1.1 need tlsight's engine (--engine \
+             tlsight or auto)"
+                .into(),
+        ));
     }
-    for c in &opts.extra_roots {
-        roots
-            .add(c.clone())
-            .map_err(|e| HandshakeError::Config(format!("unusable --ca certificate: {e}")))?;
-    }
-    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|e| HandshakeError::Config(format!("cannot build verifier: {e}")))?;
-    let versions: &[&rustls::SupportedProtocolVersion] = match opts.versions {
-        VersionChoice::Any => rustls::ALL_VERSIONS,
-        VersionChoice::Tls12 => &[&rustls::version::TLS12],
-        VersionChoice::Tls13 => &[&rustls::version::TLS13],
-    };
     let mut cfg = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(versions)
+        .with_protocol_versions(&versions)
         .map_err(|e| HandshakeError::Config(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier({
@@ -372,6 +485,10 @@ pub fn client_config(
 /// Performs one handshake and records it. `Err` only when no connection was made (bad target,
 /// DNS, TCP); a failed handshake returns an `Inspection` with `failure` set and the partial
 /// transcript, so the caller can still show what was exchanged.
+///
+/// With [`EngineChoice::Auto`], rustls speaks first; when it cannot negotiate (the server
+/// refuses its hello, or answers with a version, suite or key exchange rustls does not
+/// implement) a second connection is made with tlsight's engine, and `fallback` says why.
 pub fn inspect(opts: &InspectOptions) -> Result<Inspection, HandshakeError> {
     let t_dns = Instant::now();
     let addrs = resolve(&opts.target, opts.timeouts.dns)?;
@@ -380,13 +497,70 @@ pub fn inspect(opts: &InspectOptions) -> Result<Inspection, HandshakeError> {
     } else {
         ms(t_dns.elapsed())
     };
-    let t_tcp = Instant::now();
-    let tcp = connect(&addrs, opts.timeouts.connect)?;
-    let tcp_ms = ms(t_tcp.elapsed());
-    let address = tcp
-        .peer_addr()
-        .map_err(|e| HandshakeError::Io(e.to_string()))?;
-    inspect_stream(opts, tcp, address, dns_ms, tcp_ms)
+    let connect_timed = || -> Result<(TcpStream, SocketAddr, f64), HandshakeError> {
+        let t_tcp = Instant::now();
+        let tcp = connect(&addrs, opts.timeouts.connect)?;
+        let tcp_ms = ms(t_tcp.elapsed());
+        let address = tcp
+            .peer_addr()
+            .map_err(|e| HandshakeError::Io(e.to_string()))?;
+        Ok((tcp, address, tcp_ms))
+    };
+    let rustls_can = !opts.versions.rustls_versions().is_empty()
+        && (opts.cipher_suites.is_empty()
+            || provider()
+                .cipher_suites
+                .iter()
+                .any(|s| opts.cipher_suites.contains(&u16::from(s.suite()))));
+    let engine_can = engine::engine_config(opts).is_ok();
+    let use_rustls = match opts.engine {
+        EngineChoice::Rustls => true,
+        EngineChoice::Tlsight => false,
+        EngineChoice::Auto => rustls_can || !engine_can,
+    };
+    if !use_rustls {
+        let (tcp, address, tcp_ms) = connect_timed()?;
+        let mut ins = engine::inspect_stream(opts, tcp, address, dns_ms, tcp_ms)?;
+        if opts.engine == EngineChoice::Auto {
+            ins.fallback = Some(
+                "the versions or cipher suites asked for are not ones rustls implements".into(),
+            );
+        }
+        return Ok(ins);
+    }
+    let (tcp, address, tcp_ms) = connect_timed()?;
+    let first = inspect_stream(opts, tcp, address, dns_ms, tcp_ms)?;
+    let Some(reason) =
+        fallback_reason(&first).filter(|_| opts.engine == EngineChoice::Auto && engine_can)
+    else {
+        return Ok(first);
+    };
+    let (tcp, address, tcp_ms) = match connect_timed() {
+        Ok(c) => c,
+        Err(_) => return Ok(first),
+    };
+    let mut second = engine::inspect_stream(opts, tcp, address, dns_ms, tcp_ms)?;
+    // The engine's attempt is the answer when it got at least as far as rustls did.
+    if second.negotiated.version.is_none() && second.seen.certificates.is_empty() {
+        return Ok(first);
+    }
+    second.fallback = Some(reason);
+    Ok(second)
+}
+
+/// Why rustls' attempt calls for tlsight's engine: it failed before anything was negotiated,
+/// with an alert, a TLS error (a version or suite rustls refuses) or a closed connection.
+fn fallback_reason(ins: &Inspection) -> Option<String> {
+    let f = ins.failure.as_ref()?;
+    if ins.negotiated.version.is_some() {
+        return None;
+    }
+    match f {
+        HandshakeError::Alert(_) | HandshakeError::Tls(_) | HandshakeError::Closed { .. } => {
+            Some(format!("rustls could not negotiate: {f}"))
+        }
+        _ => None,
+    }
 }
 
 /// Runs the handshake on an already connected socket (also used by tests and proxies).
@@ -448,6 +622,13 @@ pub fn inspect_stream(
     let seen = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let failure = failure.map(|f| refine_failure(f, &seen));
     let transcript = log.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let key_possession = seen.signature_valid.map(|ok| crate::engine::KeyPossession {
+        proof: crate::engine::PossessionProof::Signature,
+        ok,
+        detail: (!ok).then(|| {
+            "the handshake signature does not verify with the certificate's key".to_string()
+        }),
+    });
     Ok(Inspection {
         target: opts.target.clone(),
         address,
@@ -462,6 +643,10 @@ pub fn inspect_stream(
             tls_handshake: tls_ms,
         },
         failure,
+        engine: EngineName::Rustls,
+        fallback: None,
+        key_possession,
+        dh_prime_bits: None,
     })
 }
 

@@ -22,6 +22,12 @@ pub struct HandshakeReport {
     pub address: String,
     /// SNI sent (null when none).
     pub sni: Option<String>,
+    /// Which TLS implementation spoke: "rustls", or "tlsight" (tlsight's own TLS 1.0-1.2
+    /// engine, used when rustls cannot negotiate or when asked with `--engine tlsight`).
+    pub engine: crate::handshake::EngineName,
+    /// Why tlsight's engine spoke instead of rustls (null when rustls spoke, or when the
+    /// engine was asked for).
+    pub engine_fallback: Option<String>,
     /// What was negotiated.
     pub negotiated: NegotiatedReport,
     /// Every message both ways, in order.
@@ -76,6 +82,10 @@ pub struct NegotiatedReport {
     pub extended_master_secret: Option<bool>,
     /// TLS 1.2: secure renegotiation indicated (RFC 5746).
     pub secure_renegotiation: Option<bool>,
+    /// TLS 1.0-1.2 CBC suites: encrypt-then-MAC negotiated (RFC 7366).
+    pub encrypt_then_mac: Option<bool>,
+    /// DHE: size of the server's finite-field prime in bits.
+    pub dh_prime_bits: Option<usize>,
     /// Signature scheme the server used to prove key possession.
     pub server_signature_scheme: Option<String>,
 }
@@ -235,6 +245,11 @@ pub struct VerificationReport {
     pub name: String,
     /// Whether the handshake signature verified with the leaf's key (null if never checked).
     pub handshake_signature_valid: Option<bool>,
+    /// What proved that the server holds the leaf's private key: `proof` is "signature"
+    /// (CertificateVerify / ServerKeyExchange), "finished" (RSA key transport: the server's
+    /// Finished is keyed from a secret only the key could decrypt) or "none" (anonymous
+    /// suite); `ok` whether it held; `detail` why not. Null when the handshake stopped first.
+    pub key_possession: Option<crate::engine::KeyPossession>,
     /// Stores consulted.
     pub anchors: Vec<String>,
 }
@@ -851,6 +866,18 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
     if let Some(e) = &r.error {
         rows.push(("error", p.bad(e)));
     }
+    rows.push((
+        "engine",
+        match (r.engine, &r.engine_fallback) {
+            (crate::handshake::EngineName::Tlsight, Some(why)) => {
+                format!("tlsight (own TLS 1.0-1.2 engine; {why})")
+            }
+            (crate::handshake::EngineName::Tlsight, None) => {
+                "tlsight (own TLS 1.0-1.2 engine)".into()
+            }
+            (crate::handshake::EngineName::Rustls, _) => "rustls".into(),
+        },
+    ));
     rows.push(("version", n.version.clone().unwrap_or_else(|| "-".into())));
     rows.push((
         "cipher suite",
@@ -916,6 +943,12 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
     if let Some(sr) = n.secure_renegotiation {
         rows.push(("secure renegotiation", yes_no(sr, p)));
     }
+    if let Some(etm) = n.encrypt_then_mac {
+        rows.push(("encrypt-then-MAC", yes_no(etm, p)));
+    }
+    if let Some(bits) = n.dh_prime_bits {
+        rows.push(("DH prime", format!("{bits} bits")));
+    }
     if let Some(s) = &n.server_signature_scheme {
         rows.push(("server signature", s.clone()));
     }
@@ -938,12 +971,25 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
     let v = &r.verification;
     rows.push((
         "key possession",
-        match v.handshake_signature_valid {
-            Some(true) => p.good("server's handshake signature verified with the leaf key"),
-            Some(false) => {
+        match (&v.key_possession, v.handshake_signature_valid) {
+            (Some(k), _) if k.proof == crate::engine::PossessionProof::Finished && k.ok => p.good(
+                "proven by the server's Finished (RSA key transport: only the leaf key could \
+                 decrypt the pre-master secret it is keyed from)",
+            ),
+            (Some(k), _) if k.proof == crate::engine::PossessionProof::Finished => p.bad(format!(
+                "FAILED: {}",
+                k.detail
+                    .as_deref()
+                    .unwrap_or("the server's Finished did not verify")
+            )),
+            (Some(k), _) if k.proof == crate::engine::PossessionProof::None => {
+                p.warn("nothing to prove: anonymous suite, the server sent no certificate")
+            }
+            (_, Some(true)) => p.good("server's handshake signature verified with the leaf key"),
+            (_, Some(false)) => {
                 p.bad("server's handshake signature FAILED: it does not hold the leaf key")
             }
-            None => "not checked (no signature reached)".into(),
+            (_, None) => "not checked (no signature reached)".into(),
         },
     ));
     rows.push((
@@ -1094,7 +1140,11 @@ impl HandshakeReport {
             .collect();
         let has = |t: u16| server_exts.iter().any(|e| e.typ == t);
         let n = &ins.negotiated;
-        let tls12 = n.version == Some(0x0303);
+        let tls12 = n.version.is_some_and(|v| (0x0301..=0x0303).contains(&v));
+        let cbc = n
+            .cipher_suite
+            .and_then(|c| crate::crypto::SuiteParams::lookup(c).ok())
+            .is_some_and(|s| matches!(s.bulk, crate::crypto::Bulk::Cbc(..)));
         let server_signature_scheme = messages.iter().find_map(|m| match &m.fields {
             MessageContent::Handshake(HandshakeBody::CertificateVerify {
                 signature_scheme,
@@ -1123,6 +1173,8 @@ impl HandshakeReport {
             hello_retry_request: hrr,
             extended_master_secret: (tls12 && server_hello.is_some()).then(|| has(23)),
             secure_renegotiation: (tls12 && server_hello.is_some()).then(|| has(0xFF01)),
+            encrypt_then_mac: (tls12 && cbc && server_hello.is_some()).then(|| has(22)),
+            dh_prime_bits: ins.dh_prime_bits,
             server_signature_scheme: server_signature_scheme.map(names::sig_scheme),
         };
         let name = ins.sni.clone().unwrap_or_else(|| ins.target.host.clone());
@@ -1143,6 +1195,7 @@ impl HandshakeReport {
             detail: ins.seen.error.as_ref().map(|e| e.to_string()),
             name,
             handshake_signature_valid: ins.seen.signature_valid,
+            key_possession: ins.key_possession.clone(),
             anchors,
         };
         let mut fingerprints = FingerprintReport::default();
@@ -1167,6 +1220,8 @@ impl HandshakeReport {
             target: ins.target.to_string(),
             address: ins.address.to_string(),
             sni: ins.sni.clone(),
+            engine: ins.engine,
+            engine_fallback: ins.fallback.clone(),
             negotiated,
             messages,
             records,
@@ -1251,6 +1306,10 @@ mod tests {
             failure: Some(crate::handshake::HandshakeError::Alert(
                 "handshake_failure".into(),
             )),
+            engine: crate::handshake::EngineName::Rustls,
+            fallback: None,
+            key_possession: None,
+            dh_prime_bits: None,
         }
     }
 
