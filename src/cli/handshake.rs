@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tlsight::handshake::{self, InspectOptions, Target, Timeouts, VersionChoice};
+use tlsight::handshake::{self, InspectOptions, Target, Timeouts};
 use tlsight::report::handshake::{BuildOptions, HandshakeReport, RenderOptions};
 use tlsight::report::{self, Palette};
 
@@ -21,12 +21,29 @@ pub(crate) struct Args {
     /// Send no server_name extension.
     #[arg(long)]
     no_sni: bool,
-    /// Offer only TLS 1.2.
-    #[arg(long, conflicts_with = "tls13")]
+    /// Offer TLS 1.0 (with other --tlsNN flags: the range they span; alone: only TLS 1.0).
+    #[arg(long)]
+    tls10: bool,
+    /// Offer TLS 1.1.
+    #[arg(long)]
+    tls11: bool,
+    /// Offer TLS 1.2.
+    #[arg(long)]
     tls12: bool,
-    /// Offer only TLS 1.3.
+    /// Offer TLS 1.3 (rustls only).
     #[arg(long)]
     tls13: bool,
+    /// Cipher suites to offer, comma separated: IANA or OpenSSL names or code points
+    /// (TLS_RSA_WITH_AES_128_CBC_SHA, AES128-SHA, 0x002F).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    cipher: Vec<String>,
+    /// Key-exchange groups to offer, comma separated (x25519, secp256r1/P-256, secp384r1/P-384).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    groups: Vec<String>,
+    /// Which TLS implementation speaks: rustls, tlsight (own TLS 1.0-1.2 engine), or auto
+    /// (rustls, then tlsight's engine when rustls cannot negotiate).
+    #[arg(long, value_name = "ENGINE", default_value = "auto", value_parser = ["auto", "rustls", "tlsight"])]
+    engine: String,
     /// ALPN protocols to offer, comma separated (e.g. h2,http/1.1).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     alpn: Vec<String>,
@@ -77,11 +94,10 @@ fn run_inner(args: &Args) -> Result<u8, String> {
     } else if let Some(s) = &args.sni {
         opts.sni = Some(s.clone());
     }
-    opts.versions = match (args.tls12, args.tls13) {
-        (true, _) => VersionChoice::Tls12,
-        (_, true) => VersionChoice::Tls13,
-        _ => VersionChoice::Any,
-    };
+    opts.versions = super::version_choice(args.tls10, args.tls11, args.tls12, args.tls13);
+    opts.cipher_suites = super::parse_suites(&args.cipher)?;
+    opts.groups = super::parse_groups(&args.groups)?;
+    opts.engine = super::engine_choice(&args.engine);
     opts.alpn = args
         .alpn
         .iter()

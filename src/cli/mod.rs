@@ -88,6 +88,71 @@ pub(crate) fn load_ca_file(
     tlsight::x509::certs_from_bytes(&bytes, &path.display().to_string()).map_err(|e| e.to_string())
 }
 
+/// `--tls10 --tls11 --tls12 --tls13` as s_client reads them: none = any version, one = only
+/// that version, several = the range from the lowest to the highest.
+pub(crate) fn version_choice(
+    tls10: bool,
+    tls11: bool,
+    tls12: bool,
+    tls13: bool,
+) -> tlsight::handshake::VersionChoice {
+    let picked: Vec<u16> = [
+        (tls10, 0x0301),
+        (tls11, 0x0302),
+        (tls12, 0x0303),
+        (tls13, 0x0304),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, v)| *v)
+    .collect();
+    match (picked.first(), picked.last()) {
+        (Some(&min), Some(&max)) => tlsight::handshake::VersionChoice::Range { min, max },
+        _ => tlsight::handshake::VersionChoice::Any,
+    }
+}
+
+/// `--cipher LIST`: IANA or OpenSSL names or code points, resolved through the registry.
+pub(crate) fn parse_suites(list: &[String]) -> Result<Vec<u16>, String> {
+    list.iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            tlsight::suites::lookup(s)
+                .map(|c| c.code)
+                .map_err(|e| format!("--cipher {s}: {e}"))
+        })
+        .collect()
+}
+
+/// `--groups LIST`: names or code points of named groups.
+pub(crate) fn parse_groups(list: &[String]) -> Result<Vec<rustls::NamedGroup>, String> {
+    list.iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let alias = match s.to_ascii_lowercase().as_str() {
+                "p-256" | "p256" | "prime256v1" => "secp256r1".to_string(),
+                "p-384" | "p384" => "secp384r1".to_string(),
+                "p-521" | "p521" => "secp521r1".to_string(),
+                other => other.to_string(),
+            };
+            tlsight::suites::lookup_group(&alias)
+                .map(|g| rustls::NamedGroup::from(g.code))
+                .map_err(|e| format!("--groups {s}: {e}"))
+        })
+        .collect()
+}
+
+/// `--engine auto|rustls|tlsight`.
+pub(crate) fn engine_choice(s: &str) -> tlsight::handshake::EngineChoice {
+    match s {
+        "rustls" => tlsight::handshake::EngineChoice::Rustls,
+        "tlsight" => tlsight::handshake::EngineChoice::Tlsight,
+        _ => tlsight::handshake::EngineChoice::Auto,
+    }
+}
+
 /// Writes to stdout; a closed pipe (`| head`) ends the program quietly, as ripgrep does.
 pub(crate) fn print_out(text: &str) {
     use std::io::Write;

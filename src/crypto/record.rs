@@ -66,7 +66,7 @@ where
 {
     use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit};
     let bs = C::block_size();
-    if data.len() % bs != 0 {
+    if !data.len().is_multiple_of(bs) {
         return false;
     }
     if encrypt {
@@ -214,7 +214,7 @@ impl RcAead {
 
 enum Engine {
     Aead {
-        key: aead::LessSafeKey,
+        key: Box<aead::LessSafeKey>,
         iv: Vec<u8>,
         mode: Mode,
     },
@@ -223,7 +223,7 @@ enum Engine {
         salt: Vec<u8>,
     },
     Cbc {
-        block: BlockKey,
+        block: Box<BlockKey>,
         block_len: usize,
         mac: MacKey,
         mac_len: usize,
@@ -366,8 +366,10 @@ impl RecordCipher {
                     None
                 };
                 Engine::Cbc {
-                    block: BlockKey::new(alg, key)
-                        .ok_or_else(|| bad_len("block cipher key", key.len(), alg.key_len()))?,
+                    block: Box::new(
+                        BlockKey::new(alg, key)
+                            .ok_or_else(|| bad_len("block cipher key", key.len(), alg.key_len()))?,
+                    ),
                     block_len: alg.block_len(),
                     mac,
                     mac_len,
@@ -419,7 +421,7 @@ impl RecordCipher {
         let unbound = aead::UnboundKey::new(alg, key).map_err(|_| bad())?;
         Ok(Self {
             engine: Engine::Aead {
-                key: aead::LessSafeKey::new(unbound),
+                key: Box::new(aead::LessSafeKey::new(unbound)),
                 iv,
                 mode,
             },
@@ -446,7 +448,7 @@ impl RecordCipher {
         seq: u64,
     ) -> Result<Opened, OpenError> {
         let (key, iv, mode) = match &mut self.engine {
-            Engine::Aead { key, iv, mode } => (&*key, &*iv, *mode),
+            Engine::Aead { key, iv, mode } => (&**key, &*iv, *mode),
             Engine::RustCryptoAead { aead, salt } => {
                 let tag = aead.tag_len();
                 if fragment.len() < 8 + tag {
@@ -569,7 +571,7 @@ impl RecordCipher {
             out
         };
         let (key, iv, mode) = match &mut self.engine {
-            Engine::Aead { key, iv, mode } => (&*key, &*iv, *mode),
+            Engine::Aead { key, iv, mode } => (&**key, &*iv, *mode),
             Engine::RustCryptoAead { aead, salt } => {
                 let explicit = seq.to_be_bytes();
                 let nonce = [&salt[..], &explicit[..]].concat();
@@ -735,7 +737,7 @@ fn open_cbc(
     } else {
         (fragment, &[][..])
     };
-    if payload.len() < explicit + bl || (payload.len() - explicit) % bl != 0 {
+    if payload.len() < explicit + bl || !(payload.len() - explicit).is_multiple_of(bl) {
         return Err(OpenError::TooShort {
             len: fragment.len(),
             min,

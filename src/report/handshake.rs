@@ -904,7 +904,7 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
             } else {
                 c.mac
                     .as_ref()
-                    .map(|m| format!(" + HMAC-{m}"))
+                    .map(|m| format!(" + {m}"))
                     .unwrap_or_default()
             },
             c.hash,
