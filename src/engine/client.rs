@@ -86,6 +86,8 @@ pub struct Client {
     rx: Option<RecordCipher>,
     rx_seq: u64,
     app_data: Vec<u8>,
+    /// The server sent close_notify.
+    peer_closed: bool,
     outcome: Outcome,
     rng: SystemRandom,
 }
@@ -232,6 +234,7 @@ impl Client {
             rx: None,
             rx_seq: 0,
             app_data: Vec::new(),
+            peer_closed: false,
             outcome: Outcome {
                 client_random: random.to_vec(),
                 ..Outcome::default()
@@ -258,6 +261,11 @@ impl Client {
     /// What the client learnt so far.
     pub fn outcome(&self) -> &Outcome {
         &self.outcome
+    }
+
+    /// Whether the server closed the session with close_notify.
+    pub fn peer_closed(&self) -> bool {
+        self.peer_closed
     }
 
     /// Application data received after the handshake (taken).
@@ -364,7 +372,7 @@ impl Client {
                 if plain.first() == Some(&1) {
                     // A warning (close_notify after Done, or no_renegotiation): not fatal.
                     if plain.get(1) == Some(&0) && self.state == State::Done {
-                        self.state = State::Failed;
+                        self.peer_closed = true;
                     }
                     return Ok(());
                 }

@@ -153,7 +153,8 @@ fn engine_failure(e: EngineError) -> HandshakeError {
     }
 }
 
-fn drive(
+/// Drives the handshake to completion over a recorded socket (also used by the fs-demo client).
+pub(crate) fn drive(
     client: &mut Client,
     sock: &mut Recorder<TcpStream>,
     deadline: Instant,
