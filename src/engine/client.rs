@@ -680,18 +680,7 @@ impl Client {
             )
         };
         self.outcome.master_secret = Some(self.master.clone());
-        let kb = tls12::key_block(
-            &suite,
-            &self.master,
-            &self.client_random,
-            &self.server_random,
-        )?;
-        self.tx = Some(RecordCipher::from_key_block(
-            &suite,
-            &kb,
-            true,
-            self.outcome.encrypt_then_mac,
-        )?);
+        self.tx = Some(self.write_cipher(&suite, true)?);
         flight.extend_from_slice(&record(
             ContentType::CHANGE_CIPHER_SPEC,
             self.record_version,
@@ -713,20 +702,25 @@ impl Client {
 
     fn install_rx(&mut self) -> Result<(), EngineError> {
         let suite = self.suite.ok_or(EngineError::Closed)?;
+        self.rx = Some(self.write_cipher(&suite, false)?);
+        self.rx_seq = 0;
+        Ok(())
+    }
+
+    /// The client's (`client`) or the server's write cipher from the master secret.
+    fn write_cipher(&self, suite: &SuiteParams, client: bool) -> Result<RecordCipher, EngineError> {
         let kb = tls12::key_block(
-            &suite,
+            suite,
             &self.master,
             &self.client_random,
             &self.server_random,
         )?;
-        self.rx = Some(RecordCipher::from_key_block(
-            &suite,
+        Ok(RecordCipher::from_key_block(
+            suite,
             &kb,
-            false,
+            client,
             self.outcome.encrypt_then_mac,
-        )?);
-        self.rx_seq = 0;
-        Ok(())
+        )?)
     }
 
     /// (EC)DHE and anonymous DH/ECDH: parse and check the ServerKeyExchange, verify its
