@@ -168,33 +168,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wildcard_over_icann_suffix() {
-        assert_eq!(
-            wildcard_over_public_suffix("*.co.uk"),
-            Some(SuffixSection::Icann)
-        );
-        assert_eq!(
-            wildcard_over_public_suffix("*.COM."),
-            Some(SuffixSection::Icann)
-        );
-        assert_eq!(wildcard_over_public_suffix("*.example.co.uk"), None);
-        assert_eq!(wildcard_over_public_suffix("*.example.com"), None);
-        assert_eq!(wildcard_over_public_suffix("example.co.uk"), None);
-    }
-
-    #[test]
-    fn wildcard_over_private_suffix_and_unknown_tld() {
-        assert_eq!(
-            wildcard_over_public_suffix("*.s3.amazonaws.com"),
-            Some(SuffixSection::Private)
-        );
-        assert_eq!(
-            wildcard_over_public_suffix("*.github.io"),
-            Some(SuffixSection::Private)
-        );
-        // Not in the list: an intranet name is registrable as far as the PSL knows.
-        assert_eq!(wildcard_over_public_suffix("*.corp.internal"), None);
-        assert_eq!(wildcard_over_public_suffix("*.localhost"), None);
+    fn wildcards_over_public_suffixes() {
+        use SuffixSection::{Icann, Private};
+        for (name, want) in [
+            ("*.co.uk", Some(Icann)),
+            ("*.COM.", Some(Icann)),
+            ("*.example.co.uk", None),
+            ("*.example.com", None),
+            ("example.co.uk", None),
+            ("*.s3.amazonaws.com", Some(Private)),
+            ("*.github.io", Some(Private)),
+            // Not in the list: an intranet name is registrable as far as the PSL knows.
+            ("*.corp.internal", None),
+            ("*.localhost", None),
+        ] {
+            assert_eq!(wildcard_over_public_suffix(name), want, "{name}");
+        }
     }
 
     #[test]
