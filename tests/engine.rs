@@ -747,3 +747,29 @@ fn cli_rejects_unknown_cipher_names_in_one_line() {
     assert!(err.starts_with("tlsight: --cipher NOT-A-SUITE"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1);
 }
+
+/// The audit's certificate section gets its proof of key possession from one completed
+/// handshake, through the same fallback: a TLS 1.1 RSA-key-transport server proves it by its
+/// Finished.
+#[test]
+fn audit_reports_key_possession_of_a_legacy_server() {
+    use tlsight::probe::scan::{AuditOptions, audit_addr};
+    let s = s_server(&["-tls1_1", "-cipher", "AES128-SHA:@SECLEVEL=0"]);
+    let addr: SocketAddr = s.target().parse().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut opts = AuditOptions::default();
+    opts.verify.extra_anchors = vec![root()];
+    opts.verify.stores.os = false;
+    let r = rt
+        .block_on(audit_addr(addr, addr.to_string(), opts))
+        .unwrap();
+    let k = r
+        .key_possession
+        .expect("key possession from a completed handshake");
+    assert_eq!((k.proof, k.ok), (PossessionProof::Finished, true));
+    assert!(r.certificate_verification.is_some_and(|v| v.trusted));
+}

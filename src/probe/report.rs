@@ -49,6 +49,11 @@ pub struct AuditReport {
     pub certificate_without_sni_verification: Option<crate::x509::ChainReport>,
     /// Trust verdict for the certificate chain (`tlsight verify`'s report).
     pub certificate_verification: Option<crate::x509::ChainReport>,
+    /// What proved, in one completed handshake (rustls, or tlsight's own TLS 1.0-1.2 engine
+    /// when rustls cannot negotiate), that the server holds the chain's private key: `proof`
+    /// "signature" / "finished" / "none", `ok`, `detail` (docs/handshake.md). Null when no
+    /// handshake got that far.
+    pub key_possession: Option<crate::engine::KeyPossession>,
     /// The interception check (`tlsight mitm`'s verdict and signals) of the chain.
     #[serde(
         skip_serializing_if = "Option::is_none",

@@ -823,6 +823,7 @@ pub async fn audit_addr(
         }
     }
     if let Some(chain) = chain {
+        report.key_possession = key_possession(&s, addr, report.sni.clone(), settings).await?;
         report.interception = interception(&report, &chain, &verify).await;
         report.certificate_verification = Some(verify_blocking(chain, verify).await?);
     }
@@ -847,6 +848,23 @@ pub async fn audit_addr(
     Ok(report)
 }
 
+/// One completed handshake (rustls, or tlsight's engine where rustls cannot negotiate: the
+/// probes themselves never finish one) for the proof that the server holds the chain's key.
+async fn key_possession(
+    s: &Scheduler,
+    addr: SocketAddr,
+    sni: Option<String>,
+    settings: Settings,
+) -> Result<Option<crate::engine::KeyPossession>, ProbeError> {
+    let _slot = s.slot().await?;
+    s.count_external();
+    let opts = rustls_probe(addr, sni, settings);
+    let res = tokio::task::spawn_blocking(move || crate::handshake::inspect(&opts))
+        .await
+        .map_err(|e| ProbeError::Internal(e.to_string()))?;
+    Ok(res.ok().and_then(|i| i.key_possession))
+}
+
 /// `tlsight mitm`'s judgement of the chain the audit saw (no handshake signature or SCTs from
 /// the TLS layer here: the probes do not finish handshakes).
 async fn interception(
@@ -864,8 +882,12 @@ async fn interception(
             .map(|c| rustls_pki_types::CertificateDer::from(c.clone()))
             .collect(),
         ocsp: Vec::new(),
-        handshake_signature_valid: None,
-        key_possession_failed: false,
+        handshake_signature_valid: report
+            .key_possession
+            .as_ref()
+            .filter(|k| k.proof == crate::engine::PossessionProof::Signature)
+            .map(|k| k.ok),
+        key_possession_failed: report.key_possession.as_ref().is_some_and(|k| !k.ok),
         failure: None,
         version: None,
         cipher_suite: None,
