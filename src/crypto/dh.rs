@@ -87,8 +87,12 @@ pub fn agree(
     if !random(&mut x) {
         return Err("system RNG failed".into());
     }
-    let top = 8 - (bits % 8) as u32;
-    x[0] &= if top == 8 { 0x7F } else { 0xFF >> (top + 1) };
+    // The prime's top byte has `sig` significant bits (1..=8); keep one fewer in x's.
+    let sig = match bits % 8 {
+        0 => 8,
+        n => n as u32,
+    };
+    x[0] &= ((1u16 << (sig - 1)) - 1) as u8;
     x[p.len() - 1] |= 1;
     let exponent = decode(&x)?;
     let public = BoxedMontyForm::new(decode(g)?, &params)
@@ -152,5 +156,9 @@ mod tests {
         assert!(agree(&p[..16], &[2], &[5], &rng).is_err(), "128-bit prime");
         assert!(agree(&[], &[2], &[5], &rng).is_err());
         assert!(agree(&pm1, &[2], &[5], &rng).is_err(), "even prime");
+        // A prime whose top byte is 1 (257 bits): the exponent's top byte must become 0.
+        let mut small = vec![1u8];
+        small.extend_from_slice(&[0xFF; 32]);
+        assert!(agree(&small, &[2], &[5], &rng).is_ok());
     }
 }
