@@ -199,3 +199,46 @@ fn tls13_signature_schemes_of_an_rsa_server() {
         "{got:?}"
     );
 }
+
+/// A copied certificate (the genuine test chain, signed with another P-256 key): the audit's
+/// certificate verdict is not trusted, `key_possession_failed` first, the chain itself valid.
+#[test]
+fn audit_certificate_verdict_needs_proof_of_the_key_tls13_and_tls12() {
+    use tlsight::handshake::VersionChoice;
+    use tlsight::handshake::server::{LocalServer, ServerSettings, TestKey};
+    for (versions, proof) in [
+        (VersionChoice::Tls13, "certificate_verify"),
+        (VersionChoice::Tls12, "server_key_exchange"),
+    ] {
+        let server = LocalServer::start(
+            "127.0.0.1:0".parse().unwrap(),
+            &ServerSettings {
+                key: TestKey::EcdsaP256,
+                wrong_key: Some(TestKey::OtherEcdsaP256),
+                versions,
+                ..ServerSettings::default()
+            },
+        )
+        .unwrap();
+        let v = audit_json(&server.addr().to_string());
+        let c = &v["certificate_verification"];
+        assert_eq!(c["trusted"], false, "{versions:?}: {c:#}");
+        assert_eq!(c["chain_trusted"], true, "{versions:?}");
+        assert_eq!(c["errors"][0]["code"], "key_possession_failed", "{c:#}");
+        assert_eq!(c["key_possession"]["status"], "failed");
+        assert_eq!(c["key_possession"]["proof"], proof, "{versions:?}");
+        assert!(finding_ids(&v).contains(&"cert_untrusted".to_string()));
+    }
+}
+
+/// A TLS 1.2 server whose only suites rustls does not speak (ECDHE with CBC): the audit proves
+/// possession with its own hello, verifying the ServerKeyExchange signature itself.
+#[test]
+fn audit_proves_possession_from_its_own_server_key_exchange() {
+    let s = s_server(&["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256"]);
+    let v = audit_json(&s.1.to_string());
+    let c = &v["certificate_verification"];
+    assert_eq!(c["trusted"], true, "{c:#}");
+    assert_eq!(c["key_possession"]["status"], "proven", "{c:#}");
+    assert_eq!(c["key_possession"]["proof"], "server_key_exchange");
+}

@@ -289,6 +289,14 @@ fn render(r: &AuditReport, p: Palette) -> String {
             .map(|(k, s)| format!("{}: {}", k.name(), if s.trusted { "yes" } else { "no" }))
             .collect();
         let _ = writeln!(o, "  {:<22} {verdict} ({})", "trust", stores.join(", "));
+        if let Some(kp) = &v.key_possession {
+            let text = if kp.proven() {
+                p.good(&kp.detail)
+            } else {
+                p.bad(&kp.detail)
+            };
+            let _ = writeln!(o, "  {:<22} {text}", "key possession");
+        }
         for e in &v.errors {
             let _ = writeln!(o, "    {}", p.bad(&e.message));
         }

@@ -107,7 +107,8 @@ fn run_inner(args: &Args) -> Result<u8, String> {
         analysis,
         BuildOptions {
             ja4s: args.ja4s,
-            custom_anchors: !args.ca.is_empty(),
+            extra_roots: opts.extra_roots.clone(),
+            only_extra_roots: opts.only_extra_roots,
         },
     );
     report.assess_interception(&ins, &opts.extra_roots);

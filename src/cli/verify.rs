@@ -119,6 +119,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
         opts.stapled_ocsp = Some(read(path)?);
     }
     let mut connection = None;
+    let mut possession = None;
     let chain = if !args.chain.is_empty() {
         let mut certs = Vec::new();
         for path in &args.chain {
@@ -165,6 +166,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
             handshake_signature_valid: ins.seen.signature_valid,
             handshake_error: ins.failure.as_ref().map(|f| f.to_string()),
         });
+        possession = Some(ins.key_possession());
         certs
     };
 
@@ -173,10 +175,14 @@ fn run_inner(args: Args) -> Result<u8, String> {
         report = fetch_and_reverify(report, chain, &mut opts, &fetch::Limits::default());
     }
     report.connection = connection;
+    // A live server must also prove it holds the leaf key, or the chain authenticates nothing.
+    if let Some(kp) = possession {
+        report.apply_key_possession(kp);
+    }
     if args.json {
-        print!("{}", report::to_json(&report));
+        super::print_out(&report::to_json(&report));
     } else {
-        print!("{}", x509::render_chain_report(&report, Palette::detect()));
+        super::print_out(&x509::render_chain_report(&report, Palette::detect()));
     }
     Ok(if report.trusted {
         exit::OK

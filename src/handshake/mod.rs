@@ -465,6 +465,25 @@ pub fn inspect_stream(
     })
 }
 
+impl Inspection {
+    /// What this handshake proved about the leaf key. rustls verifies the CertificateVerify
+    /// (TLS 1.3) or ServerKeyExchange (TLS 1.2 ECDHE) signature; it offers no RSA key transport,
+    /// so a Finished-only proof never comes from here.
+    pub fn key_possession(&self) -> crate::x509::KeyPossession {
+        let proof = self.seen.proof.or(match self.negotiated.version {
+            Some(0x0304) => Some(crate::x509::ProofKind::CertificateVerify),
+            Some(_) => Some(crate::x509::ProofKind::ServerKeyExchange),
+            None => None,
+        });
+        let failure = self.failure.as_ref().map(|f| f.to_string());
+        crate::x509::KeyPossession::from_signature(
+            self.seen.signature_valid,
+            proof,
+            failure.as_deref(),
+        )
+    }
+}
+
 fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
 }

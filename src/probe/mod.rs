@@ -13,6 +13,7 @@
 
 pub mod conn;
 pub mod grade;
+mod possession;
 pub mod report;
 pub mod resume;
 pub mod scan;

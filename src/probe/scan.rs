@@ -464,7 +464,7 @@ async fn sigalgs12(
 
 /// Options for a real rustls handshake with the probed server (TLS 1.3 facts that only a
 /// completed handshake reveals), bounded by the audit's read timeout.
-fn rustls_probe(
+pub(super) fn rustls_probe(
     addr: SocketAddr,
     sni: Option<String>,
     settings: Settings,
@@ -824,7 +824,16 @@ pub async fn audit_addr(
     }
     if let Some(chain) = chain {
         report.interception = interception(&report, &chain, &verify).await;
-        report.certificate_verification = Some(verify_blocking(chain, verify).await?);
+        let offer = super::possession::Offer {
+            tls13: scans[4].accepted,
+            tls12_suites: scans[3].suites.clone(),
+            sni: report.sni.clone(),
+        };
+        let leaf = chain.first().cloned().unwrap_or_default();
+        let mut v = verify_blocking(chain, verify).await?;
+        // The chain is only the server's if it proves it holds the leaf key.
+        v.apply_key_possession(super::possession::prove(&s, addr, settings, &offer, &leaf).await?);
+        report.certificate_verification = Some(v);
     }
 
     for sc in &scans {

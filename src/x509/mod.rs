@@ -11,12 +11,14 @@ pub mod ocsp;
 pub mod os_store;
 pub mod parse;
 pub mod path;
+pub mod possession;
 pub mod render;
 pub mod sigcheck;
 pub mod stores;
 mod verify;
 
 pub use diagnosis::{Code, Finding};
+pub use possession::{KeyPossession, PossessionStatus, ProofKind};
 pub use parse::{CertSummary, PublicKeyInfo, certs_from_bytes, crls_from_bytes};
 pub use render::render_chain_report;
 pub use sigcheck::{SigCheck, SigStatus};

@@ -33,6 +33,14 @@ pub fn render_chain_report(r: &ChainReport, p: Palette) -> String {
         (None, _) => p.dim("(no host name checked)"),
     };
     let _ = writeln!(out, "{verdict} {host}");
+    if r.chain_trusted && !r.trusted {
+        // The chain is fine; the server is not its owner. Say both.
+        let _ = writeln!(
+            out,
+            "{}",
+            p.bad("the chain itself is valid, but the server did not prove it holds the leaf's key")
+        );
+    }
     let _ = writeln!(out, "{}", p.dim(format!("validated at {}", r.validated_at)));
     if let Some(c) = &r.connection {
         let _ = writeln!(
@@ -45,10 +53,14 @@ pub fn render_chain_report(r: &ChainReport, p: Palette) -> String {
                 c.sni.as_deref().unwrap_or("none")
             ))
         );
-        let possession = match c.handshake_signature_valid {
-            Some(true) => p.good("server proved possession of the leaf key"),
-            Some(false) => p.bad("server signature with the leaf key did NOT verify"),
-            None => p.warn("server key possession not shown (handshake incomplete)"),
+        let possession = match &r.key_possession {
+            Some(kp) if kp.proven() => p.good(&kp.detail),
+            Some(kp) => p.bad(&kp.detail),
+            None => match c.handshake_signature_valid {
+                Some(true) => p.good("server proved possession of the leaf key"),
+                Some(false) => p.bad("server signature with the leaf key did NOT verify"),
+                None => p.warn("server key possession not shown (handshake incomplete)"),
+            },
         };
         let ocsp = if c.stapled_ocsp_bytes > 0 {
             format!("stapled OCSP response: {} bytes", c.stapled_ocsp_bytes)
