@@ -549,14 +549,20 @@ fn copied_certificate_is_key_possession_failed_first_tls13_and_tls12() {
         });
         let (ins, rep) = run(&options(server.addr().port(), versions));
         assert!(
-            matches!(ins.failure, Some(handshake::HandshakeError::KeyPossession(_))),
+            matches!(
+                ins.failure,
+                Some(handshake::HandshakeError::KeyPossession(_))
+            ),
             "{versions:?}: {:?}",
             ins.failure
         );
         let v = &rep.verification;
         assert!(!v.trusted, "{versions:?}");
         assert!(v.chain_trusted, "{versions:?}: the chain itself is valid");
-        assert_eq!(v.errors.first().map(String::as_str), Some("key_possession_failed"));
+        assert_eq!(
+            v.errors.first().map(String::as_str),
+            Some("key_possession_failed")
+        );
         let json = serde_json::to_value(v).unwrap();
         assert_eq!(json["key_possession"]["status"], "failed");
         assert_eq!(json["key_possession"]["proof"], proof, "{versions:?}");
@@ -565,7 +571,10 @@ fn copied_certificate_is_key_possession_failed_first_tls13_and_tls12() {
             tlsight::report::Palette::PLAIN,
             Default::default(),
         );
-        assert!(text.contains("NOT trusted for localhost: key_possession_failed"), "{text}");
+        assert!(
+            text.contains("NOT trusted for localhost: key_possession_failed"),
+            "{text}"
+        );
         assert!(!text.contains("trusted for localhost ("), "{text}");
     }
 }
@@ -599,5 +608,8 @@ fn trust_names_the_store_that_anchored_and_its_subject() {
             || text.contains("trusted for localhost (custom anchor"),
         "{text}"
     );
-    assert!(!text.contains("mozilla"), "Mozilla did not anchor this chain:\n{text}");
+    assert!(
+        !text.contains("mozilla"),
+        "Mozilla did not anchor this chain:\n{text}"
+    );
 }

@@ -483,7 +483,14 @@ fn a_server_without_the_private_key_fails_key_possession() {
     assert_eq!(v["verdict"], "intercepted");
     let s = signal(&v, "key_possession_failed");
     assert_eq!(s["severity"], "critical");
+    assert_eq!(
+        signal_ids(&v)[0],
+        "key_possession_failed",
+        "first in the list"
+    );
     assert_eq!(v["server"]["handshake_signature_valid"], false);
+    assert_eq!(v["server"]["key_possession"]["status"], "failed");
+    assert_eq!(v["server"]["key_possession"]["proof"], "certificate_verify");
     // The genuine certificate is still shown, and still chains to the test root.
     assert_eq!(v["trust"]["custom"]["trusted"], true);
     assert_eq!(
@@ -807,7 +814,16 @@ fn key_possession_is_checked_in_tls12_too() {
     );
     assert_eq!(code, 1, "{v:#}");
     assert_eq!(signal(&v, "key_possession_failed")["severity"], "critical");
+    assert_eq!(
+        signal_ids(&v)[0],
+        "key_possession_failed",
+        "first in the list"
+    );
     assert_eq!(v["server"]["handshake_signature_valid"], false);
+    assert_eq!(
+        v["server"]["key_possession"]["proof"],
+        "server_key_exchange"
+    );
 }
 
 #[test]

@@ -156,6 +156,11 @@ pub fn assess_with_report(
             ja3s: obs.ja3s.clone(),
             ja3s_string: obs.ja3s_string.clone(),
             handshake_signature_valid: obs.handshake_signature_valid,
+            key_possession: crate::x509::KeyPossession::from_signature(
+                obs.handshake_signature_valid,
+                obs.signature_proof,
+                obs.failure.as_deref(),
+            ),
         },
         baseline,
         path_comparison,

@@ -239,7 +239,13 @@ fn findings(r: &mut AuditReport) {
         && !v.trusted
     {
         let why: Vec<String> = v.errors.iter().map(|e| e.message.clone()).collect();
-        let msg = format!("certificate chain not trusted: {}", why.join("; "));
+        // A valid chain from a server that did not prove it holds the key is not the chain's fault.
+        let what = if v.chain_trusted {
+            "server not authenticated (its chain is valid)"
+        } else {
+            "certificate chain not trusted"
+        };
+        let msg = format!("{what}: {}", why.join("; "));
         finding(r, "cert_untrusted", Severity::Critical, msg);
     }
     if let Some(c) = r.certificate.clone() {

@@ -108,9 +108,7 @@ async fn server_key_exchange(
         ]);
     let client_random = b.client_random();
     let Reply::Hello(f) = s.exchange(&b.build()).await? else {
-        return Ok(Err(
-            "a TLS 1.2 (EC)DHE hello got no ServerHello".to_string()
-        ));
+        return Ok(Err("a TLS 1.2 (EC)DHE hello got no ServerHello".to_string()));
     };
     let sent_leaf = f
         .certificate
@@ -125,8 +123,8 @@ async fn server_key_exchange(
     let Some(body) = f.server_key_exchange.as_ref() else {
         return Ok(Err("no ServerKeyExchange came".to_string()));
     };
-    let ecdhe = super::suite::cipher_suite(f.server_hello.cipher_suite)
-        .is_some_and(|i| i.is_ecdhe());
+    let ecdhe =
+        super::suite::cipher_suite(f.server_hello.cipher_suite).is_some_and(|i| i.is_ecdhe());
     let ske = match ServerKeyExchange::decode(body, ecdhe, true) {
         Ok(k) => k,
         Err(e) => return Ok(Err(format!("ServerKeyExchange does not decode: {e}"))),

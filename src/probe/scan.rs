@@ -875,6 +875,7 @@ async fn interception(
         ocsp: Vec::new(),
         handshake_signature_valid: None,
         key_possession_failed: false,
+        signature_proof: None,
         failure: None,
         version: None,
         cipher_suite: None,

@@ -994,7 +994,9 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
     if !v.trusted && v.chain_trusted {
         rows.push((
             "",
-            p.dim(format!("the chain itself is valid ({anchored}); the server is not proven to be its owner")),
+            p.dim(format!(
+                "the chain itself is valid ({anchored}); the server is not proven to be its owner"
+            )),
         ));
     }
     for (i, c) in r.certificates.iter().enumerate() {
@@ -1069,7 +1071,11 @@ pub struct BuildOptions {
 
 /// The stores among those the handshake trusted (Mozilla unless `only_extra_roots`, plus the
 /// `--ca` anchors) that anchor `chain`, each with its anchor.
-fn anchoring_stores(chain: &[rustls_pki_types::CertificateDer<'static>], name: &str, opts: &BuildOptions) -> Vec<AnchoredBy> {
+fn anchoring_stores(
+    chain: &[rustls_pki_types::CertificateDer<'static>],
+    name: &str,
+    opts: &BuildOptions,
+) -> Vec<AnchoredBy> {
     let vo = crate::x509::VerifyOptions {
         host: Some(name.to_string()),
         stores: crate::x509::StoreSelection {
@@ -1087,8 +1093,16 @@ fn anchoring_stores(chain: &[rustls_pki_types::CertificateDer<'static>], name: &
         .filter(|(_, s)| s.trusted)
         .map(|(k, s)| AnchoredBy {
             store: k.name().to_string(),
-            subject: s.anchor.as_ref().map(|a| a.subject.clone()).unwrap_or_default(),
-            spki_sha256: s.anchor.as_ref().map(|a| a.spki_sha256.clone()).unwrap_or_default(),
+            subject: s
+                .anchor
+                .as_ref()
+                .map(|a| a.subject.clone())
+                .unwrap_or_default(),
+            spki_sha256: s
+                .anchor
+                .as_ref()
+                .map(|a| a.spki_sha256.clone())
+                .unwrap_or_default(),
         })
         .collect()
 }

@@ -18,8 +18,8 @@ pub mod stores;
 mod verify;
 
 pub use diagnosis::{Code, Finding};
-pub use possession::{KeyPossession, PossessionStatus, ProofKind};
 pub use parse::{CertSummary, PublicKeyInfo, certs_from_bytes, crls_from_bytes};
+pub use possession::{KeyPossession, PossessionStatus, ProofKind};
 pub use render::render_chain_report;
 pub use sigcheck::{SigCheck, SigStatus};
 pub use stores::{Store, StoreKind};

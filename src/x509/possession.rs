@@ -113,8 +113,10 @@ impl ChainReport {
     pub fn apply_key_possession(&mut self, kp: KeyPossession) {
         if !kp.proven() {
             self.errors.retain(|f| f.code != Code::KeyPossessionFailed);
-            self.errors
-                .insert(0, Finding::at(Code::KeyPossessionFailed, 0, kp.detail.clone()));
+            self.errors.insert(
+                0,
+                Finding::at(Code::KeyPossessionFailed, 0, kp.detail.clone()),
+            );
             self.trusted = false;
         }
         self.key_possession = Some(kp);
@@ -127,7 +129,8 @@ mod tests {
 
     #[test]
     fn each_status_says_what_was_proven() {
-        let ok = KeyPossession::from_signature(Some(true), Some(ProofKind::CertificateVerify), None);
+        let ok =
+            KeyPossession::from_signature(Some(true), Some(ProofKind::CertificateVerify), None);
         assert!(ok.proven());
         assert!(ok.detail.contains("CertificateVerify verified"));
         let bad = KeyPossession::from_signature(
@@ -136,7 +139,10 @@ mod tests {
             Some("x"),
         );
         assert_eq!(bad.status, PossessionStatus::Failed);
-        assert!(bad.detail.contains("ServerKeyExchange signature does not verify"));
+        assert!(
+            bad.detail
+                .contains("ServerKeyExchange signature does not verify")
+        );
         let none = KeyPossession::from_signature(None, None, Some("server closed"));
         assert_eq!(none.status, PossessionStatus::NotShown);
         assert!(none.detail.contains("server closed"), "{}", none.detail);

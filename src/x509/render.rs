@@ -35,7 +35,8 @@ pub fn render_chain_report(r: &ChainReport, p: Palette) -> String {
     let _ = writeln!(out, "{verdict} {host}");
     if r.chain_trusted && !r.trusted {
         // The chain is fine; the server is not its owner. Say both.
-        let _ = writeln!(
+        let _ =
+            writeln!(
             out,
             "{}",
             p.bad("the chain itself is valid, but the server did not prove it holds the leaf's key")
