@@ -101,9 +101,9 @@ pub(crate) fn run(args: Args) -> ExitCode {
         Err(e) => return fail(e.to_string()),
     };
     if args.json {
-        print!("{}", tlsight::report::to_json(&report));
+        super::print_out(&tlsight::report::to_json(&report));
     } else {
-        print!("{}", render(&report, Palette::detect()));
+        super::print_out(&render(&report, Palette::detect()));
     }
     match &args.policy {
         Some(p)

@@ -3,7 +3,6 @@
 //! All facts and judgements come from `tlsight::suites`; this file only parses arguments and
 //! renders (human text through `report::Palette`, or `--json` from the same serde model).
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
@@ -164,12 +163,11 @@ pub(crate) fn run(args: Args) -> ExitCode {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    // A closed pipe (`| head`) is not an error worth reporting.
-    let _ = std::io::stdout().lock().write_all(out.as_bytes());
-
+    // Input errors first: a closed pipe (`| head`) ends the program inside print_out.
     for e in &errors {
         eprintln!("tlsight: explain: {}", describe_error(e));
     }
+    super::print_out(&out);
     if !errors.is_empty() {
         return ExitCode::from(exit::ERROR);
     }

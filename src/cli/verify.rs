@@ -125,7 +125,9 @@ fn run_inner(args: Args) -> Result<u8, String> {
         for path in &args.chain {
             let bytes = read(path)?;
             let origin = path.display().to_string();
-            certs.extend(x509::certs_from_bytes(&bytes, &origin).map_err(|e| e.to_string())?);
+            let these = x509::certs_from_bytes(&bytes, &origin).map_err(|e| e.to_string())?;
+            x509::require_one_parses(&these, &origin).map_err(|e| e.to_string())?;
+            certs.extend(these);
         }
         if certs.len() > x509::parse::MAX_CERTS_PER_INPUT {
             return Err(format!(

@@ -29,10 +29,17 @@ pub fn render_chain_report(r: &ChainReport, p: Palette) -> String {
     };
     let host = match (&r.host, r.host_valid) {
         (Some(h), Some(true)) => format!("for {} {}", p.bold(h), p.good("(name matches)")),
-        (Some(h), _) => format!("for {} {}", p.bold(h), p.bad("(name does not match)")),
+        (Some(h), Some(false)) => format!("for {} {}", p.bold(h), p.bad("(name does not match)")),
+        // The leaf did not parse: the name is unknown, not wrong.
+        (Some(h), None) => format!("for {} {}", p.bold(h), p.warn("(name not checked)")),
         (None, _) => p.dim("(no host name checked)"),
     };
-    let _ = writeln!(out, "{verdict} {host}");
+    // The headline names the first error: the one that explains the others.
+    let why = match r.errors.first() {
+        Some(f) if !r.trusted => format!(": {} — {}", p.bad(f.code.as_str()), f.message),
+        _ => String::new(),
+    };
+    let _ = writeln!(out, "{verdict} {host}{why}");
     if r.chain_trusted && !r.trusted {
         // The chain is fine; the server is not its owner. Say both.
         let _ =

@@ -493,6 +493,10 @@ pub fn verify_chain_with_stores(
             report.warnings.push(f);
         }
     }
+    // A certificate that does not parse explains the path errors after it: it comes first.
+    report
+        .errors
+        .sort_by_key(|f| f.code != Code::MalformedCertificate);
     report.trusted = any_trusted && report.errors.is_empty();
     report.chain_trusted = report.trusted;
     report
