@@ -242,3 +242,85 @@ fn audit_proves_possession_from_its_own_server_key_exchange() {
     assert_eq!(c["key_possession"]["status"], "proven", "{c:#}");
     assert_eq!(c["key_possession"]["proof"], "server_key_exchange");
 }
+
+/// A legacy server accepting dozens of weak suites: each finding counts them per version range
+/// in one readable line, `--verbose` names every one, and `--json` always carries them all.
+#[test]
+fn long_suite_findings_are_counted_per_version_and_listed_with_verbose() {
+    let c = certs();
+    let args: Vec<std::ffi::OsString> = vec![
+        "-www".into(),
+        "-cert".into(),
+        c.join("rsa2048.pem").into(),
+        "-cert_chain".into(),
+        c.join("intermediate.pem").into(),
+        "-key".into(),
+        c.join("rsa2048.key").into(),
+        "-min_protocol".into(),
+        "TLSv1".into(),
+        "-max_protocol".into(),
+        "TLSv1.2".into(),
+        "-cipher".into(),
+        "ALL:COMPLEMENTOFALL:@SECLEVEL=0".into(),
+    ];
+    let (child, addr) = common::spawn_s_server(&args);
+    let _server = Server(child, addr);
+    let target = addr.to_string();
+    let run = |extra: &[&str]| {
+        let out = cargo_bin_cmd!("tlsight")
+            .env("NO_COLOR", "1")
+            .args(["audit", &target, "--sni", "localhost", "--ca"])
+            .arg(certs().join("root.pem"))
+            .args(extra)
+            .timeout(Duration::from_secs(180))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let v: serde_json::Value = serde_json::from_str(&run(&["--json"])).unwrap();
+    let nofs = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "no_forward_secrecy")
+        .expect("no_forward_secrecy finding")
+        .clone();
+    let suites = nofs["suites"].as_array().unwrap();
+    assert!(suites.len() > 3, "{nofs:#}");
+    let message = nofs["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "suites without forward secrecy accepted: {} suites in TLS 1.0-1.2",
+            suites.len()
+        )),
+        "{message}"
+    );
+    for s in suites {
+        assert!(s["name"].as_str().unwrap().starts_with("TLS_"), "{s}");
+        assert!(!s["versions"].as_array().unwrap().is_empty(), "{s}");
+    }
+
+    let human = run(&[]);
+    let line = human
+        .lines()
+        .find(|l| l.contains("suites without forward secrecy"))
+        .expect("finding line");
+    assert!(line.contains("(--verbose lists them)"), "{line}");
+    let first = suites[0]["name"].as_str().unwrap();
+    assert!(
+        !human.contains(&format!("{first} ")) || !line.contains(first),
+        "names are not listed in the line: {line}"
+    );
+    for l in human.lines().skip_while(|l| *l != "Findings") {
+        assert!(l.chars().count() < 200, "finding line too long: {l}");
+    }
+
+    let verbose = run(&["--verbose"]);
+    for s in suites {
+        let name = s["name"].as_str().unwrap();
+        assert!(
+            verbose.lines().any(|l| l.trim_start().starts_with(name)),
+            "--verbose does not list {name}"
+        );
+    }
+}

@@ -20,6 +20,9 @@ pub(crate) struct Args {
     /// Print the report as JSON (schema: docs/audit.md).
     #[arg(long)]
     json: bool,
+    /// Name every suite behind a finding (the default counts long lists per version range).
+    #[arg(short, long)]
+    verbose: bool,
     /// Connections open at once to the server.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=64))]
     max_connections: u16,
@@ -103,7 +106,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
     if args.json {
         super::print_out(&tlsight::report::to_json(&report));
     } else {
-        super::print_out(&render(&report, Palette::detect()));
+        super::print_out(&render(&report, Palette::detect(), args.verbose));
     }
     match &args.policy {
         Some(p)
@@ -128,7 +131,21 @@ fn yes_no(p: Palette, v: Option<bool>, good_when: bool) -> String {
 }
 
 /// Human rendering of the report.
-fn render(r: &AuditReport, p: Palette) -> String {
+/// `--verbose`: every suite behind a counted line, one a line, with its versions.
+fn list_suites(o: &mut String, p: Palette, suites: &[tlsight::probe::report::FindingSuite]) {
+    use std::fmt::Write;
+    let width = suites.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    for s in suites {
+        let _ = writeln!(
+            o,
+            "           {:<width$}  {}",
+            s.name,
+            p.dim(tlsight::probe::report::version_span(&s.versions))
+        );
+    }
+}
+
+fn render(r: &AuditReport, p: Palette, verbose: bool) -> String {
     use std::fmt::Write;
     let mut o = String::new();
     let sni = r.sni.as_deref().unwrap_or("(none)");
@@ -315,7 +332,17 @@ fn render(r: &AuditReport, p: Palette) -> String {
                 Severity::Warning => p.warn("warning "),
                 Severity::Info => p.dim("info    "),
             };
-            let _ = writeln!(o, "  {sev} {}", fd.message);
+            // The message counts long lists; --verbose names every suite (JSON always does).
+            let named_in_message = fd.suites.len() <= tlsight::probe::report::NAMED_SUITES;
+            let hint = if named_in_message || verbose {
+                String::new()
+            } else {
+                p.dim("  (--verbose lists them)")
+            };
+            let _ = writeln!(o, "  {sev} {}{hint}", fd.message);
+            if verbose && !named_in_message {
+                list_suites(&mut o, p, &fd.suites);
+            }
         }
     }
 
@@ -347,6 +374,9 @@ fn render(r: &AuditReport, p: Palette) -> String {
         let _ = writeln!(o, "  {:<13} {v}", m.profile);
         for fl in &m.failures {
             let _ = writeln!(o, "    {}", p.dim(fl));
+        }
+        if verbose && m.suites_outside.len() > tlsight::probe::report::NAMED_SUITES {
+            list_suites(&mut o, p, &m.suites_outside);
         }
     }
     let _ = writeln!(

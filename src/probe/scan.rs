@@ -847,6 +847,7 @@ pub async fn audit_addr(
                     version_name(sc.version),
                     suite::suite_name(c)
                 ),
+                suites: Vec::new(),
             });
         }
     }
