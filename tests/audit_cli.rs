@@ -324,3 +324,29 @@ fn long_suite_findings_are_counted_per_version_and_listed_with_verbose() {
         );
     }
 }
+
+/// RSA key transport signs nothing: the audit completes one TLS 1.2 handshake and the server's
+/// Finished (it decrypted the premaster secret sent under the leaf's key) is the proof.
+#[test]
+fn audit_proves_possession_with_the_finished_of_rsa_key_transport() {
+    let c = certs();
+    let args: Vec<std::ffi::OsString> = vec![
+        "-www".into(),
+        "-cert".into(),
+        c.join("rsa2048.pem").into(),
+        "-cert_chain".into(),
+        c.join("intermediate.pem").into(),
+        "-key".into(),
+        c.join("rsa2048.key").into(),
+        "-tls1_2".into(),
+        "-cipher".into(),
+        "AES128-GCM-SHA256:@SECLEVEL=0".into(),
+    ];
+    let (child, addr) = common::spawn_s_server(&args);
+    let _server = Server(child, addr);
+    let v = audit_json(&addr.to_string());
+    let c = &v["certificate_verification"];
+    assert_eq!(c["key_possession"]["status"], "proven", "{c:#}");
+    assert_eq!(c["key_possession"]["proof"], "finished");
+    assert_eq!(c["trusted"], true, "{c:#}");
+}

@@ -314,7 +314,12 @@ fn render(r: &AuditReport, p: Palette, verbose: bool) -> String {
             };
             let _ = writeln!(o, "  {:<22} {text}", "key possession");
         }
-        for e in &v.errors {
+        // The key-possession error is the line above.
+        for e in v
+            .errors
+            .iter()
+            .filter(|e| e.code != tlsight::x509::Code::KeyPossessionFailed)
+        {
             let _ = writeln!(o, "    {}", p.bad(&e.message));
         }
     }

@@ -2,8 +2,10 @@
 //! flight and prove nothing, so the audit's certificate verdict asks once more: a real rustls
 //! handshake (TLS 1.3 CertificateVerify or TLS 1.2 ECDHE ServerKeyExchange, both verified by
 //! rustls), else our own TLS 1.2 (EC)DHE hello whose ServerKeyExchange signature we verify with
-//! the leaf's key. RSA key transport and TLS ≤ 1.1 servers sign nothing ring can check here
-//! (their proof is the Finished of a complete handshake): their possession stays "not shown".
+//! the leaf's key, else a complete TLS 1.2 RSA key-transport handshake
+//! ([`crate::handshake::legacy12`]) whose server Finished shows the premaster secret was
+//! decrypted. TLS ≤ 1.1-only servers stay "not shown" (their signatures use MD5/SHA-1
+//! constructions ring does not verify, and no full handshake is made).
 
 use std::net::SocketAddr;
 
@@ -44,15 +46,17 @@ pub(crate) async fn prove(
             .map_err(|e| ProbeError::Internal(e.to_string()))?;
         match ins {
             Ok(ins) => {
-                let same_leaf = ins.seen.certificates.first().map(|c| c.as_ref()) == Some(leaf);
+                let got = ins.seen.certificates.first().map(|c| c.as_ref());
                 let kp = ins.key_possession();
-                if same_leaf && kp.status != PossessionStatus::NotShown {
+                if got == Some(leaf) && kp.status != PossessionStatus::NotShown {
                     return Ok(kp);
                 }
-                why_not.push(if same_leaf {
-                    kp.detail
-                } else {
-                    "a rustls handshake got another certificate".into()
+                why_not.push(match (got, &ins.failure) {
+                    (Some(g), _) if g != leaf => {
+                        "a rustls handshake got another certificate".into()
+                    }
+                    (_, Some(f)) => format!("rustls handshake: {f}"),
+                    _ => kp.detail,
                 });
             }
             Err(e) => why_not.push(format!("rustls handshake: {e}")),
@@ -72,12 +76,19 @@ pub(crate) async fn prove(
             Ok(kp) => return Ok(kp),
             Err(e) => why_not.push(e),
         }
-    } else {
-        why_not.push(
-            "no TLS 1.2 (EC)DHE suite is accepted; RSA key transport and TLS ≤ 1.1 prove the key \
-             only in the Finished of a complete handshake, which the audit does not make"
-                .into(),
-        );
+    }
+    let rsa_kx = offer.tls12_suites.iter().copied().find(|&c| {
+        crate::crypto::SuiteParams::lookup(c)
+            .is_ok_and(|p| !p.tls13 && p.kx == crate::crypto::KeyExchange::Rsa)
+    });
+    match rsa_kx {
+        Some(suite) => match rsa_finished(s, addr, settings, offer, suite, leaf).await? {
+            Ok(kp) => return Ok(kp),
+            Err(e) => why_not.push(e),
+        },
+        None if signed_kx.is_empty() => why_not
+            .push("no TLS 1.2 suite this audit can complete a handshake with is accepted".into()),
+        None => {}
     }
     Ok(KeyPossession::from_signature(
         None,
@@ -152,4 +163,42 @@ async fn server_key_exchange(
         Some(ProofKind::ServerKeyExchange),
         None,
     )))
+}
+
+/// A complete TLS 1.2 RSA key-transport handshake with one accepted suite: the server's
+/// Finished proves it decrypted the premaster secret sent under the leaf's key.
+async fn rsa_finished(
+    s: &Scheduler,
+    addr: SocketAddr,
+    settings: Settings,
+    offer: &Offer,
+    suite: u16,
+    leaf: &[u8],
+) -> Result<Result<KeyPossession, String>, ProbeError> {
+    use crate::handshake::legacy12::{self, Legacy12Error};
+    let _slot = s.slot().await?;
+    s.count_external();
+    let opts = legacy12::Options {
+        suite,
+        server_name: offer.sni.clone(),
+        request: Vec::new(),
+        timeout: settings.read_timeout,
+        extended_master_secret: true,
+        encrypt_then_mac: false,
+    };
+    let res = tokio::task::spawn_blocking(move || legacy12::run(addr, &opts))
+        .await
+        .map_err(|e| ProbeError::Internal(e.to_string()))?;
+    Ok(match res {
+        Ok(session) if session.server_certificate == leaf => Ok(KeyPossession::from_finished(true)),
+        Ok(_) => Err("an RSA key-transport handshake got another certificate".into()),
+        // No valid Finished for what was sent under the leaf's key: it cannot decrypt it.
+        Err(Legacy12Error::Protocol(m)) if m.contains("Finished does not verify") => {
+            Ok(KeyPossession::from_finished(false))
+        }
+        Err(Legacy12Error::Alert { context, .. }) if context.contains("Finished") => {
+            Ok(KeyPossession::from_finished(false))
+        }
+        Err(e) => Err(format!("RSA key-transport handshake: {e}")),
+    })
 }

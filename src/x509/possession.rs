@@ -100,6 +100,29 @@ impl KeyPossession {
         }
     }
 
+    /// From a TLS 1.0-1.2 RSA key-transport handshake: the server's Finished verified (`true`)
+    /// shows it decrypted the premaster secret sent under the leaf's key; a wrong Finished or
+    /// an alert in its place (`false`) shows it could not.
+    pub fn from_finished(ok: bool) -> Self {
+        if ok {
+            Self {
+                status: PossessionStatus::Proven,
+                proof: Some(ProofKind::Finished),
+                detail: "the server's Finished verified after RSA key transport: it decrypted the \
+                         premaster secret sent under the leaf's key"
+                    .into(),
+            }
+        } else {
+            Self {
+                status: PossessionStatus::Failed,
+                proof: Some(ProofKind::Finished),
+                detail: "the server did not answer RSA key transport with a valid Finished: it \
+                         cannot decrypt what is sent under the leaf's key"
+                    .into(),
+            }
+        }
+    }
+
     /// Whether the server proved possession.
     pub fn proven(&self) -> bool {
         self.status == PossessionStatus::Proven
