@@ -528,6 +528,17 @@ fn different_certificate_without_sni_is_reported() {
             .as_ref()
             .is_some_and(|v| v.host.as_deref() == Some("tlsight.test"))
     );
+    // Each leaf's key is proven on a connection that gets that leaf (with and without SNI).
+    for v in [
+        &r.certificate_verification,
+        &r.certificate_without_sni_verification,
+    ] {
+        let kp = v
+            .as_ref()
+            .and_then(|v| v.key_possession.as_ref())
+            .expect("key possession");
+        assert!(kp.proven(), "{kp:?}");
+    }
 }
 
 /// A second TLS implementation: GnuTLS with TLS 1.0–1.3, CBC and 3DES enabled.

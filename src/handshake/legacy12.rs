@@ -420,7 +420,7 @@ pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
     // The request, then everything the server says until it closes. Without a request (a
     // handshake only, e.g. to prove the server holds its key) there is nothing to wait for.
     let mut tx_seq = 1u64;
-    let wait_for_response = !opts.request.is_empty();
+    let mut wait_for_response = !opts.request.is_empty();
     for chunk in opts.request.chunks(1 << 14) {
         conn.send(&tx.seal(ContentType::APPLICATION_DATA, 0x0303, chunk, tx_seq))?;
         tx_seq += 1;
@@ -441,7 +441,7 @@ pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
         rx_seq += 1;
         match ContentType(rec.header[0]) {
             ContentType::APPLICATION_DATA => response.extend_from_slice(&o.plaintext),
-            ContentType::ALERT => break,
+            ContentType::ALERT => wait_for_response = false,
             _ => {}
         }
     }

@@ -244,50 +244,47 @@ pub const NAMED_SUITES: usize = 3;
 /// "WHAT: A (TLS 1.2), B (TLS 1.0-1.2)" for up to [`NAMED_SUITES`] suites, else
 /// "WHAT: 13 suites in TLS 1.0-1.2", with counts per version when they differ.
 pub fn suites_message(what: &str, suites: &[FindingSuite]) -> String {
-    {
-        let message = if suites.len() <= NAMED_SUITES {
-            let named: Vec<String> = suites
-                .iter()
-                .map(|s| format!("{} ({})", s.name, version_span(&s.versions)))
-                .collect();
-            format!("{what}: {}", named.join(", "))
-        } else {
-            let all: Vec<&str> = VERSION_ORDER
-                .iter()
-                .copied()
-                .filter(|v| suites.iter().any(|s| s.versions.iter().any(|w| w == v)))
-                .collect();
-            let counts: Vec<(&str, usize)> = all
-                .iter()
-                .map(|v| {
-                    (
-                        *v,
-                        suites
-                            .iter()
-                            .filter(|s| s.versions.iter().any(|w| w == v))
-                            .count(),
-                    )
-                })
-                .collect();
-            let per_version = if counts.iter().all(|(_, n)| *n == suites.len()) || all.len() < 2 {
-                String::new()
-            } else {
-                format!(
-                    " ({})",
-                    counts
+    if suites.len() <= NAMED_SUITES {
+        let named: Vec<String> = suites
+            .iter()
+            .map(|s| format!("{} ({})", s.name, version_span(&s.versions)))
+            .collect();
+        format!("{what}: {}", named.join(", "))
+    } else {
+        let all: Vec<&str> = VERSION_ORDER
+            .iter()
+            .copied()
+            .filter(|v| suites.iter().any(|s| s.versions.iter().any(|w| w == v)))
+            .collect();
+        let counts: Vec<(&str, usize)> = all
+            .iter()
+            .map(|v| {
+                (
+                    *v,
+                    suites
                         .iter()
-                        .map(|(v, n)| format!("{}: {n}", version_span(&[*v])))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                        .filter(|s| s.versions.iter().any(|w| w == v))
+                        .count(),
                 )
-            };
+            })
+            .collect();
+        let per_version = if counts.iter().all(|(_, n)| *n == suites.len()) || all.len() < 2 {
+            String::new()
+        } else {
             format!(
-                "{what}: {} suites in {}{per_version}",
-                suites.len(),
-                version_span(&all)
+                " ({})",
+                counts
+                    .iter()
+                    .map(|(v, n)| format!("{}: {n}", version_span(&[*v])))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
-        message
+        format!(
+            "{what}: {} suites in {}{per_version}",
+            suites.len(),
+            version_span(&all)
+        )
     }
 }
 

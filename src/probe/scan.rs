@@ -818,8 +818,17 @@ pub async fn audit_addr(
         report.sni_changes_certificate = Some(differs);
         if differs {
             report.certificate_without_sni = Some(summarize(without, at));
-            report.certificate_without_sni_verification =
-                Some(verify_blocking(without.clone(), verify.clone()).await?);
+            let mut v = verify_blocking(without.clone(), verify.clone()).await?;
+            let offer = super::possession::Offer {
+                tls13: scans[4].accepted,
+                tls12_suites: scans[3].suites.clone(),
+                sni: None,
+            };
+            let leaf = without.first().cloned().unwrap_or_default();
+            v.apply_key_possession(
+                super::possession::prove(&s, addr, settings, &offer, &leaf).await?,
+            );
+            report.certificate_without_sni_verification = Some(v);
         }
     }
     if let Some(chain) = chain {
