@@ -23,15 +23,24 @@ impl Drop for Server {
 }
 
 fn s_server(extra: &[&str]) -> Server {
+    s_server_with("ecdsa-p256", extra)
+}
+
+/// `openssl s_server` with the RSA 2048 leaf (RSA key transport, legacy suites).
+fn rsa_s_server(extra: &[&str]) -> Server {
+    s_server_with("rsa2048", extra)
+}
+
+fn s_server_with(key: &str, extra: &[&str]) -> Server {
     let c = certs();
     let mut args: Vec<std::ffi::OsString> = vec![
         "-www".into(),
         "-cert".into(),
-        c.join("ecdsa-p256.pem").into(),
+        c.join(format!("{key}.pem")).into(),
         "-cert_chain".into(),
         c.join("intermediate.pem").into(),
         "-key".into(),
-        c.join("ecdsa-p256.key").into(),
+        c.join(format!("{key}.key")).into(),
     ];
     args.extend(extra.iter().map(|a| a.into()));
     let (child, addr) = common::spawn_s_server(&args);
@@ -247,24 +256,15 @@ fn audit_proves_possession_from_its_own_server_key_exchange() {
 /// in one readable line, `--verbose` names every one, and `--json` always carries them all.
 #[test]
 fn long_suite_findings_are_counted_per_version_and_listed_with_verbose() {
-    let c = certs();
-    let args: Vec<std::ffi::OsString> = vec![
-        "-www".into(),
-        "-cert".into(),
-        c.join("rsa2048.pem").into(),
-        "-cert_chain".into(),
-        c.join("intermediate.pem").into(),
-        "-key".into(),
-        c.join("rsa2048.key").into(),
-        "-min_protocol".into(),
-        "TLSv1".into(),
-        "-max_protocol".into(),
-        "TLSv1.2".into(),
-        "-cipher".into(),
-        "ALL:COMPLEMENTOFALL:@SECLEVEL=0".into(),
-    ];
-    let (child, addr) = common::spawn_s_server(&args);
-    let _server = Server(child, addr);
+    let server = rsa_s_server(&[
+        "-min_protocol",
+        "TLSv1",
+        "-max_protocol",
+        "TLSv1.2",
+        "-cipher",
+        "ALL:COMPLEMENTOFALL:@SECLEVEL=0",
+    ]);
+    let addr = server.1;
     let target = addr.to_string();
     let run = |extra: &[&str]| {
         let out = cargo_bin_cmd!("tlsight")
@@ -329,22 +329,8 @@ fn long_suite_findings_are_counted_per_version_and_listed_with_verbose() {
 /// Finished (it decrypted the premaster secret sent under the leaf's key) is the proof.
 #[test]
 fn audit_proves_possession_with_the_finished_of_rsa_key_transport() {
-    let c = certs();
-    let args: Vec<std::ffi::OsString> = vec![
-        "-www".into(),
-        "-cert".into(),
-        c.join("rsa2048.pem").into(),
-        "-cert_chain".into(),
-        c.join("intermediate.pem").into(),
-        "-key".into(),
-        c.join("rsa2048.key").into(),
-        "-tls1_2".into(),
-        "-cipher".into(),
-        "AES128-GCM-SHA256:@SECLEVEL=0".into(),
-    ];
-    let (child, addr) = common::spawn_s_server(&args);
-    let _server = Server(child, addr);
-    let v = audit_json(&addr.to_string());
+    let server = rsa_s_server(&["-tls1_2", "-cipher", "AES128-GCM-SHA256:@SECLEVEL=0"]);
+    let v = audit_json(&server.1.to_string());
     let c = &v["certificate_verification"];
     assert_eq!(c["key_possession"]["status"], "proven", "{c:#}");
     assert_eq!(c["key_possession"]["proof"], "finished");

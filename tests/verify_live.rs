@@ -30,6 +30,27 @@ fn verify(args: &[&str]) -> (Option<i32>, Value, String) {
     )
 }
 
+/// `verify` of a loopback rustls server for `localhost`, anchored only in the test root.
+fn verify_local(target: &str, extra: &[&str]) -> (Option<i32>, Value, String) {
+    let mut args = vec![
+        target,
+        "--sni",
+        "localhost",
+        "--ca",
+        ROOT,
+        "--store",
+        "custom",
+        "--at",
+        AT,
+    ];
+    args.extend_from_slice(extra);
+    verify(&args)
+}
+
+fn local(settings: &ServerSettings) -> LocalServer {
+    LocalServer::start("127.0.0.1:0".parse().expect("addr"), settings).expect("server")
+}
+
 #[test]
 fn live_chain_from_a_loopback_rustls_server_is_trusted() {
     let server = LocalServer::start(
@@ -257,31 +278,14 @@ fn a_server_without_the_leaf_key_is_not_trusted_tls13_and_tls12() {
         (VersionChoice::Tls13, "certificate_verify"),
         (VersionChoice::Tls12, "server_key_exchange"),
     ] {
-        let server = LocalServer::start(
-            "127.0.0.1:0".parse().expect("addr"),
-            &ServerSettings {
-                key: TestKey::EcdsaP256,
-                wrong_key: Some(TestKey::OtherEcdsaP256),
-                versions,
-                ..ServerSettings::default()
-            },
-        )
-        .expect("server");
+        let server = local(&ServerSettings {
+            key: TestKey::EcdsaP256,
+            wrong_key: Some(TestKey::OtherEcdsaP256),
+            versions,
+            ..ServerSettings::default()
+        });
         let target = server.addr().to_string();
-        let args = [
-            target.as_str(),
-            "--sni",
-            "localhost",
-            "--ca",
-            ROOT,
-            "--store",
-            "custom",
-            "--at",
-            AT,
-        ];
-        let mut json_args = args.to_vec();
-        json_args.push("--json");
-        let (code, v, err) = verify(&json_args);
+        let (code, v, err) = verify_local(&target, &["--json"]);
         assert_eq!(code, Some(1), "{versions:?}: {err} {v:#}");
         assert_eq!(v["trusted"], false, "{versions:?}");
         assert_eq!(
@@ -298,8 +302,8 @@ fn a_server_without_the_leaf_key_is_not_trusted_tls13_and_tls12() {
         let out = Command::cargo_bin("tlsight")
             .expect("binary")
             .env("NO_COLOR", "1")
-            .arg("verify")
-            .args(args)
+            .args(["verify", &target, "--sni", "localhost", "--ca", ROOT])
+            .args(["--store", "custom", "--at", AT])
             .output()
             .expect("runs");
         let text = String::from_utf8_lossy(&out.stdout);
@@ -319,23 +323,8 @@ fn a_server_without_the_leaf_key_is_not_trusted_tls13_and_tls12() {
 /// The genuine server proves possession, and the report says with which message.
 #[test]
 fn a_genuine_server_proves_possession_with_certificate_verify() {
-    let server = LocalServer::start(
-        "127.0.0.1:0".parse().expect("addr"),
-        &ServerSettings::default(),
-    )
-    .expect("server");
-    let (code, v, err) = verify(&[
-        &server.addr().to_string(),
-        "--sni",
-        "localhost",
-        "--ca",
-        ROOT,
-        "--store",
-        "custom",
-        "--at",
-        AT,
-        "--json",
-    ]);
+    let server = local(&ServerSettings::default());
+    let (code, v, err) = verify_local(&server.addr().to_string(), &["--json"]);
     assert_eq!(code, Some(0), "{err} {v:#}");
     assert_eq!(v["key_possession"]["status"], "proven");
     assert_eq!(v["key_possession"]["proof"], "certificate_verify");
