@@ -237,6 +237,16 @@ fn audit_certificate_verdict_needs_proof_of_the_key_tls13_and_tls12() {
         assert_eq!(c["key_possession"]["status"], "failed");
         assert_eq!(c["key_possession"]["proof"], proof, "{versions:?}");
         assert!(finding_ids(&v).contains(&"cert_untrusted".to_string()));
+        // The interception section sees the same failed proof: never "clean".
+        assert_eq!(
+            v["interception"]["verdict"], "intercepted",
+            "{:#}",
+            v["interception"]
+        );
+        assert_eq!(
+            v["interception"]["signals"][0]["id"],
+            "key_possession_failed"
+        );
     }
 }
 

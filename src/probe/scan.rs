@@ -832,16 +832,17 @@ pub async fn audit_addr(
         }
     }
     if let Some(chain) = chain {
-        report.interception = interception(&report, &chain, &verify).await;
         let offer = super::possession::Offer {
             tls13: scans[4].accepted,
             tls12_suites: scans[3].suites.clone(),
             sni: report.sni.clone(),
         };
         let leaf = chain.first().cloned().unwrap_or_default();
-        let mut v = verify_blocking(chain, verify).await?;
         // The chain is only the server's if it proves it holds the leaf key.
-        v.apply_key_possession(super::possession::prove(&s, addr, settings, &offer, &leaf).await?);
+        let kp = super::possession::prove(&s, addr, settings, &offer, &leaf).await?;
+        report.interception = interception(&report, &chain, &verify, &kp).await;
+        let mut v = verify_blocking(chain, verify).await?;
+        v.apply_key_possession(kp);
         report.certificate_verification = Some(v);
     }
 
@@ -866,13 +867,15 @@ pub async fn audit_addr(
     Ok(report)
 }
 
-/// `tlsight mitm`'s judgement of the chain the audit saw (no handshake signature or SCTs from
-/// the TLS layer here: the probes do not finish handshakes).
+/// `tlsight mitm`'s judgement of the chain the audit saw, with what the audit proved about the
+/// leaf key (no SCTs from the TLS layer here: the probes do not finish handshakes).
 async fn interception(
     report: &AuditReport,
     chain: &[Vec<u8>],
     verify: &crate::x509::VerifyOptions,
+    kp: &crate::x509::KeyPossession,
 ) -> Option<Box<crate::mitm::Assessment>> {
+    use crate::x509::PossessionStatus;
     let obs = crate::mitm::Observation {
         target: report.target.clone(),
         address: report.address.clone(),
@@ -883,10 +886,14 @@ async fn interception(
             .map(|c| rustls_pki_types::CertificateDer::from(c.clone()))
             .collect(),
         ocsp: Vec::new(),
-        handshake_signature_valid: None,
-        key_possession_failed: false,
-        signature_proof: None,
-        failure: None,
+        handshake_signature_valid: match kp.status {
+            PossessionStatus::Proven => Some(true),
+            PossessionStatus::Failed => Some(false),
+            PossessionStatus::NotShown => None,
+        },
+        key_possession_failed: kp.status == PossessionStatus::Failed,
+        signature_proof: kp.proof,
+        failure: (kp.status == PossessionStatus::Failed).then(|| kp.detail.clone()),
         version: None,
         cipher_suite: None,
         ja3s: None,
