@@ -340,6 +340,10 @@ impl VersionEnum<'_> {
     }
 
     fn accept(&mut self, code: u16, reply: Reply) {
+        if !self.out.accepted {
+            // What the version is known by: its first ServerHello, not a split's alert.
+            self.out.detail = reply.describe();
+        }
         self.out.accepted = true;
         self.out.status = Answered::Accepted;
         self.out.suites.push(code);
@@ -612,17 +616,25 @@ fn ske(f: &Flight, version: u16) -> Option<ServerKeyExchange> {
     ServerKeyExchange::decode(body, info.is_ecdhe(), version >= TLS12 && !info.anonymous()).ok()
 }
 
-/// TLS ≤ 1.2 ECDHE groups via ServerKeyExchange, offering the accepted ECDHE suites.
+/// TLS ≤ 1.2 ECDHE groups via ServerKeyExchange, offering the accepted ECDHE suites. In
+/// TLS ≤ 1.2 supported_groups also names the curves the client accepts for the server's ECDSA
+/// certificate (RFC 8422 §5.1), so `cert_curve` stays in every offer (last): without it an
+/// ECDSA server would fail for a reason unrelated to key exchange once that group is found.
 async fn groups12(
     s: &Scheduler,
     h: &Hellos,
     version: u16,
     ecdhe: &[u16],
     first: Option<u16>,
+    cert_curve: Option<u16>,
 ) -> Result<Vec<u16>, ProbeError> {
     remove_and_retry(suite::ec_groups(), first, |left| async move {
+        let mut offer = left;
+        if let Some(c) = cert_curve.filter(|c| !offer.contains(c)) {
+            offer.push(c);
+        }
         let reply = s
-            .exchange(&h.legacy(version, ecdhe, &left, SIG_OFFER))
+            .exchange(&h.legacy(version, ecdhe, &offer, SIG_OFFER))
             .await?;
         Ok(match reply {
             Reply::Hello(f) => match ske(&f, version).map(|k| k.params) {
@@ -633,6 +645,22 @@ async fn groups12(
         })
     })
     .await
+}
+
+/// The TLS group of the leaf certificate's EC curve (None for other keys).
+fn cert_curve(flights: &[Flight]) -> Option<u16> {
+    let leaf = flights
+        .iter()
+        .find_map(|f| f.certificate.as_ref())?
+        .entries
+        .first()?;
+    let (_, cert) = x509_parser::parse_x509_certificate(&leaf.der).ok()?;
+    match crate::x509::parse::ec_curve_oid(cert.public_key()).as_str() {
+        "1.2.840.10045.3.1.7" => Some(0x0017),
+        "1.3.132.0.34" => Some(0x0018),
+        "1.3.132.0.35" => Some(0x0019),
+        _ => None,
+    }
 }
 
 /// TLS 1.2 signature schemes via ServerKeyExchange, offering the accepted (EC)DHE suites.
@@ -882,7 +910,8 @@ pub async fn audit_addr(
     let g12_fut = async {
         match &legacy_best {
             Some(sc) if !ecdhe_best.is_empty() => {
-                groups12(&s, &h, sc.version, &ecdhe_best, first12_group).await
+                let curve = cert_curve(&sc.flights);
+                groups12(&s, &h, sc.version, &ecdhe_best, first12_group, curve).await
             }
             _ => Ok(Vec::new()),
         }
