@@ -233,6 +233,9 @@ struct VersionEnum<'a> {
     /// The server has refused some hello of this version with an alert: it says no in words,
     /// so a close is something else (it dropped the connection on a suite).
     refuses_with_alert: bool,
+    /// A split found the server closing on both halves without ever sending an alert: it
+    /// refuses by closing, so later closes in this version are refusals, not worth a split.
+    refuses_by_close: bool,
     stop: bool,
 }
 
@@ -379,6 +382,9 @@ impl VersionEnum<'_> {
                             return Ok(());
                         }
                     }
+                    Answer::Closed if self.refuses_by_close && !self.refuses_with_alert => {
+                        return Ok(());
+                    }
                     Answer::Closed if left.len() == 1 => {
                         if self.refuses_with_alert {
                             // The server refuses in words, yet drops the connection when this
@@ -406,6 +412,7 @@ impl VersionEnum<'_> {
                         let both_closed =
                             matches!(ra, Answer::Closed) && matches!(rb, Answer::Closed);
                         if both_closed && !self.refuses_with_alert {
+                            self.refuses_by_close = true;
                             self.mark_refused();
                             return Ok(());
                         }
@@ -436,6 +443,7 @@ async fn scan_version(s: &Scheduler, h: &Hellos, version: u16) -> Result<Version
         compact: false,
         sent: 0,
         refuses_with_alert: false,
+        refuses_by_close: false,
         stop: false,
     };
     let mut pending: std::collections::VecDeque<u16> = candidates(version).into();
