@@ -1,7 +1,7 @@
-//! An audit with nothing to audit: peers on loopback that never answer a hello with TLS (built
-//! here: no package ships them). `tlsight audit` must end like `handshake` does: one line on
-//! stderr naming what the peer did, exit 2, and with `--json` the same error as an object, never
-//! a report where every version reads "refused".
+//! Peers on loopback that never answer a hello with TLS (built here: no package ships them).
+//! `tlsight audit` must end like `handshake` does: one line on stderr naming what the peer did,
+//! exit 2, and with `--json` the same error as an object, never a report where every version
+//! reads "refused". `verify HOST` and `mitm` must not run either.
 
 mod common;
 
@@ -139,4 +139,45 @@ fn alert_only_peer() {
 fn empty_records_peer() {
     let s = FakeServer::start(|s| reply(s, &[22, 3, 3, 0, 0, 22, 3, 3, 0, 0]));
     assert_nothing_to_audit(&s.target(), "empty_records", "empty records");
+}
+
+// ---------------------------------------------------------------------------------------------
+// `verify HOST` and `mitm` on the same peers: they cannot run either (exit 2, one line on stderr,
+// nothing on stdout, with or without --json).
+
+fn cannot_run(cmd: &str, target: &str, json: bool) {
+    let mut c = Command::cargo_bin("tlsight").unwrap();
+    c.args([cmd, target]).timeout(Duration::from_secs(60));
+    if cmd == "mitm" {
+        c.args(["--timeout", "2"]);
+    }
+    if json {
+        c.arg("--json");
+    }
+    let out = c.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{cmd} {target}: {err}");
+    assert_eq!(err.lines().count(), 1, "{cmd}: {err}");
+    assert!(err.starts_with(&format!("tlsight: {cmd}: ")), "{err}");
+    assert!(out.stdout.is_empty(), "{cmd}: no report of nothing");
+}
+
+#[test]
+fn verify_and_mitm_cannot_run_against_peers_that_are_not_tls() {
+    let peers = [
+        FakeServer::start(|s| reply(s, b"HTTP/1.1 400 Bad Request\r\n\r\n")),
+        FakeServer::start(|mut s| {
+            let _ = s.write_all(b"SSH-2.0-OpenSSH_9.2p1\r\n");
+            read_hello(&mut s);
+        }),
+        FakeServer::start(|mut s| read_hello(&mut s)),
+        FakeServer::start(|s| reply(s, &[21, 3, 3, 0, 2, 2, 80])),
+        FakeServer::start(|s| reply(s, &[22, 3, 3, 0, 0, 22, 3, 3, 0, 0])),
+    ];
+    for p in &peers {
+        for cmd in ["verify", "mitm"] {
+            cannot_run(cmd, &p.target(), false);
+            cannot_run(cmd, &p.target(), true);
+        }
+    }
 }
