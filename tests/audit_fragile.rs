@@ -217,6 +217,8 @@ struct Fake {
     accept: &'static [u16],
     drops: Option<u16>,
     stall_when_busy: bool,
+    /// Hellos at this legacy version get no answer at all.
+    ignores_version: Option<u16>,
 }
 
 impl Fake {
@@ -227,7 +229,7 @@ impl Fake {
         let Some(ch) = hello.get(9..).and_then(|b| ClientHello::decode(b).ok()) else {
             return Act::Drop;
         };
-        if self.stall_when_busy && busy {
+        if (self.stall_when_busy && busy) || self.ignores_version == Some(ch.legacy_version) {
             return Act::Stall;
         }
         let offers13 = ch.extensions.iter().any(|e| {
@@ -357,6 +359,7 @@ fn server_that_stalls_under_concurrency_gets_the_careful_answer() {
         accept: &[ECDHE_RSA_AES256_GCM, ECDHE_RSA_AES128_GCM, RSA_AES128_GCM],
         drops: None,
         stall_when_busy: true,
+        ignores_version: None,
     }
     .start();
     let careful = run_audit(addr, 1);
@@ -401,6 +404,7 @@ fn suite_that_drops_the_connection_is_isolated() {
         ],
         drops: Some(DHE_RSA_AES128_GCM),
         stall_when_busy: false,
+        ignores_version: None,
     }
     .start();
     let r = run_audit(addr, 5);
@@ -425,4 +429,45 @@ fn suite_that_drops_the_connection_is_isolated() {
     assert!(!r.throttled);
     // Isolating one suite among a version's candidates costs a few hellos, not one per suite.
     assert!(r.connections < 60, "{} connections", r.connections);
+}
+
+/// A server that never answers TLS 1.0 hellos: TLS 1.0 is "no answer", not "refused", and the
+/// report says the audit could not tell.
+#[test]
+fn a_version_without_an_answer_is_not_called_refused() {
+    let addr = Fake {
+        accept: &[ECDHE_RSA_AES128_GCM],
+        drops: None,
+        stall_when_busy: false,
+        ignores_version: Some(0x0301),
+    }
+    .start();
+    let r = run_audit(addr, 5);
+    use tlsight::probe::report::ProtocolStatus;
+    let status = |v: &str| {
+        r.protocol_details
+            .iter()
+            .find(|d| d.version == v)
+            .map(|d| (d.status, d.detail.clone()))
+            .unwrap()
+    };
+    assert_eq!(
+        status("TLSv1.0").0,
+        ProtocolStatus::NoAnswer,
+        "{:?}",
+        status("TLSv1.0")
+    );
+    assert!(status("TLSv1.0").1.contains("no answer"));
+    assert_eq!(status("TLSv1.1").0, ProtocolStatus::Refused);
+    assert_eq!(status("TLSv1.2").0, ProtocolStatus::Accepted);
+    assert!(!r.protocols["TLSv1.0"]);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.id == "no_answer" && f.message.starts_with("TLSv1.0:")),
+        "{:?}",
+        r.findings
+    );
+    // The retry of the silent version went one connection at a time.
+    assert!(r.throttled && r.retried >= 1);
 }

@@ -150,11 +150,11 @@ fn render(r: &AuditReport, p: Palette) -> String {
     let _ = writeln!(o, "\n{}", p.bold("Protocols"));
     for d in &r.protocol_details {
         let mark = match (d.accepted, d.version.as_str()) {
-            (true, "SSLv2" | "SSLv3") => p.bad("accepted"),
-            (true, "TLSv1.0" | "TLSv1.1") => p.warn("accepted"),
-            (true, _) => p.good("accepted"),
+            (true, "SSLv2" | "SSLv3") => p.bad("accepted "),
+            (true, "TLSv1.0" | "TLSv1.1") => p.warn("accepted "),
+            (true, _) => p.good("accepted "),
             (false, _) if d.status == ProtocolStatus::NoAnswer => p.warn("no answer"),
-            (false, _) => p.dim("refused "),
+            (false, _) => p.dim("refused  "),
         };
         let _ = writeln!(o, "  {:<8} {mark}  {}", d.version, p.dim(&d.detail));
     }

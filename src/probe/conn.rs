@@ -660,6 +660,52 @@ mod tests {
     }
 
     #[test]
+    fn empty_record_before_any_hello_is_named() {
+        assert_eq!(
+            parse_reply(&[22, 3, 3, 0, 0], false),
+            Some(Reply::EmptyRecord)
+        );
+        assert_eq!(
+            parse_reply(&[21, 3, 1, 0, 0], false),
+            Some(Reply::EmptyRecord)
+        );
+    }
+
+    #[test]
+    fn nothing_to_audit_names_the_most_telling_answer() {
+        let mut o = Outcomes::default();
+        for r in [
+            Reply::Timeout { received: 0 },
+            Reply::Closed,
+            Reply::Alert {
+                level: 2,
+                description: 40,
+            },
+        ] {
+            o.record(&r);
+        }
+        let (code, msg) = o.nothing_to_audit(5.0).unwrap();
+        assert_eq!(code, "alerts_only");
+        assert!(msg.contains("only alerts: handshake_failure (40)"), "{msg}");
+        let mut o = Outcomes::default();
+        o.record(&Reply::Timeout { received: 3 });
+        o.record(&Reply::Timeout { received: 0 });
+        assert_eq!(
+            o.nothing_to_audit(2.0),
+            Some((
+                "no_answer",
+                "no complete answer within 2.0 s: the server sent only 3 bytes of it".into()
+            ))
+        );
+        o.record(&Reply::Reset);
+        assert_eq!(o.nothing_to_audit(2.0).unwrap().0, "reset");
+        o.record(&Reply::HelloRetry(Box::new(
+            ServerHello::decode(&sh_record(0x0304, 0x1301, &[])[9..]).unwrap(),
+        )));
+        assert_eq!(o.nothing_to_audit(2.0), None);
+    }
+
+    #[test]
     fn eof_and_garbage() {
         assert_eq!(parse_reply(&[], true), Some(Reply::Closed));
         assert_eq!(parse_reply(&[], false), None);

@@ -1104,11 +1104,20 @@ pub async fn audit_addr(
     }
     for d in &report.protocol_details {
         if d.status == super::report::ProtocolStatus::NoAnswer {
+            // The SSLv2 hello is sent once, alone; many peers just wait for more bytes.
+            let (severity, how) = if d.version == "SSLv2" {
+                (super::report::Severity::Info, "")
+            } else {
+                (
+                    super::report::Severity::Warning,
+                    ", even one connection at a time",
+                )
+            };
             report.findings.push(super::report::Finding {
                 id: "no_answer".into(),
-                severity: super::report::Severity::Warning,
+                severity,
                 message: format!(
-                    "{}: {}, even one connection at a time: whether it is accepted is unknown",
+                    "{}: {}{how}: whether it is accepted is unknown",
                     d.version, d.detail
                 ),
             });
