@@ -158,15 +158,6 @@ fn render(r: &AuditReport, p: Palette) -> String {
         };
         let _ = writeln!(o, "  {:<8} {mark}  {}", d.version, p.dim(&d.detail));
     }
-    for (v, names) in &r.dropped_suites {
-        let _ = writeln!(
-            o,
-            "  {:<8} {}  {}",
-            v,
-            p.warn("connection dropped when offered"),
-            names.join(", ")
-        );
-    }
 
     for (v, list) in r.cipher_suite_details.iter().rev() {
         let pref = match r.server_preference.get(v) {
@@ -190,6 +181,14 @@ fn render(r: &AuditReport, p: Palette) -> String {
                 s.name,
                 s.key_exchange.as_deref().unwrap_or(""),
                 p.dim(s.flags.join(", ")),
+            );
+        }
+        for name in r.dropped_suites.get(v).into_iter().flatten() {
+            let _ = writeln!(
+                o,
+                "  {:<6} {name:<width$}  {}",
+                "",
+                p.warn("connection dropped when offered")
             );
         }
     }

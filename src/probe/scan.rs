@@ -216,7 +216,7 @@ enum Answer {
     /// The connection was closed without an answer.
     Closed,
     /// No answer or a reset, even after the scheduler's retry.
-    NoAnswer,
+    Silent,
 }
 
 /// One version's enumeration: offer a bundle, take the chosen suite out, offer again, until the
@@ -303,7 +303,7 @@ impl VersionEnum<'_> {
                     reply.describe(),
                     offer.len()
                 ));
-                return Answer::NoAnswer;
+                return Answer::Silent;
             }
         };
         if selected_version != version {
@@ -374,7 +374,7 @@ impl VersionEnum<'_> {
                         self.stop = true;
                         return Ok(());
                     }
-                    Answer::Refused | Answer::NoAnswer => return Ok(()),
+                    Answer::Refused | Answer::Silent => return Ok(()),
                     Answer::Picked(c, reply) => {
                         self.accept(c, reply);
                         left.retain(|x| *x != c);
@@ -492,16 +492,6 @@ async fn scan_version(s: &Scheduler, h: &Hellos, version: u16) -> Result<Version
     let mut out = e.out;
     if out.detail.is_empty() {
         out.detail = Reply::Closed.describe();
-    }
-    if !out.dropped.is_empty() {
-        out.notes.push(format!(
-            "connection dropped when offered: {}",
-            out.dropped
-                .iter()
-                .map(|c| suite::suite_name(*c))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
     }
     Ok(out)
 }
@@ -1372,7 +1362,7 @@ async fn certificate_fresh(
         offer.extend(
             candidates(sc.version)
                 .into_iter()
-                .filter(|c| !sc.suites.contains(c)),
+                .filter(|c| !sc.suites.contains(c) && !sc.dropped.contains(c)),
         );
         offer.truncate(MAX_SUITES_PER_HELLO - 1);
         let hello = h.legacy(sc.version, &offer, &legacy_groups(), SIG_OFFER);
