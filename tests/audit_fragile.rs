@@ -48,20 +48,7 @@ fn serve(
                 continue;
             };
             sock.set_nonblocking(false).unwrap();
-            sock.set_read_timeout(Some(Duration::from_millis(500)))
-                .unwrap();
-            let mut buf = vec![0u8; 4096];
-            let mut got = Vec::new();
-            // Read one whole record (header says how long).
-            while got.len() < 5 || got.len() < 5 + u16::from_be_bytes([got[3], got[4]]) as usize {
-                match sock.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => got.extend_from_slice(&buf[..n]),
-                }
-                if got.first().is_some_and(|b| b & 0x80 != 0) {
-                    break; // SSLv2
-                }
-            }
+            let got = read_record(&mut sock, Duration::from_millis(500));
             if let Some(reply) = answer(&got) {
                 let _ = sock.write_all(&reply);
             }
@@ -257,7 +244,7 @@ impl Fake {
                 let open = open.clone();
                 open.fetch_add(1, Ordering::SeqCst);
                 std::thread::spawn(move || {
-                    let got = read_record(&mut sock);
+                    let got = read_record(&mut sock, Duration::from_secs(2));
                     // Connections the client has just closed may not be counted out yet.
                     let mut busy = open.load(Ordering::SeqCst) > 1;
                     for _ in 0..10 {
@@ -292,8 +279,9 @@ impl Fake {
     }
 }
 
-fn read_record(sock: &mut std::net::TcpStream) -> Vec<u8> {
-    let _ = sock.set_read_timeout(Some(Duration::from_millis(2000)));
+/// Reads one whole record (its header says how long), or an SSLv2 hello's first bytes.
+fn read_record(sock: &mut std::net::TcpStream, timeout: Duration) -> Vec<u8> {
+    let _ = sock.set_read_timeout(Some(timeout));
     let mut buf = vec![0u8; 4096];
     let mut got = Vec::new();
     while got.len() < 5 || got.len() < 5 + u16::from_be_bytes([got[3], got[4]]) as usize {
