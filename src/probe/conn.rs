@@ -114,6 +114,21 @@ pub fn parse_reply(buf: &[u8], at_eof: bool) -> Option<Reply> {
         let rec = match read_record(&buf[pos..], pos) {
             Ok(Some(r)) => r,
             Ok(None) => break,
+            Err(e @ crate::wire::WireError::NotTls { .. }) => {
+                // Show what came instead, printable bytes only.
+                let preview: String = buf[pos..]
+                    .iter()
+                    .take(32)
+                    .map(|&b| {
+                        if (0x20..0x7f).contains(&b) {
+                            b as char
+                        } else {
+                            '.'
+                        }
+                    })
+                    .collect();
+                return Some(Reply::Garbage(format!("{e}; first bytes \"{preview}\"")));
+            }
             Err(e) => return Some(Reply::Garbage(e.to_string())),
         };
         pos += rec.wire_len();
@@ -323,7 +338,8 @@ impl Outcomes {
                 ),
             )
         } else if let Some(g) = &self.garbage {
-            ("not_tls", format!("the server does not speak TLS: {g}"))
+            let what = g.strip_prefix("not TLS").unwrap_or(g);
+            ("not_tls", format!("the server does not speak TLS{what}"))
         } else if self.empty_records > 0 {
             (
                 "empty_records",
