@@ -132,7 +132,7 @@ fn compact_retry_finds_the_suite_on_a_server_that_drops_big_hellos() {
 }
 
 /// A server that accepts and then never says a word: the audit must end at the read timeout
-/// (one round, one lone retry, then no more retries) and say there was nothing to audit.
+/// (one round, two lone retries, then no more retries) and say there was nothing to audit.
 #[test]
 fn silent_server_times_out_cleanly() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -469,4 +469,34 @@ fn a_version_without_an_answer_is_not_called_refused() {
     }
     // The retry of the silent version went one connection at a time.
     assert!(r.throttled && r.retried >= 1);
+}
+
+/// The same stalling server, which also never answers TLS 1.0 hellos: the first lone retry is
+/// that TLS 1.0 hello (the SSLv3 probe, first to time out, waits for the back-off and queues
+/// last), and its silence must not make the audit give up on the others.
+#[test]
+fn stalling_server_that_ignores_one_version_is_still_audited() {
+    let addr = Fake {
+        accept: &[ECDHE_RSA_AES256_GCM, ECDHE_RSA_AES128_GCM],
+        drops: None,
+        stall_when_busy: true,
+        ignores_version: Some(0x0301),
+    }
+    .start();
+    let default = run_audit(addr, 5);
+    assert!(default.throttled);
+    assert_eq!(
+        default.cipher_suites.get("TLSv1.2").map(Vec::len),
+        Some(2),
+        "{:?}",
+        default.protocol_details
+    );
+    let tls10 = &default.protocol_details[2];
+    assert_eq!(tls10.version, "TLSv1.0");
+    assert_eq!(
+        tls10.status,
+        tlsight::probe::report::ProtocolStatus::NoAnswer,
+        "{tls10:?}"
+    );
+    assert_eq!(findings_only(&default), findings_only(&run_audit(addr, 1)));
 }

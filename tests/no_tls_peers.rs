@@ -81,7 +81,7 @@ fn silent_peer_is_no_answer_and_bounded() {
     let (exit, err, _) = audit(&s.target(), &["--json"]);
     assert_eq!(exit, 2, "{err}");
     assert!(err.contains("no answer within 1.0 s"), "{err}");
-    // One round of timeouts, one lone retry that also times out, then no more retries.
+    // One round of timeouts, two lone retries that also time out, then no more retries.
     assert!(t.elapsed() < Duration::from_secs(8), "{:?}", t.elapsed());
     assert_nothing_to_audit(&s.target(), "no_answer", "no answer within 1.0 s");
 }

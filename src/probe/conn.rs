@@ -392,9 +392,11 @@ pub struct Scheduler {
     throttled: AtomicBool,
     /// Hellos sent again after a timeout or reset.
     retried: AtomicUsize,
-    /// A retry, alone on the wire, also got no answer before the server ever answered: the
-    /// peer is silent, not overloaded, so no more retries.
+    /// Two retries, alone on the wire, also got no answer before the server ever answered: the
+    /// peer is silent, not overloaded, so no more retries. (Two, because the first retried
+    /// hello may be one the server ignores while it would answer the others.)
     silent: AtomicBool,
+    lone_timeouts: AtomicUsize,
     outcomes: std::sync::Mutex<Outcomes>,
 }
 
@@ -409,6 +411,7 @@ impl Scheduler {
             throttled: AtomicBool::new(false),
             retried: AtomicUsize::new(0),
             silent: AtomicBool::new(false),
+            lone_timeouts: AtomicUsize::new(0),
             outcomes: std::sync::Mutex::new(Outcomes::default()),
             settings,
         }
@@ -439,7 +442,7 @@ impl Scheduler {
         self.retried.load(Ordering::Relaxed)
     }
 
-    /// Whether a lone retry got no answer before the server had ever answered (a silent peer).
+    /// Whether lone retries got no answer before the server had ever answered (a silent peer).
     pub fn silent(&self) -> bool {
         self.silent.load(Ordering::Relaxed)
     }
@@ -527,7 +530,12 @@ impl Scheduler {
         drop(permit);
         let mut o = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
         o.record(&reply);
-        if retry && matches!(reply, Reply::Timeout { .. }) && o.hellos == 0 && o.alerts.is_empty() {
+        if retry
+            && matches!(reply, Reply::Timeout { .. })
+            && o.hellos == 0
+            && o.alerts.is_empty()
+            && self.lone_timeouts.fetch_add(1, Ordering::Relaxed) >= 1
+        {
             self.silent.store(true, Ordering::Relaxed);
         }
         Ok(Some(reply))
