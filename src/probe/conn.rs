@@ -281,7 +281,7 @@ pub struct Outcomes {
     pub closed: usize,
     /// Resets.
     pub resets: usize,
-    /// Timeouts, and the most bytes any of them had received.
+    /// Timeouts.
     pub timeouts: usize,
     /// Most bytes received by a connection that timed out.
     pub dripped: usize,

@@ -163,8 +163,16 @@ fn candidates(version: u16) -> Vec<u16> {
     v.into_iter().map(|s| s.code).collect()
 }
 
-/// How a version answered, for the report: accepted, refused by an explicit answer, or never
-/// answered (a timeout or a reset is not a refusal).
+/// How a version answered: accepted, refused by an explicit answer, or never answered (a
+/// timeout or a reset is not a refusal).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Answered {
+    #[default]
+    Nothing,
+    Refused,
+    Accepted,
+}
+
 impl From<Answered> for super::report::ProtocolStatus {
     fn from(a: Answered) -> Self {
         match a {
@@ -173,14 +181,6 @@ impl From<Answered> for super::report::ProtocolStatus {
             Answered::Accepted => Self::Accepted,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-enum Answered {
-    #[default]
-    Nothing,
-    Refused,
-    Accepted,
 }
 
 /// What one version's enumeration found.
