@@ -414,7 +414,6 @@ fn suite_that_drops_the_connection_is_isolated() {
         "{:?}",
         r.findings
     );
-    assert!(!r.throttled);
     // Isolating one suite among a version's candidates costs a few hellos, not one per suite.
     assert!(r.connections < 60, "{} connections", r.connections);
 }
