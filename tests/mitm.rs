@@ -927,3 +927,51 @@ fn a_custom_catalogue_replaces_the_built_in_one() {
     assert_eq!(code, 2);
     assert!(err.contains("bad interception catalogue"), "{err}");
 }
+
+/// `tlsight audit` through mitmproxy in reverse mode (a TLS-terminating proxy that stalls
+/// other connections while an odd hello is pending): the default audit, five connections at
+/// once, must give the same answer as the careful one with `--max-connections 1`.
+#[test]
+fn audit_through_mitmproxy_equals_the_one_connection_audit() {
+    let upstream = common::OpensslServer::start(&[
+        "-cert",
+        common::repo("certs/rsa2048.pem").to_str().unwrap(),
+        "-key",
+        common::repo("certs/rsa2048.key").to_str().unwrap(),
+        "-www",
+    ]);
+    let Some(md) = Mitmdump::reverse(upstream.target().parse().unwrap()) else {
+        return;
+    };
+    let audit = |max: &str| {
+        let out = Command::cargo_bin("tlsight")
+            .unwrap()
+            .args(["audit", &md.target(), "--json", "--timeout", "3"])
+            .args(["--at", "2026-06-01T00:00:00Z", "--max-connections", max])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let o = v.as_object_mut().unwrap();
+        for k in ["connections", "elapsed_ms", "throttled", "retried"] {
+            o.remove(k);
+        }
+        v
+    };
+    let default = audit("5");
+    let careful = audit("1");
+    assert_eq!(default["protocols"]["TLSv1.2"], true, "{default:#}");
+    assert_eq!(default["protocols"]["TLSv1.3"], true, "{default:#}");
+    for d in default["protocol_details"].as_array().unwrap() {
+        // Only the SSLv2 hello may go unanswered (mitmproxy waits for the rest of it).
+        if d["version"] != "SSLv2" {
+            assert_ne!(d["status"], "no_answer", "{d}");
+        }
+    }
+    assert_eq!(default, careful);
+}

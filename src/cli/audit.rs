@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tlsight::probe::report::{AuditReport, Severity};
+use tlsight::probe::report::{AuditReport, ProtocolStatus, Severity};
 use tlsight::probe::scan::AuditOptions;
 use tlsight::probe::suite::Rating;
 use tlsight::probe::{Settings, audit};
@@ -45,10 +45,17 @@ pub(crate) struct Args {
 
 /// Runs `tlsight audit`.
 pub(crate) fn run(args: Args) -> ExitCode {
-    let fail = |msg: String| {
+    // Could not run: one line on stderr and, with --json, the same error for scripts.
+    let json = args.json;
+    let fail_with = |code: &str, msg: String| {
         eprintln!("tlsight: audit: {msg}");
+        if json {
+            let v = serde_json::json!({ "error": { "code": code, "message": msg } });
+            super::print_out(&format!("{v:#}\n"));
+        }
         ExitCode::from(super::exit::ERROR)
     };
+    let fail = |msg: String| fail_with("bad_argument", msg);
     let target = match tlsight::handshake::Target::parse(&args.target, 443) {
         Ok(t) => t,
         Err(e) => return fail(e.to_string()),
@@ -97,11 +104,11 @@ pub(crate) fn run(args: Args) -> ExitCode {
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+        Err(e) => return fail_with("internal", format!("cannot start the async runtime: {e}")),
     };
     let report = match rt.block_on(audit(&target, opts)) {
         Ok(r) => r,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail_with(e.code(), e.to_string()),
     };
     if args.json {
         super::print_out(&tlsight::report::to_json(&report));
@@ -160,10 +167,11 @@ fn render(r: &AuditReport, p: Palette, verbose: bool) -> String {
     let _ = writeln!(o, "\n{}", p.bold("Protocols"));
     for d in &r.protocol_details {
         let mark = match (d.accepted, d.version.as_str()) {
-            (true, "SSLv2" | "SSLv3") => p.bad("accepted"),
-            (true, "TLSv1.0" | "TLSv1.1") => p.warn("accepted"),
-            (true, _) => p.good("accepted"),
-            (false, _) => p.dim("refused "),
+            (true, "SSLv2" | "SSLv3") => p.bad("accepted "),
+            (true, "TLSv1.0" | "TLSv1.1") => p.warn("accepted "),
+            (true, _) => p.good("accepted "),
+            (false, _) if d.status == ProtocolStatus::NoAnswer => p.warn("no answer"),
+            (false, _) => p.dim("refused  "),
         };
         let _ = writeln!(o, "  {:<8} {mark}  {}", d.version, p.dim(&d.detail));
     }
@@ -190,6 +198,14 @@ fn render(r: &AuditReport, p: Palette, verbose: bool) -> String {
                 s.name,
                 s.key_exchange.as_deref().unwrap_or(""),
                 p.dim(s.flags.join(", ")),
+            );
+        }
+        for name in r.dropped_suites.get(v).into_iter().flatten() {
+            let _ = writeln!(
+                o,
+                "  {:<6} {name:<width$}  {}",
+                "",
+                p.warn("connection dropped when offered")
             );
         }
     }
@@ -391,5 +407,14 @@ fn render(r: &AuditReport, p: Palette, verbose: bool) -> String {
         r.connections,
         r.elapsed_ms as f64 / 1000.0
     );
+    if r.throttled {
+        let _ = writeln!(
+            o,
+            "  {} {} hellos got no answer or a reset with several connections open; retried \
+             them and went on one connection at a time",
+            p.warn("throttled"),
+            r.retried
+        );
+    }
     o
 }

@@ -122,6 +122,33 @@ pub(crate) fn run(args: Args) -> ExitCode {
         return ExitCode::from(exit::ERROR);
     }
 
+    // The suite filters mean nothing for groups or signature schemes: say so rather than list
+    // the whole registry as if it had been filtered.
+    if matches!(args.list, Some(ListWhat::Groups | ListWhat::Sigalgs)) {
+        let used: Vec<&str> = [
+            (args.tls13, "--tls13"),
+            (args.tls12, "--tls12"),
+            (args.fs, "--fs"),
+            (args.aead, "--aead"),
+            (args.openssl, "--openssl"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+        if !used.is_empty() {
+            eprintln!(
+                "tlsight: explain: {} filter cipher suites only, not --list {}",
+                used.join(", "),
+                if matches!(args.list, Some(ListWhat::Groups)) {
+                    "groups"
+                } else {
+                    "sigalgs"
+                }
+            );
+            return ExitCode::from(exit::ERROR);
+        }
+    }
+
     let mut entries = Vec::new();
     let mut errors = Vec::new();
     for s in &args.suites {
@@ -145,6 +172,21 @@ pub(crate) fn run(args: Args) -> ExitCode {
     }
     if let Some(what) = args.list {
         entries.extend(list(&args, what));
+    }
+
+    // Nothing could be explained: an error, not an empty report.
+    if entries.is_empty() && !errors.is_empty() {
+        for e in &errors {
+            eprintln!("tlsight: explain: {}", describe_error(e));
+        }
+        if args.json {
+            let v = serde_json::json!({ "error": {
+                "code": "unknown_name",
+                "message": errors.iter().map(describe_error).collect::<Vec<_>>().join("; "),
+            }});
+            let _ = writeln!(std::io::stdout().lock(), "{v:#}");
+        }
+        return ExitCode::from(exit::ERROR);
     }
 
     let out = if args.json {

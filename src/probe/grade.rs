@@ -493,6 +493,19 @@ fn profile(r: &AuditReport, name: &str) -> ProfileResult {
             failures.push(format!("{v} must be disabled"));
         }
     }
+    // A version that never answered may be enabled: compliance cannot be claimed. (SSLv2 is
+    // left out: its hello gets one try and a real SSLv2 server answers it at once.)
+    for d in &r.protocol_details {
+        if d.status == super::report::ProtocolStatus::NoAnswer
+            && d.version != "SSLv2"
+            && !versions.contains(&d.version.as_str())
+        {
+            failures.push(format!(
+                "{} got no answer: cannot confirm it is disabled",
+                d.version
+            ));
+        }
+    }
     let needed = if name == "modern" {
         "TLSv1.3"
     } else {

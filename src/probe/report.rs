@@ -61,10 +61,31 @@ pub struct AuditReport {
     pub grade: Grade,
     /// Mozilla server-side TLS profile compliance.
     pub mozilla: Vec<ProfileResult>,
+    /// Version → suites whose offer makes the server drop the connection (isolated by splitting
+    /// the bundle it closed on); a client offering one of them first cannot connect.
+    pub dropped_suites: BTreeMap<String, Vec<String>>,
+    /// Some hellos got no answer or a reset with several connections open, so the scheduler
+    /// retried them and went on one connection at a time.
+    pub throttled: bool,
+    /// Hellos sent again after a timeout or a reset.
+    pub retried: usize,
     /// TCP connections used.
     pub connections: usize,
     /// Wall time in milliseconds.
     pub elapsed_ms: u64,
+}
+
+/// How a version was answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProtocolStatus {
+    /// The server chose a suite at this version.
+    Accepted,
+    /// The server said no: an alert, a ServerHello at another version, a close.
+    Refused,
+    /// No answer within the timeout, or resets, even one connection at a time.
+    #[default]
+    NoAnswer,
 }
 
 /// One protocol version's verdict.
@@ -74,6 +95,9 @@ pub struct ProtocolResult {
     pub version: String,
     /// Accepted.
     pub accepted: bool,
+    /// `accepted`, `refused` (an explicit answer: alert, lower-version ServerHello, a close),
+    /// or `no_answer` (timeouts or resets even one connection at a time: unknown, not refused).
+    pub status: ProtocolStatus,
     /// What the server answered to the first hello of this version.
     pub detail: String,
 }
