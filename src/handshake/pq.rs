@@ -1,0 +1,322 @@
+//! Post-quantum hybrid key exchange for the ring provider: X25519MLKEM768 (0x11EC) and
+//! SecP256r1MLKEM768 (0x11EB) from draft-ietf-tls-ecdhe-mlkem, built from RustCrypto's `ml-kem`
+//! (FIPS 203) and ring's X25519 / P-256 through rustls' public `SupportedKxGroup` /
+//! `ActiveKeyExchange` traits, so ring stays the provider for everything else.
+//!
+//! Layout (draft-ietf-tls-ecdhe-mlkem §"Construction"): X25519MLKEM768 puts ML-KEM first in the
+//! shares and the secret (client: encapsulation key 1184 ‖ x25519 32; server: ciphertext 1088 ‖
+//! x25519 32; secret: ML-KEM ‖ X25519). SecP256r1MLKEM768 puts the curve first (65 ‖ 1184,
+//! 65 ‖ 1088, ECDH ‖ ML-KEM), so that the FIPS-approved part leads for SP 800-56C.
+
+use ml_kem::array::Array;
+use ml_kem::kem::{Decapsulate, KeyExport};
+use ml_kem::ml_kem_768;
+use ring::rand::{SecureRandom, SystemRandom};
+use rustls::crypto::{ActiveKeyExchange, CompletedKeyExchange, SharedSecret, SupportedKxGroup};
+use rustls::ffdhe_groups::FfdheGroup;
+use rustls::{Error, NamedGroup, PeerMisbehaved, ProtocolVersion};
+
+/// ML-KEM-768 encapsulation key (client's part of the share), FIPS 203 Table 3.
+pub const MLKEM768_ENCAPSULATION_KEY_LEN: usize = 1184;
+/// ML-KEM-768 ciphertext (server's part of the share).
+pub const MLKEM768_CIPHERTEXT_LEN: usize = 1088;
+/// ML-KEM shared secret.
+pub const MLKEM_SHARED_SECRET_LEN: usize = 32;
+/// X25519 public key.
+pub const X25519_LEN: usize = 32;
+/// Uncompressed P-256 point (0x04 ‖ x ‖ y).
+pub const P256_POINT_LEN: usize = 65;
+
+/// X25519MLKEM768: ML-KEM-768 first, then X25519.
+pub static X25519MLKEM768: &dyn SupportedKxGroup = &Hybrid {
+    name: NamedGroup::X25519MLKEM768,
+    classical: rustls::crypto::ring::kx_group::X25519,
+    layout: Layout::X25519_MLKEM768,
+};
+
+/// SecP256r1MLKEM768: P-256 first, then ML-KEM-768.
+pub static SECP256R1MLKEM768: &dyn SupportedKxGroup = &Hybrid {
+    name: NamedGroup::secp256r1MLKEM768,
+    classical: rustls::crypto::ring::kx_group::SECP256R1,
+    layout: Layout::SECP256R1_MLKEM768,
+};
+
+/// How a hybrid group's key shares split into their classical and ML-KEM parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// The group's code point.
+    pub group: u16,
+    /// The classical component's group code point.
+    pub classical_group: u16,
+    /// Length of the classical share (same from both sides).
+    pub classical_len: usize,
+    /// ML-KEM part first (X25519MLKEM768) or classical first (SecP*MLKEM*).
+    pub pq_first: bool,
+}
+
+impl Layout {
+    /// X25519MLKEM768 (0x11EC).
+    pub const X25519_MLKEM768: Self = Self {
+        group: 0x11EC,
+        classical_group: 0x001D,
+        classical_len: X25519_LEN,
+        pq_first: true,
+    };
+    /// SecP256r1MLKEM768 (0x11EB).
+    pub const SECP256R1_MLKEM768: Self = Self {
+        group: 0x11EB,
+        classical_group: 0x0017,
+        classical_len: P256_POINT_LEN,
+        pq_first: false,
+    };
+
+    /// The layout of a hybrid group code point, if it is one tlsight implements.
+    pub fn of(group: u16) -> Option<Self> {
+        [Self::X25519_MLKEM768, Self::SECP256R1_MLKEM768]
+            .into_iter()
+            .find(|l| l.group == group)
+    }
+
+    /// Splits a share into (ML-KEM part, classical part) when it has exactly the length the
+    /// layout gives for an ML-KEM part of `pq_len` bytes.
+    pub fn split<'a>(&self, share: &'a [u8], pq_len: usize) -> Option<(&'a [u8], &'a [u8])> {
+        if share.len() != pq_len + self.classical_len {
+            return None;
+        }
+        Some(if self.pq_first {
+            share.split_at(pq_len)
+        } else {
+            let (c, p) = share.split_at(self.classical_len);
+            (p, c)
+        })
+    }
+
+    /// Joins an ML-KEM part and a classical part in the layout's order (shares and secrets).
+    pub fn join(&self, pq: &[u8], classical: &[u8]) -> Vec<u8> {
+        // One allocation of the final size: no reallocation leaves secret copies behind.
+        let mut v = Vec::with_capacity(pq.len() + classical.len());
+        if self.pq_first {
+            v.extend_from_slice(pq);
+            v.extend_from_slice(classical);
+        } else {
+            v.extend_from_slice(classical);
+            v.extend_from_slice(pq);
+        }
+        v
+    }
+}
+
+#[derive(Debug)]
+struct Hybrid {
+    name: NamedGroup,
+    classical: &'static dyn SupportedKxGroup,
+    layout: Layout,
+}
+
+fn invalid_share() -> Error {
+    Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare)
+}
+
+fn random<const N: usize>() -> Result<[u8; N], Error> {
+    let mut b = [0u8; N];
+    SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| Error::FailedToGetRandomBytes)?;
+    Ok(b)
+}
+
+/// An ML-KEM-768 key pair from a 64-byte seed (d ‖ z, FIPS 203 ML-KEM.KeyGen_internal).
+pub fn mlkem768_keypair(seed: &[u8; 64]) -> (ml_kem_768::DecapsulationKey, Vec<u8>) {
+    let dk = ml_kem_768::DecapsulationKey::from_seed(Array::from(*seed));
+    let ek = dk.encapsulation_key().to_bytes().to_vec();
+    (dk, ek)
+}
+
+/// Encapsulates to a peer's ML-KEM-768 encapsulation key with the 32 random bytes `m`:
+/// (ciphertext, shared secret). Rejects keys failing FIPS 203 §7.2's checks, as the draft
+/// requires of servers.
+pub fn mlkem768_encapsulate(ek: &[u8], m: &[u8; 32]) -> Option<(Vec<u8>, [u8; 32])> {
+    let ek = Array::try_from(ek).ok()?;
+    let ek = ml_kem_768::EncapsulationKey::new(&ek).ok()?;
+    let (ct, ss) = ek.encapsulate_deterministic(&Array::from(*m));
+    Some((ct.to_vec(), ss.into()))
+}
+
+/// Decapsulates a ciphertext (exactly 1088 bytes; anything else is a malformed share).
+pub fn mlkem768_decapsulate(dk: &ml_kem_768::DecapsulationKey, ct: &[u8]) -> Option<[u8; 32]> {
+    let ct: ml_kem_768::Ciphertext = Array::try_from(ct).ok()?;
+    Some(dk.decapsulate(&ct).into())
+}
+
+impl SupportedKxGroup for Hybrid {
+    fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
+        let classical = self.classical.start()?;
+        let (dk, ek) = mlkem768_keypair(&random::<64>()?);
+        let share = self.layout.join(&ek, classical.pub_key());
+        Ok(Box::new(ActiveHybrid {
+            name: self.name,
+            layout: self.layout,
+            classical,
+            dk,
+            share,
+        }))
+    }
+
+    /// The server side: a KEM's reply depends on the client's share, so encapsulate here.
+    fn start_and_complete(&self, client_share: &[u8]) -> Result<CompletedKeyExchange, Error> {
+        let (ek, classical_share) = self
+            .layout
+            .split(client_share, MLKEM768_ENCAPSULATION_KEY_LEN)
+            .ok_or_else(invalid_share)?;
+        let (ct, pq_secret) =
+            mlkem768_encapsulate(ek, &random::<32>()?).ok_or_else(invalid_share)?;
+        let classical = self.classical.start_and_complete(classical_share)?;
+        Ok(CompletedKeyExchange {
+            group: self.name,
+            pub_key: self.layout.join(&ct, &classical.pub_key),
+            secret: SharedSecret::from(
+                self.layout
+                    .join(&pq_secret, classical.secret.secret_bytes()),
+            ),
+        })
+    }
+
+    fn ffdhe_group(&self) -> Option<FfdheGroup<'static>> {
+        None
+    }
+
+    fn name(&self) -> NamedGroup {
+        self.name
+    }
+
+    fn usable_for_version(&self, version: ProtocolVersion) -> bool {
+        version == ProtocolVersion::TLSv1_3
+    }
+}
+
+struct ActiveHybrid {
+    name: NamedGroup,
+    layout: Layout,
+    classical: Box<dyn ActiveKeyExchange>,
+    dk: ml_kem_768::DecapsulationKey,
+    share: Vec<u8>,
+}
+
+impl ActiveKeyExchange for ActiveHybrid {
+    fn complete(self: Box<Self>, server_share: &[u8]) -> Result<SharedSecret, Error> {
+        let (ct, classical_share) = self
+            .layout
+            .split(server_share, MLKEM768_CIPHERTEXT_LEN)
+            .ok_or_else(invalid_share)?;
+        let pq_secret = mlkem768_decapsulate(&self.dk, ct).ok_or_else(invalid_share)?;
+        let classical = self.classical.complete(classical_share)?;
+        Ok(SharedSecret::from(
+            self.layout.join(&pq_secret, classical.secret_bytes()),
+        ))
+    }
+
+    /// Lets rustls send the classical share too and reuse it if the server picks X25519 / P-256.
+    fn hybrid_component(&self) -> Option<(NamedGroup, &[u8])> {
+        Some((self.classical.group(), self.classical.pub_key()))
+    }
+
+    fn complete_hybrid_component(
+        self: Box<Self>,
+        peer_pub_key: &[u8],
+    ) -> Result<SharedSecret, Error> {
+        self.classical.complete(peer_pub_key)
+    }
+
+    fn pub_key(&self) -> &[u8] {
+        &self.share
+    }
+
+    fn ffdhe_group(&self) -> Option<FfdheGroup<'static>> {
+        None
+    }
+
+    fn group(&self) -> NamedGroup {
+        self.name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(group: &'static dyn SupportedKxGroup, layout: Layout) {
+        let client = group.start().unwrap();
+        assert_eq!(
+            client.pub_key().len(),
+            MLKEM768_ENCAPSULATION_KEY_LEN + layout.classical_len
+        );
+        let (name, classical) = client.hybrid_component().unwrap();
+        assert_eq!(u16::from(name), layout.classical_group);
+        // The classical share inside the hybrid share is the one offered on its own.
+        let (_, inner) = layout
+            .split(client.pub_key(), MLKEM768_ENCAPSULATION_KEY_LEN)
+            .unwrap();
+        assert_eq!(inner, classical);
+
+        let server = group.start_and_complete(client.pub_key()).unwrap();
+        assert_eq!(server.group, group.name());
+        assert_eq!(
+            server.pub_key.len(),
+            MLKEM768_CIPHERTEXT_LEN + layout.classical_len
+        );
+        let client_secret = client.complete(&server.pub_key).unwrap();
+        assert_eq!(client_secret.secret_bytes().len(), 64);
+        assert_eq!(
+            client_secret.secret_bytes(),
+            server.secret.secret_bytes(),
+            "client and server derive the same hybrid secret"
+        );
+    }
+
+    #[test]
+    fn x25519mlkem768_client_and_server_agree() {
+        roundtrip(X25519MLKEM768, Layout::X25519_MLKEM768);
+    }
+
+    #[test]
+    fn secp256r1mlkem768_client_and_server_agree() {
+        roundtrip(SECP256R1MLKEM768, Layout::SECP256R1_MLKEM768);
+    }
+
+    #[test]
+    fn hybrid_groups_are_tls13_only() {
+        for g in [X25519MLKEM768, SECP256R1MLKEM768] {
+            assert!(g.usable_for_version(ProtocolVersion::TLSv1_3));
+            assert!(!g.usable_for_version(ProtocolVersion::TLSv1_2));
+        }
+    }
+
+    #[test]
+    fn malformed_shares_are_rejected() {
+        // Wrong length, either side.
+        assert!(X25519MLKEM768.start_and_complete(&[0u8; 1215]).is_err());
+        let client = X25519MLKEM768.start().unwrap();
+        assert!(client.complete(&[0u8; 1121]).is_err());
+        // An encapsulation key whose coefficients exceed q fails FIPS 203's modulus check.
+        let mut share = vec![0xFFu8; MLKEM768_ENCAPSULATION_KEY_LEN];
+        share.extend_from_slice(&[9u8; 32]);
+        assert!(X25519MLKEM768.start_and_complete(&share).is_err());
+    }
+
+    #[test]
+    fn the_halves_land_where_the_draft_puts_them() {
+        let x = Layout::X25519_MLKEM768;
+        assert_eq!(x.join(b"PQ", b"EC"), b"PQEC");
+        assert_eq!(x.split(b"pqpqEC", 4), None, "the X25519 part is 32 bytes");
+        let p = Layout::SECP256R1_MLKEM768;
+        assert_eq!(p.join(b"PQ", b"EC"), b"ECPQ");
+        let share: Vec<u8> = (0..(65 + 1088)).map(|i| (i % 251) as u8).collect();
+        let (pq, ec) = p.split(&share, MLKEM768_CIPHERTEXT_LEN).unwrap();
+        assert_eq!(ec, &share[..65]);
+        assert_eq!(pq, &share[65..]);
+        let share: Vec<u8> = (0..(1088 + 32)).map(|i| (i % 251) as u8).collect();
+        let (pq, ec) = x.split(&share, MLKEM768_CIPHERTEXT_LEN).unwrap();
+        assert_eq!(pq, &share[..1088]);
+        assert_eq!(ec, &share[1088..]);
+    }
+}
