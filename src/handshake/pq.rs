@@ -283,6 +283,31 @@ mod tests {
         roundtrip(SECP256R1MLKEM768, Layout::SECP256R1_MLKEM768);
     }
 
+    /// Known answers from OpenSSL 3.5 (testdata/pq/mlkem768-kat.json, made by
+    /// scripts/gen-mlkem-kat.js): the same seed gives the same encapsulation key, and
+    /// decapsulating OpenSSL's ciphertext gives OpenSSL's shared secret.
+    #[test]
+    fn mlkem768_matches_openssl_known_answers() {
+        let kat: serde_json::Value =
+            serde_json::from_str(include_str!("../../testdata/pq/mlkem768-kat.json")).unwrap();
+        let field = |k: &str| hex::decode(kat[k].as_str().unwrap()).unwrap();
+        let seed: [u8; 64] = field("seed").try_into().unwrap();
+        let (dk, ek) = mlkem768_keypair(&seed);
+        assert_eq!(ek.len(), MLKEM768_ENCAPSULATION_KEY_LEN);
+        assert_eq!(ek, field("encapsulation_key"));
+        let ct = field("ciphertext");
+        assert_eq!(ct.len(), MLKEM768_CIPHERTEXT_LEN);
+        let ss = mlkem768_decapsulate(&dk, &ct).unwrap();
+        assert_eq!(ss.to_vec(), field("shared_secret"));
+        // A flipped ciphertext bit gives a different (implicitly rejected) secret, not an error.
+        let mut bad = ct.clone();
+        bad[0] ^= 1;
+        assert_ne!(mlkem768_decapsulate(&dk, &bad).unwrap(), ss);
+        // Our encapsulation to OpenSSL's key decapsulates to the same secret.
+        let (ct2, ss2) = mlkem768_encapsulate(&ek, &[42u8; 32]).unwrap();
+        assert_eq!(mlkem768_decapsulate(&dk, &ct2), Some(ss2));
+    }
+
     #[test]
     fn hybrid_groups_are_tls13_only() {
         for g in [X25519MLKEM768, SECP256R1MLKEM768] {
