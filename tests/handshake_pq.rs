@@ -66,7 +66,7 @@ fn shares(rep: &HandshakeReport) -> Vec<(Direction, Vec<KeyShareEntry>)> {
 }
 
 fn parts(s: &KeyShareEntry) -> Vec<(&str, usize)> {
-    s.parts.iter().map(|p| (p.label, p.len)).collect()
+    s.parts.iter().map(|p| (p.label.as_str(), p.len)).collect()
 }
 
 fn hrr_count(rep: &HandshakeReport) -> usize {
@@ -424,4 +424,55 @@ fn openssl_server_accepting_only_hybrids_is_inspected_verified_and_audited() {
         ]
     );
     assert_eq!(json["certificate_verification"]["trusted"], true, "{json}");
+}
+
+#[test]
+fn explain_gives_each_hybrids_share_layout() {
+    let out = Cli::cargo_bin("tlsight")
+        .unwrap()
+        .args([
+            "explain",
+            "--group",
+            "X25519MLKEM768",
+            "--group",
+            "0x11EB",
+            "--json",
+        ])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let h = |i: usize, k: &str| json[i]["hybrid"][k].clone();
+    assert_eq!(json[0]["kind"], "hybrid PQ");
+    assert_eq!(json[0]["rating"], "recommended");
+    assert_eq!(
+        (
+            h(0, "kem_first"),
+            h(0, "classical_len"),
+            h(0, "kem_client_len"),
+            h(0, "kem_server_len")
+        ),
+        (true.into(), 32.into(), 1184.into(), 1088.into())
+    );
+    assert_eq!(
+        (h(1, "kem_first"), h(1, "classical_len"), h(1, "classical")),
+        (false.into(), 65.into(), "secp256r1".into())
+    );
+    let text = Cli::cargo_bin("tlsight")
+        .unwrap()
+        .args(["explain", "--group", "SecP256r1MLKEM768"])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap()
+        .stdout;
+    let text = String::from_utf8_lossy(&text);
+    assert!(
+        text.contains("secp256r1 point (65) ‖ ML-KEM-768 encapsulation key (1184) = 1249 bytes"),
+        "{text}"
+    );
+    assert!(
+        text.contains("secp256r1 secret ‖ ML-KEM-768 secret"),
+        "{text}"
+    );
 }

@@ -16,101 +16,32 @@ use rustls::crypto::{ActiveKeyExchange, CompletedKeyExchange, SharedSecret, Supp
 use rustls::ffdhe_groups::FfdheGroup;
 use rustls::{Error, NamedGroup, PeerMisbehaved, ProtocolVersion};
 
+use crate::wire::hybrid::{self, HybridLayout, ShareSender};
+
 /// ML-KEM-768 encapsulation key (client's part of the share), FIPS 203 Table 3.
 pub const MLKEM768_ENCAPSULATION_KEY_LEN: usize = 1184;
 /// ML-KEM-768 ciphertext (server's part of the share).
 pub const MLKEM768_CIPHERTEXT_LEN: usize = 1088;
-/// ML-KEM shared secret.
-pub const MLKEM_SHARED_SECRET_LEN: usize = 32;
-/// X25519 public key.
-pub const X25519_LEN: usize = 32;
-/// Uncompressed P-256 point (0x04 ‖ x ‖ y).
-pub const P256_POINT_LEN: usize = 65;
 
 /// X25519MLKEM768: ML-KEM-768 first, then X25519.
 pub static X25519MLKEM768: &dyn SupportedKxGroup = &Hybrid {
     name: NamedGroup::X25519MLKEM768,
     classical: rustls::crypto::ring::kx_group::X25519,
-    layout: Layout::X25519_MLKEM768,
+    layout: hybrid::X25519MLKEM768,
 };
 
 /// SecP256r1MLKEM768: P-256 first, then ML-KEM-768.
 pub static SECP256R1MLKEM768: &dyn SupportedKxGroup = &Hybrid {
     name: NamedGroup::secp256r1MLKEM768,
     classical: rustls::crypto::ring::kx_group::SECP256R1,
-    layout: Layout::SECP256R1_MLKEM768,
+    layout: hybrid::SECP256R1MLKEM768,
 };
-
-/// How a hybrid group's key shares split into their classical and ML-KEM parts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Layout {
-    /// The group's code point.
-    pub group: u16,
-    /// The classical component's group code point.
-    pub classical_group: u16,
-    /// Length of the classical share (same from both sides).
-    pub classical_len: usize,
-    /// ML-KEM part first (X25519MLKEM768) or classical first (SecP*MLKEM*).
-    pub pq_first: bool,
-}
-
-impl Layout {
-    /// X25519MLKEM768 (0x11EC).
-    pub const X25519_MLKEM768: Self = Self {
-        group: 0x11EC,
-        classical_group: 0x001D,
-        classical_len: X25519_LEN,
-        pq_first: true,
-    };
-    /// SecP256r1MLKEM768 (0x11EB).
-    pub const SECP256R1_MLKEM768: Self = Self {
-        group: 0x11EB,
-        classical_group: 0x0017,
-        classical_len: P256_POINT_LEN,
-        pq_first: false,
-    };
-
-    /// The layout of a hybrid group code point, if it is one tlsight implements.
-    pub fn of(group: u16) -> Option<Self> {
-        [Self::X25519_MLKEM768, Self::SECP256R1_MLKEM768]
-            .into_iter()
-            .find(|l| l.group == group)
-    }
-
-    /// Splits a share into (ML-KEM part, classical part) when it has exactly the length the
-    /// layout gives for an ML-KEM part of `pq_len` bytes.
-    pub fn split<'a>(&self, share: &'a [u8], pq_len: usize) -> Option<(&'a [u8], &'a [u8])> {
-        if share.len() != pq_len + self.classical_len {
-            return None;
-        }
-        Some(if self.pq_first {
-            share.split_at(pq_len)
-        } else {
-            let (c, p) = share.split_at(self.classical_len);
-            (p, c)
-        })
-    }
-
-    /// Joins an ML-KEM part and a classical part in the layout's order (shares and secrets).
-    pub fn join(&self, pq: &[u8], classical: &[u8]) -> Vec<u8> {
-        // One allocation of the final size: no reallocation leaves secret copies behind.
-        let mut v = Vec::with_capacity(pq.len() + classical.len());
-        if self.pq_first {
-            v.extend_from_slice(pq);
-            v.extend_from_slice(classical);
-        } else {
-            v.extend_from_slice(classical);
-            v.extend_from_slice(pq);
-        }
-        v
-    }
-}
 
 #[derive(Debug)]
 struct Hybrid {
     name: NamedGroup,
     classical: &'static dyn SupportedKxGroup,
-    layout: Layout,
+    layout: HybridLayout,
 }
 
 fn invalid_share() -> Error {
@@ -166,7 +97,7 @@ impl SupportedKxGroup for Hybrid {
     fn start_and_complete(&self, client_share: &[u8]) -> Result<CompletedKeyExchange, Error> {
         let (ek, classical_share) = self
             .layout
-            .split(client_share, MLKEM768_ENCAPSULATION_KEY_LEN)
+            .split(client_share, ShareSender::Client)
             .ok_or_else(invalid_share)?;
         let (ct, pq_secret) =
             mlkem768_encapsulate(ek, &random::<32>()?).ok_or_else(invalid_share)?;
@@ -196,7 +127,7 @@ impl SupportedKxGroup for Hybrid {
 
 struct ActiveHybrid {
     name: NamedGroup,
-    layout: Layout,
+    layout: HybridLayout,
     classical: Box<dyn ActiveKeyExchange>,
     dk: ml_kem_768::DecapsulationKey,
     share: Vec<u8>,
@@ -206,7 +137,7 @@ impl ActiveKeyExchange for ActiveHybrid {
     fn complete(self: Box<Self>, server_share: &[u8]) -> Result<SharedSecret, Error> {
         let (ct, classical_share) = self
             .layout
-            .split(server_share, MLKEM768_CIPHERTEXT_LEN)
+            .split(server_share, ShareSender::Server)
             .ok_or_else(invalid_share)?;
         let pq_secret = mlkem768_decapsulate(&self.dk, ct).ok_or_else(invalid_share)?;
         let classical = self.classical.complete(classical_share)?;
@@ -244,7 +175,7 @@ impl ActiveKeyExchange for ActiveHybrid {
 mod tests {
     use super::*;
 
-    fn roundtrip(group: &'static dyn SupportedKxGroup, layout: Layout) {
+    fn roundtrip(group: &'static dyn SupportedKxGroup, layout: HybridLayout) {
         let client = group.start().unwrap();
         assert_eq!(
             client.pub_key().len(),
@@ -253,9 +184,7 @@ mod tests {
         let (name, classical) = client.hybrid_component().unwrap();
         assert_eq!(u16::from(name), layout.classical_group);
         // The classical share inside the hybrid share is the one offered on its own.
-        let (_, inner) = layout
-            .split(client.pub_key(), MLKEM768_ENCAPSULATION_KEY_LEN)
-            .unwrap();
+        let (_, inner) = layout.split(client.pub_key(), ShareSender::Client).unwrap();
         assert_eq!(inner, classical);
 
         let server = group.start_and_complete(client.pub_key()).unwrap();
@@ -275,12 +204,12 @@ mod tests {
 
     #[test]
     fn x25519mlkem768_client_and_server_agree() {
-        roundtrip(X25519MLKEM768, Layout::X25519_MLKEM768);
+        roundtrip(X25519MLKEM768, hybrid::X25519MLKEM768);
     }
 
     #[test]
     fn secp256r1mlkem768_client_and_server_agree() {
-        roundtrip(SECP256R1MLKEM768, Layout::SECP256R1_MLKEM768);
+        roundtrip(SECP256R1MLKEM768, hybrid::SECP256R1MLKEM768);
     }
 
     /// Known answers from OpenSSL 3.5 (testdata/pq/mlkem768-kat.json, made by
@@ -326,22 +255,5 @@ mod tests {
         let mut share = vec![0xFFu8; MLKEM768_ENCAPSULATION_KEY_LEN];
         share.extend_from_slice(&[9u8; 32]);
         assert!(X25519MLKEM768.start_and_complete(&share).is_err());
-    }
-
-    #[test]
-    fn the_halves_land_where_the_draft_puts_them() {
-        let x = Layout::X25519_MLKEM768;
-        assert_eq!(x.join(b"PQ", b"EC"), b"PQEC");
-        assert_eq!(x.split(b"pqpqEC", 4), None, "the X25519 part is 32 bytes");
-        let p = Layout::SECP256R1_MLKEM768;
-        assert_eq!(p.join(b"PQ", b"EC"), b"ECPQ");
-        let share: Vec<u8> = (0..(65 + 1088)).map(|i| (i % 251) as u8).collect();
-        let (pq, ec) = p.split(&share, MLKEM768_CIPHERTEXT_LEN).unwrap();
-        assert_eq!(ec, &share[..65]);
-        assert_eq!(pq, &share[65..]);
-        let share: Vec<u8> = (0..(1088 + 32)).map(|i| (i % 251) as u8).collect();
-        let (pq, ec) = x.split(&share, MLKEM768_CIPHERTEXT_LEN).unwrap();
-        assert_eq!(pq, &share[..1088]);
-        assert_eq!(ec, &share[1088..]);
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::codec::Reader;
 use super::enums::ExtensionType;
+use super::hybrid::{KeySharePart, ShareSender, share_parts};
 use super::{WireError, hex_bytes};
 
 /// Which message an extension block belongs to.
@@ -56,91 +57,6 @@ pub struct KeyShareEntry {
     /// other groups, or when the length does not match the group's layout).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<KeySharePart>,
-}
-
-/// One part of a hybrid key share: which component, where it sits in `key`, how long.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct KeySharePart {
-    /// "ML-KEM-768 encapsulation key", "ML-KEM-768 ciphertext", "X25519 share", ...
-    pub label: &'static str,
-    /// Offset in the key_exchange bytes.
-    pub offset: usize,
-    /// Length in bytes.
-    pub len: usize,
-}
-
-/// Who sent a key share: a hybrid's KEM part is a key from the client, a ciphertext from the
-/// server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShareSender {
-    /// ClientHello.
-    Client,
-    /// ServerHello.
-    Server,
-}
-
-/// Hybrid groups (code, classical label, classical length, KEM name, client KEM length,
-/// server KEM length, KEM first). Sources: draft-ietf-tls-ecdhe-mlkem §"Construction" (0x11EB-
-/// 0x11ED: P-curves first, X25519MLKEM768 ML-KEM first); draft-tls-westerbaan-xyber768d00 and
-/// draft-kwiatkowski-tls-ecdhe-kyber (0x6399, 0x639A: classical first).
-const HYBRID_LAYOUTS: &[(u16, &str, usize, &str, usize, usize, bool)] = &[
-    (
-        0x11EB,
-        "secp256r1 point",
-        65,
-        "ML-KEM-768",
-        1184,
-        1088,
-        false,
-    ),
-    (0x11EC, "X25519 share", 32, "ML-KEM-768", 1184, 1088, true),
-    (
-        0x11ED,
-        "secp384r1 point",
-        97,
-        "ML-KEM-1024",
-        1568,
-        1568,
-        false,
-    ),
-    (0x6399, "X25519 share", 32, "Kyber768", 1184, 1088, false),
-    (0x639A, "secp256r1 point", 65, "Kyber768", 1184, 1088, false),
-];
-
-/// Splits a hybrid share into labelled parts; empty when `group` is not a known hybrid or the
-/// share does not have the layout's exact length.
-pub fn hybrid_share_parts(group: u16, sender: ShareSender, len: usize) -> Vec<KeySharePart> {
-    let Some(&(_, classical, classical_len, kem, client_len, server_len, kem_first)) =
-        HYBRID_LAYOUTS.iter().find(|l| l.0 == group)
-    else {
-        return Vec::new();
-    };
-    let (kem_len, kem_label) = match (sender, kem) {
-        (ShareSender::Client, "ML-KEM-768") => (client_len, "ML-KEM-768 encapsulation key"),
-        (ShareSender::Client, "ML-KEM-1024") => (client_len, "ML-KEM-1024 encapsulation key"),
-        (ShareSender::Client, _) => (client_len, "Kyber768 public key"),
-        (ShareSender::Server, "ML-KEM-768") => (server_len, "ML-KEM-768 ciphertext"),
-        (ShareSender::Server, "ML-KEM-1024") => (server_len, "ML-KEM-1024 ciphertext"),
-        (ShareSender::Server, _) => (server_len, "Kyber768 ciphertext"),
-    };
-    if len != kem_len + classical_len {
-        return Vec::new();
-    }
-    let kem_part = |offset| KeySharePart {
-        label: kem_label,
-        offset,
-        len: kem_len,
-    };
-    let classical_part = |offset| KeySharePart {
-        label: classical,
-        offset,
-        len: classical_len,
-    };
-    if kem_first {
-        vec![kem_part(0), classical_part(kem_len)]
-    } else {
-        vec![classical_part(0), kem_part(classical_len)]
-    }
 }
 
 /// A pre_shared_key identity offered by the client.
@@ -545,7 +461,7 @@ fn read_key_share(r: &mut Reader<'_>, sender: ShareSender) -> Result<KeyShareEnt
         group,
         key_len: key.len(),
         key: key.to_vec(),
-        parts: hybrid_share_parts(group, sender, key.len()),
+        parts: share_parts(group, sender, key.len()),
     })
 }
 
@@ -582,25 +498,18 @@ mod tests {
         assert_eq!(e[0].value, ExtensionValue::KeyShareRequest { group: 0x17 });
     }
 
-    fn share_block(group: u16, len: usize) -> Vec<u8> {
-        let mut b = vec![0, 51];
-        b.extend_from_slice(&((len + 4) as u16).to_be_bytes());
-        b.extend_from_slice(&group.to_be_bytes());
-        b.extend_from_slice(&(len as u16).to_be_bytes());
-        b.extend(std::iter::repeat_n(7u8, len));
-        b
-    }
-
     #[test]
-    fn hybrid_shares_are_split_into_labelled_parts() {
-        let e = decode_extensions(&share_block(0x11EC, 1120), ExtContext::ServerHello).unwrap();
+    fn hybrid_server_share_is_split_into_labelled_parts() {
+        let mut b = vec![0, 51, 0x04, 0x64, 0x11, 0xEC, 0x04, 0x60];
+        b.extend(std::iter::repeat_n(7u8, 1120));
+        let e = decode_extensions(&b, ExtContext::ServerHello).unwrap();
         let ExtensionValue::KeyShare { share } = &e[0].value else {
             panic!("{e:?}")
         };
         let parts: Vec<_> = share
             .parts
             .iter()
-            .map(|p| (p.label, p.offset, p.len))
+            .map(|p| (p.label.as_str(), p.offset, p.len))
             .collect();
         assert_eq!(
             parts,
@@ -608,40 +517,6 @@ mod tests {
                 ("ML-KEM-768 ciphertext", 0, 1088),
                 ("X25519 share", 1088, 32)
             ]
-        );
-        // SecP256r1MLKEM768 puts the curve point first.
-        let e = decode_extensions(&share_block(0x11EB, 1249), ExtContext::ServerHello).unwrap();
-        let ExtensionValue::KeyShare { share } = &e[0].value else {
-            panic!("{e:?}")
-        };
-        assert!(
-            share.parts.is_empty(),
-            "a 1249-byte server share is not valid"
-        );
-        let mut ch = share_block(0x11EB, 1249);
-        // ClientHello key_share has an extra client_shares length.
-        ch.splice(4..4, ((1249 + 4) as u16).to_be_bytes());
-        ch[2..4].copy_from_slice(&((1249 + 6) as u16).to_be_bytes());
-        let e = decode_extensions(&ch, ExtContext::ClientHello).unwrap();
-        let ExtensionValue::KeyShares { shares } = &e[0].value else {
-            panic!("{e:?}")
-        };
-        let parts: Vec<_> = shares[0]
-            .parts
-            .iter()
-            .map(|p| (p.label, p.offset, p.len))
-            .collect();
-        assert_eq!(
-            parts,
-            [
-                ("secp256r1 point", 0, 65),
-                ("ML-KEM-768 encapsulation key", 65, 1184)
-            ]
-        );
-        // Plain groups have no parts.
-        let e = decode_extensions(&share_block(0x001D, 32), ExtContext::ServerHello).unwrap();
-        assert!(
-            matches!(&e[0].value, ExtensionValue::KeyShare { share } if share.parts.is_empty())
         );
     }
 }
