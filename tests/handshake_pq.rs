@@ -1,4 +1,5 @@
-//! Post-quantum hybrid key exchange (X25519MLKEM768, SecP256r1MLKEM768) against two independent
+//! Post-quantum hybrid key exchange (X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024)
+//! against two independent
 //! servers on loopback: rustls in-process with tlsight's own groups, and OpenSSL 3.5 (through
 //! Node.js 24, `tests/pq/server.js`). Each handshake must negotiate the hybrid, decode its key
 //! shares into their parts, decrypt the TLS 1.3 flight with the key log and verify both Finished
@@ -334,6 +335,29 @@ fn openssl_server_with_only_secp256r1mlkem768_gets_it() {
     assert_eq!(parts(&s[1].1[0]), SECP256R1MLKEM768_CLIENT);
     assert_eq!((s[2].1[0].group, s[2].1[0].key_len), (0x11EB, 1153));
     assert_eq!(parts(&s[2].1[0]), SECP256R1MLKEM768_SERVER);
+}
+
+#[test]
+fn openssl_server_with_only_secp384r1mlkem1024_gets_it() {
+    let Some(server) = NodeServer::start("SecP384r1MLKEM1024") else {
+        return;
+    };
+    let rep = inspect(&options(server.addr.port()));
+    assert_decrypted(&rep);
+    assert_eq!(rep.negotiated.group.as_deref(), Some("SecP384r1MLKEM1024"));
+    assert_eq!(hrr_count(&rep), 1, "asked for by HelloRetryRequest");
+    let s = shares(&rep);
+    assert_eq!(
+        parts(&s[1].1[0]),
+        [
+            ("secp384r1 point", 97),
+            ("ML-KEM-1024 encapsulation key", 1568)
+        ]
+    );
+    assert_eq!(
+        parts(&s[2].1[0]),
+        [("secp384r1 point", 97), ("ML-KEM-1024 ciphertext", 1568)]
+    );
 }
 
 #[test]

@@ -1,16 +1,18 @@
-//! Post-quantum hybrid key exchange for the ring provider: X25519MLKEM768 (0x11EC) and
-//! SecP256r1MLKEM768 (0x11EB) from draft-ietf-tls-ecdhe-mlkem, built from RustCrypto's `ml-kem`
-//! (FIPS 203) and ring's X25519 / P-256 through rustls' public `SupportedKxGroup` /
-//! `ActiveKeyExchange` traits, so ring stays the provider for everything else.
+//! Post-quantum hybrid key exchange for the ring provider: X25519MLKEM768 (0x11EC),
+//! SecP256r1MLKEM768 (0x11EB) and SecP384r1MLKEM1024 (0x11ED) from draft-ietf-tls-ecdhe-mlkem,
+//! built from RustCrypto's `ml-kem` (FIPS 203) and ring's X25519 / P-256 / P-384 through rustls'
+//! public `SupportedKxGroup` / `ActiveKeyExchange` traits, so ring stays the provider for
+//! everything else.
 //!
 //! Layout (draft-ietf-tls-ecdhe-mlkem §"Construction"): X25519MLKEM768 puts ML-KEM first in the
 //! shares and the secret (client: encapsulation key 1184 ‖ x25519 32; server: ciphertext 1088 ‖
 //! x25519 32; secret: ML-KEM ‖ X25519). SecP256r1MLKEM768 puts the curve first (65 ‖ 1184,
-//! 65 ‖ 1088, ECDH ‖ ML-KEM), so that the FIPS-approved part leads for SP 800-56C.
+//! 65 ‖ 1088, ECDH ‖ ML-KEM), so that the FIPS-approved part leads for SP 800-56C; so does
+//! SecP384r1MLKEM1024 (97 ‖ 1568 both ways). The table is [`crate::wire::hybrid`].
 
 use ml_kem::array::Array;
 use ml_kem::kem::{Decapsulate, KeyExport};
-use ml_kem::ml_kem_768;
+use ml_kem::{ml_kem_768, ml_kem_1024};
 use ring::rand::{SecureRandom, SystemRandom};
 use rustls::crypto::{ActiveKeyExchange, CompletedKeyExchange, SharedSecret, SupportedKxGroup};
 use rustls::ffdhe_groups::FfdheGroup;
@@ -27,6 +29,7 @@ pub const MLKEM768_CIPHERTEXT_LEN: usize = 1088;
 pub static X25519MLKEM768: &dyn SupportedKxGroup = &Hybrid {
     name: NamedGroup::X25519MLKEM768,
     classical: rustls::crypto::ring::kx_group::X25519,
+    kem: Kem::MlKem768,
     layout: hybrid::X25519MLKEM768,
 };
 
@@ -34,13 +37,77 @@ pub static X25519MLKEM768: &dyn SupportedKxGroup = &Hybrid {
 pub static SECP256R1MLKEM768: &dyn SupportedKxGroup = &Hybrid {
     name: NamedGroup::secp256r1MLKEM768,
     classical: rustls::crypto::ring::kx_group::SECP256R1,
+    kem: Kem::MlKem768,
     layout: hybrid::SECP256R1MLKEM768,
 };
+
+/// SecP384r1MLKEM1024: P-384 first, then ML-KEM-1024 (rustls has no name for 0x11ED).
+pub static SECP384R1MLKEM1024: &dyn SupportedKxGroup = &Hybrid {
+    name: NamedGroup::Unknown(0x11ED),
+    classical: rustls::crypto::ring::kx_group::SECP384R1,
+    kem: Kem::MlKem1024,
+    layout: hybrid::SECP384R1MLKEM1024,
+};
+
+/// The ML-KEM parameter set of a hybrid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kem {
+    MlKem768,
+    MlKem1024,
+}
+
+/// A decapsulation key of either parameter set (boxed: ML-KEM-1024's is a few KiB).
+enum DecapsulationKey {
+    MlKem768(Box<ml_kem_768::DecapsulationKey>),
+    MlKem1024(Box<ml_kem_1024::DecapsulationKey>),
+}
+
+impl Kem {
+    /// A key pair from a 64-byte seed: (decapsulation key, encoded encapsulation key).
+    fn keypair(self, seed: &[u8; 64]) -> (DecapsulationKey, Vec<u8>) {
+        match self {
+            Self::MlKem768 => {
+                let (dk, ek) = mlkem768_keypair(seed);
+                (DecapsulationKey::MlKem768(Box::new(dk)), ek)
+            }
+            Self::MlKem1024 => {
+                let dk = ml_kem_1024::DecapsulationKey::from_seed(Array::from(*seed));
+                let ek = dk.encapsulation_key().to_bytes().to_vec();
+                (DecapsulationKey::MlKem1024(Box::new(dk)), ek)
+            }
+        }
+    }
+
+    /// (ciphertext, shared secret) for a peer's encapsulation key and 32 random bytes.
+    fn encapsulate(self, ek: &[u8], m: &[u8; 32]) -> Option<(Vec<u8>, [u8; 32])> {
+        match self {
+            Self::MlKem768 => mlkem768_encapsulate(ek, m),
+            Self::MlKem1024 => {
+                let ek = ml_kem_1024::EncapsulationKey::new(&Array::try_from(ek).ok()?).ok()?;
+                let (ct, ss) = ek.encapsulate_deterministic(&Array::from(*m));
+                Some((ct.to_vec(), ss.into()))
+            }
+        }
+    }
+}
+
+impl DecapsulationKey {
+    fn decapsulate(&self, ct: &[u8]) -> Option<[u8; 32]> {
+        match self {
+            Self::MlKem768(dk) => mlkem768_decapsulate(dk, ct),
+            Self::MlKem1024(dk) => {
+                let ct: ml_kem_1024::Ciphertext = Array::try_from(ct).ok()?;
+                Some(dk.decapsulate(&ct).into())
+            }
+        }
+    }
+}
 
 #[derive(Debug)]
 struct Hybrid {
     name: NamedGroup,
     classical: &'static dyn SupportedKxGroup,
+    kem: Kem,
     layout: HybridLayout,
 }
 
@@ -82,7 +149,7 @@ pub fn mlkem768_decapsulate(dk: &ml_kem_768::DecapsulationKey, ct: &[u8]) -> Opt
 impl SupportedKxGroup for Hybrid {
     fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
         let classical = self.classical.start()?;
-        let (dk, ek) = mlkem768_keypair(&random::<64>()?);
+        let (dk, ek) = self.kem.keypair(&random::<64>()?);
         let share = self.layout.join(&ek, classical.pub_key());
         Ok(Box::new(ActiveHybrid {
             name: self.name,
@@ -99,8 +166,10 @@ impl SupportedKxGroup for Hybrid {
             .layout
             .split(client_share, ShareSender::Client)
             .ok_or_else(invalid_share)?;
-        let (ct, pq_secret) =
-            mlkem768_encapsulate(ek, &random::<32>()?).ok_or_else(invalid_share)?;
+        let (ct, pq_secret) = self
+            .kem
+            .encapsulate(ek, &random::<32>()?)
+            .ok_or_else(invalid_share)?;
         let classical = self.classical.start_and_complete(classical_share)?;
         Ok(CompletedKeyExchange {
             group: self.name,
@@ -129,7 +198,7 @@ struct ActiveHybrid {
     name: NamedGroup,
     layout: HybridLayout,
     classical: Box<dyn ActiveKeyExchange>,
-    dk: ml_kem_768::DecapsulationKey,
+    dk: DecapsulationKey,
     share: Vec<u8>,
 }
 
@@ -139,14 +208,14 @@ impl ActiveKeyExchange for ActiveHybrid {
             .layout
             .split(server_share, ShareSender::Server)
             .ok_or_else(invalid_share)?;
-        let pq_secret = mlkem768_decapsulate(&self.dk, ct).ok_or_else(invalid_share)?;
+        let pq_secret = self.dk.decapsulate(ct).ok_or_else(invalid_share)?;
         let classical = self.classical.complete(classical_share)?;
         Ok(SharedSecret::from(
             self.layout.join(&pq_secret, classical.secret_bytes()),
         ))
     }
 
-    /// Lets rustls send the classical share too and reuse it if the server picks X25519 / P-256.
+    /// Lets rustls send the classical share too and reuse it if the server picks the curve alone.
     fn hybrid_component(&self) -> Option<(NamedGroup, &[u8])> {
         Some((self.classical.group(), self.classical.pub_key()))
     }
@@ -179,7 +248,7 @@ mod tests {
         let client = group.start().unwrap();
         assert_eq!(
             client.pub_key().len(),
-            MLKEM768_ENCAPSULATION_KEY_LEN + layout.classical_len
+            layout.share_len(ShareSender::Client)
         );
         let (name, classical) = client.hybrid_component().unwrap();
         assert_eq!(u16::from(name), layout.classical_group);
@@ -189,12 +258,12 @@ mod tests {
 
         let server = group.start_and_complete(client.pub_key()).unwrap();
         assert_eq!(server.group, group.name());
-        assert_eq!(
-            server.pub_key.len(),
-            MLKEM768_CIPHERTEXT_LEN + layout.classical_len
-        );
+        assert_eq!(server.pub_key.len(), layout.share_len(ShareSender::Server));
         let client_secret = client.complete(&server.pub_key).unwrap();
-        assert_eq!(client_secret.secret_bytes().len(), 64);
+        assert_eq!(
+            client_secret.secret_bytes().len(),
+            32 + if layout.classical_len == 97 { 48 } else { 32 }
+        );
         assert_eq!(
             client_secret.secret_bytes(),
             server.secret.secret_bytes(),
@@ -238,8 +307,13 @@ mod tests {
     }
 
     #[test]
+    fn secp384r1mlkem1024_client_and_server_agree() {
+        roundtrip(SECP384R1MLKEM1024, hybrid::SECP384R1MLKEM1024);
+    }
+
+    #[test]
     fn hybrid_groups_are_tls13_only() {
-        for g in [X25519MLKEM768, SECP256R1MLKEM768] {
+        for g in [X25519MLKEM768, SECP256R1MLKEM768, SECP384R1MLKEM1024] {
             assert!(g.usable_for_version(ProtocolVersion::TLSv1_3));
             assert!(!g.usable_for_version(ProtocolVersion::TLSv1_2));
         }

@@ -76,19 +76,22 @@ pub const SECP256R1MLKEM768: HybridLayout = HybridLayout {
     kem_first: false,
 };
 
+/// SecP384r1MLKEM1024 (0x11ED).
+pub const SECP384R1MLKEM1024: HybridLayout = HybridLayout {
+    group: 0x11ED,
+    classical: "secp384r1",
+    classical_group: 0x0018,
+    classical_len: 97,
+    kem: "ML-KEM-1024",
+    kem_client_len: 1568,
+    kem_server_len: 1568,
+    kem_first: false,
+};
+
 const LAYOUTS: [HybridLayout; 5] = [
     SECP256R1MLKEM768,
     X25519MLKEM768,
-    HybridLayout {
-        group: 0x11ED,
-        classical: "secp384r1",
-        classical_group: 0x0018,
-        classical_len: 97,
-        kem: "ML-KEM-1024",
-        kem_client_len: 1568,
-        kem_server_len: 1568,
-        kem_first: false,
-    },
+    SECP384R1MLKEM1024,
     HybridLayout {
         group: 0x6399,
         classical: "X25519",
