@@ -29,8 +29,7 @@ pub(crate) struct Args {
     tls13: bool,
     /// Key-exchange groups to offer, in order, comma separated (default: X25519MLKEM768,
     /// x25519, secp256r1, secp384r1, SecP256r1MLKEM768, SecP384r1MLKEM1024; the first two get
-    /// key shares). Names or
-    /// code points as `explain --group` takes them.
+    /// key shares). Names or code points as `explain --group` takes them.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     groups: Vec<String>,
     /// ALPN protocols to offer, comma separated (e.g. h2,http/1.1).
