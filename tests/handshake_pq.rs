@@ -7,10 +7,10 @@
 
 mod common;
 
-use std::io::BufRead;
+use std::ffi::OsStr;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use assert_cmd::Command as Cli;
@@ -175,6 +175,16 @@ fn rustls_server_with_only_secp256r1mlkem768_gets_it_after_a_retry() {
 
 // ---- OpenSSL 3.5 (Node.js 24) ----
 
+/// Runs the tlsight binary with a time limit.
+fn tlsight<S: AsRef<OsStr>>(args: &[S]) -> Output {
+    Cli::cargo_bin("tlsight")
+        .unwrap()
+        .args(args)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap()
+}
+
 /// TLSIGHT_NODE, else the virtualenv scripts/test.sh installs, else `node` on PATH. `None`
 /// only when scripts/test.sh could not install it (TLSIGHT_SKIP_NODE, printed loudly).
 fn node() -> Option<PathBuf> {
@@ -206,43 +216,15 @@ struct NodeServer {
 
 impl NodeServer {
     fn start(groups: &str) -> Option<Self> {
-        let node = node()?;
-        let mut child = Command::new(&node)
-            .arg(common::repo("tests/pq/server.js"))
+        let mut cmd = Command::new(node()?);
+        cmd.arg(common::repo("tests/pq/server.js"))
             .arg(groups)
             .arg(common::repo("certs/ecdsa-p256-chain.pem"))
             .arg(common::repo("certs/ecdsa-p256.key"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot run {} ({e}): install Node.js 24 with scripts/test.sh",
-                    node.display()
-                )
-            });
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(a) = line.strip_prefix("ACCEPT ") {
-                    let _ = tx.send(a.trim().to_string());
-                }
-            }
-        });
-        match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(a) => Some(Self {
-                child,
-                addr: a.parse().expect("ACCEPT address"),
-            }),
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("node tests/pq/server.js {groups} did not start");
-            }
-        }
+            .stderr(Stdio::inherit());
+        let what = format!("node tests/pq/server.js {groups} (Node.js 24: scripts/test.sh)");
+        let (child, addr) = common::spawn_until_accept(cmd, &what);
+        Some(Self { child, addr })
     }
 
     fn target(&self) -> String {
@@ -274,17 +256,20 @@ fn openssl_server_negotiates_x25519mlkem768_and_the_session_decrypts() {
     // The CLI's key log and recording open again with `tlsight decrypt`.
     let dir = tempfile::tempdir().unwrap();
     let (keylog, rec) = (dir.path().join("keys.txt"), dir.path().join("rec.json"));
-    let out = Cli::cargo_bin("tlsight")
-        .unwrap()
-        .args(["handshake", &server.target(), "--sni", "localhost", "--ca"])
-        .arg(common::repo("certs/root.pem"))
-        .arg("--keylog")
-        .arg(&keylog)
-        .arg("--record")
-        .arg(&rec)
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
+    let ca = common::repo("certs/root.pem");
+    let target = server.target();
+    let out = tlsight(&[
+        OsStr::new("handshake"),
+        target.as_ref(),
+        "--sni".as_ref(),
+        "localhost".as_ref(),
+        "--ca".as_ref(),
+        ca.as_ref(),
+        "--keylog".as_ref(),
+        keylog.as_ref(),
+        "--record".as_ref(),
+        rec.as_ref(),
+    ]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(
@@ -297,16 +282,13 @@ fn openssl_server_negotiates_x25519mlkem768_and_the_session_decrypts() {
     );
     let keys = std::fs::read_to_string(&keylog).unwrap();
     assert!(keys.contains("SERVER_HANDSHAKE_TRAFFIC_SECRET"), "{keys}");
-    let out = Cli::cargo_bin("tlsight")
-        .unwrap()
-        .arg("decrypt")
-        .arg("--keylog")
-        .arg(&keylog)
-        .arg(&rec)
-        .arg("--json")
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
+    let out = tlsight(&[
+        OsStr::new("decrypt"),
+        "--keylog".as_ref(),
+        keylog.as_ref(),
+        rec.as_ref(),
+        "--json".as_ref(),
+    ]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -321,42 +303,45 @@ fn openssl_server_negotiates_x25519mlkem768_and_the_session_decrypts() {
     assert_eq!(json["plaintext"]["server"], "hello\n");
 }
 
-#[test]
-fn openssl_server_with_only_secp256r1mlkem768_gets_it() {
-    let Some(server) = NodeServer::start("SecP256r1MLKEM768") else {
+/// A server offering only `group` gets it after one HelloRetryRequest; the retried ClientHello's
+/// share and the server's split into the given parts.
+fn openssl_server_with_only(
+    group: &str,
+    client: [(&str, usize); 2],
+    server_parts: [(&str, usize); 2],
+) {
+    let Some(server) = NodeServer::start(group) else {
         return;
     };
     let rep = inspect(&options(server.addr.port()));
     assert_decrypted(&rep);
-    assert_eq!(rep.negotiated.group.as_deref(), Some("SecP256r1MLKEM768"));
+    assert_eq!(rep.negotiated.group.as_deref(), Some(group));
     assert_eq!(rep.negotiated.group_kind.as_deref(), Some("hybrid PQ"));
     assert_eq!(hrr_count(&rep), 1, "asked for by HelloRetryRequest");
     let s = shares(&rep);
-    assert_eq!(parts(&s[1].1[0]), SECP256R1MLKEM768_CLIENT);
-    assert_eq!((s[2].1[0].group, s[2].1[0].key_len), (0x11EB, 1153));
-    assert_eq!(parts(&s[2].1[0]), SECP256R1MLKEM768_SERVER);
+    assert_eq!(s.len(), 3, "{s:?}");
+    assert_eq!(parts(&s[1].1[0]), client);
+    assert_eq!(parts(&s[2].1[0]), server_parts);
+}
+
+#[test]
+fn openssl_server_with_only_secp256r1mlkem768_gets_it() {
+    openssl_server_with_only(
+        "SecP256r1MLKEM768",
+        SECP256R1MLKEM768_CLIENT,
+        SECP256R1MLKEM768_SERVER,
+    );
 }
 
 #[test]
 fn openssl_server_with_only_secp384r1mlkem1024_gets_it() {
-    let Some(server) = NodeServer::start("SecP384r1MLKEM1024") else {
-        return;
-    };
-    let rep = inspect(&options(server.addr.port()));
-    assert_decrypted(&rep);
-    assert_eq!(rep.negotiated.group.as_deref(), Some("SecP384r1MLKEM1024"));
-    assert_eq!(hrr_count(&rep), 1, "asked for by HelloRetryRequest");
-    let s = shares(&rep);
-    assert_eq!(
-        parts(&s[1].1[0]),
+    openssl_server_with_only(
+        "SecP384r1MLKEM1024",
         [
             ("secp384r1 point", 97),
-            ("ML-KEM-1024 encapsulation key", 1568)
-        ]
-    );
-    assert_eq!(
-        parts(&s[2].1[0]),
-        [("secp384r1 point", 97), ("ML-KEM-1024 ciphertext", 1568)]
+            ("ML-KEM-1024 encapsulation key", 1568),
+        ],
+        [("secp384r1 point", 97), ("ML-KEM-1024 ciphertext", 1568)],
     );
 }
 
@@ -366,15 +351,15 @@ fn openssl_server_accepting_only_hybrids_is_inspected_verified_and_audited() {
         return;
     };
     let ca = common::repo("certs/root.pem");
+    let ca = ca.to_str().unwrap();
+    let target = server.target();
+    let run = |cmd: &str, extra: &[&str]| {
+        let mut a = vec![cmd, target.as_str(), "--sni", "localhost", "--ca", ca];
+        a.extend(extra);
+        tlsight(&a)
+    };
     // Without the hybrids the server refuses us: the classical groups alone cannot inspect it.
-    let out = Cli::cargo_bin("tlsight")
-        .unwrap()
-        .args(["handshake", &server.target(), "--sni", "localhost"])
-        .args(["--groups", "x25519,secp256r1", "--ca"])
-        .arg(&ca)
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
+    let out = run("handshake", &["--groups", "x25519,secp256r1"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("handshake_failure"),
@@ -382,14 +367,7 @@ fn openssl_server_accepting_only_hybrids_is_inspected_verified_and_audited() {
         String::from_utf8_lossy(&out.stderr)
     );
     // `--groups` can pick the P-256 hybrid alone.
-    let out = Cli::cargo_bin("tlsight")
-        .unwrap()
-        .args(["handshake", &server.target(), "--sni", "localhost"])
-        .args(["--groups", "SecP256r1MLKEM768", "--json", "--ca"])
-        .arg(&ca)
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
+    let out = run("handshake", &["--groups", "SecP256r1MLKEM768", "--json"]);
     assert_eq!(out.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["negotiated"]["group"], "SecP256r1MLKEM768");
@@ -397,13 +375,7 @@ fn openssl_server_accepting_only_hybrids_is_inspected_verified_and_audited() {
     assert_eq!(json["negotiated"]["hello_retry_request"], false);
 
     // verify HOST gets the chain through the hybrid handshake.
-    let out = Cli::cargo_bin("tlsight")
-        .unwrap()
-        .args(["verify", &server.target(), "--sni", "localhost", "--ca"])
-        .arg(&ca)
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
+    let out = run("verify", &[]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -413,20 +385,7 @@ fn openssl_server_accepting_only_hybrids_is_inspected_verified_and_audited() {
     );
 
     // The audit finds exactly the two hybrids, TLS 1.3 only, and verifies the certificate.
-    let out = Cli::cargo_bin("tlsight")
-        .unwrap()
-        .args([
-            "audit",
-            &server.target(),
-            "--sni",
-            "localhost",
-            "--json",
-            "--ca",
-        ])
-        .arg(&ca)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
+    let out = run("audit", &["--json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let groups: Vec<(String, bool, bool)> = json["groups"]
         .as_array()
@@ -452,19 +411,14 @@ fn openssl_server_accepting_only_hybrids_is_inspected_verified_and_audited() {
 
 #[test]
 fn explain_gives_each_hybrids_share_layout() {
-    let out = Cli::cargo_bin("tlsight")
-        .unwrap()
-        .args([
-            "explain",
-            "--group",
-            "X25519MLKEM768",
-            "--group",
-            "0x11EB",
-            "--json",
-        ])
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
+    let out = tlsight(&[
+        "explain",
+        "--group",
+        "X25519MLKEM768",
+        "--group",
+        "0x11EB",
+        "--json",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let h = |i: usize, k: &str| json[i]["hybrid"][k].clone();
@@ -483,13 +437,7 @@ fn explain_gives_each_hybrids_share_layout() {
         (h(1, "kem_first"), h(1, "classical_len"), h(1, "classical")),
         (false.into(), 65.into(), "secp256r1".into())
     );
-    let text = Cli::cargo_bin("tlsight")
-        .unwrap()
-        .args(["explain", "--group", "SecP256r1MLKEM768"])
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap()
-        .stdout;
+    let text = tlsight(&["explain", "--group", "SecP256r1MLKEM768"]).stdout;
     let text = String::from_utf8_lossy(&text);
     assert!(
         text.contains("secp256r1 point (65) ‖ ML-KEM-768 encapsulation key (1184) = 1249 bytes"),
