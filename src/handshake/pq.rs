@@ -319,6 +319,25 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// Whatever a server sends back (any length, exact-length garbage included), completing
+        /// the key exchange returns a result, never a panic.
+        #[test]
+        fn arbitrary_server_shares_never_panic(
+            len in proptest::prop_oneof![0usize..2000, proptest::strategy::Just(1120), proptest::strategy::Just(1153)],
+            seed in proptest::prelude::any::<u64>(),
+            group in 0usize..3,
+        ) {
+            let g = [X25519MLKEM768, SECP256R1MLKEM768, SECP384R1MLKEM1024][group];
+            let bytes: Vec<u8> = (0..len).map(|i| (seed.wrapping_mul(i as u64 + 1) >> 13) as u8).collect();
+            let _ = g.start().unwrap().complete(&bytes);
+            // The server side: any client share.
+            let _ = g.start_and_complete(&bytes);
+        }
+    }
+
     #[test]
     fn malformed_shares_are_rejected() {
         // Wrong length, either side.
