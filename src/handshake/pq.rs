@@ -62,44 +62,56 @@ enum DecapsulationKey {
     MlKem1024(Box<ml_kem_1024::DecapsulationKey>),
 }
 
+// The two parameter sets are distinct types in `ml-kem` (its parameter trait is not public), so
+// each operation is written once per set.
 impl Kem {
-    /// A key pair from a 64-byte seed: (decapsulation key, encoded encapsulation key).
+    /// A key pair from a 64-byte seed (d ‖ z, FIPS 203 ML-KEM.KeyGen_internal):
+    /// (decapsulation key, encoded encapsulation key).
     fn keypair(self, seed: &[u8; 64]) -> (DecapsulationKey, Vec<u8>) {
+        let seed = Array::from(*seed);
         match self {
             Self::MlKem768 => {
-                let (dk, ek) = mlkem768_keypair(seed);
+                let dk = ml_kem_768::DecapsulationKey::from_seed(seed);
+                let ek = dk.encapsulation_key().to_bytes().to_vec();
                 (DecapsulationKey::MlKem768(Box::new(dk)), ek)
             }
             Self::MlKem1024 => {
-                let dk = ml_kem_1024::DecapsulationKey::from_seed(Array::from(*seed));
+                let dk = ml_kem_1024::DecapsulationKey::from_seed(seed);
                 let ek = dk.encapsulation_key().to_bytes().to_vec();
                 (DecapsulationKey::MlKem1024(Box::new(dk)), ek)
             }
         }
     }
 
-    /// (ciphertext, shared secret) for a peer's encapsulation key and 32 random bytes.
+    /// Encapsulates to a peer's encapsulation key with the 32 random bytes `m`: (ciphertext,
+    /// shared secret). `None` for a key of the wrong length or one failing FIPS 203 §7.2's
+    /// modulus check, which the draft requires servers to reject.
     fn encapsulate(self, ek: &[u8], m: &[u8; 32]) -> Option<(Vec<u8>, [u8; 32])> {
-        match self {
-            Self::MlKem768 => mlkem768_encapsulate(ek, m),
+        let m = Array::from(*m);
+        let (ct, ss) = match self {
+            Self::MlKem768 => {
+                let ek = ml_kem_768::EncapsulationKey::new(&Array::try_from(ek).ok()?).ok()?;
+                let (ct, ss) = ek.encapsulate_deterministic(&m);
+                (ct.to_vec(), ss)
+            }
             Self::MlKem1024 => {
                 let ek = ml_kem_1024::EncapsulationKey::new(&Array::try_from(ek).ok()?).ok()?;
-                let (ct, ss) = ek.encapsulate_deterministic(&Array::from(*m));
-                Some((ct.to_vec(), ss.into()))
+                let (ct, ss) = ek.encapsulate_deterministic(&m);
+                (ct.to_vec(), ss)
             }
-        }
+        };
+        Some((ct, ss.into()))
     }
 }
 
 impl DecapsulationKey {
+    /// The shared secret in a ciphertext; `None` unless it has the parameter set's exact length.
+    /// (A well-sized but forged ciphertext yields an unrelated secret: implicit rejection.)
     fn decapsulate(&self, ct: &[u8]) -> Option<[u8; 32]> {
-        match self {
-            Self::MlKem768(dk) => mlkem768_decapsulate(dk, ct),
-            Self::MlKem1024(dk) => {
-                let ct: ml_kem_1024::Ciphertext = Array::try_from(ct).ok()?;
-                Some(dk.decapsulate(&ct).into())
-            }
-        }
+        Some(match self {
+            Self::MlKem768(dk) => dk.decapsulate(&Array::try_from(ct).ok()?).into(),
+            Self::MlKem1024(dk) => dk.decapsulate(&Array::try_from(ct).ok()?).into(),
+        })
     }
 }
 
@@ -121,29 +133,6 @@ fn random<const N: usize>() -> Result<[u8; N], Error> {
         .fill(&mut b)
         .map_err(|_| Error::FailedToGetRandomBytes)?;
     Ok(b)
-}
-
-/// An ML-KEM-768 key pair from a 64-byte seed (d ‖ z, FIPS 203 ML-KEM.KeyGen_internal).
-pub fn mlkem768_keypair(seed: &[u8; 64]) -> (ml_kem_768::DecapsulationKey, Vec<u8>) {
-    let dk = ml_kem_768::DecapsulationKey::from_seed(Array::from(*seed));
-    let ek = dk.encapsulation_key().to_bytes().to_vec();
-    (dk, ek)
-}
-
-/// Encapsulates to a peer's ML-KEM-768 encapsulation key with the 32 random bytes `m`:
-/// (ciphertext, shared secret). Rejects keys failing FIPS 203 §7.2's checks, as the draft
-/// requires of servers.
-pub fn mlkem768_encapsulate(ek: &[u8], m: &[u8; 32]) -> Option<(Vec<u8>, [u8; 32])> {
-    let ek = Array::try_from(ek).ok()?;
-    let ek = ml_kem_768::EncapsulationKey::new(&ek).ok()?;
-    let (ct, ss) = ek.encapsulate_deterministic(&Array::from(*m));
-    Some((ct.to_vec(), ss.into()))
-}
-
-/// Decapsulates a ciphertext (exactly 1088 bytes; anything else is a malformed share).
-pub fn mlkem768_decapsulate(dk: &ml_kem_768::DecapsulationKey, ct: &[u8]) -> Option<[u8; 32]> {
-    let ct: ml_kem_768::Ciphertext = Array::try_from(ct).ok()?;
-    Some(dk.decapsulate(&ct).into())
 }
 
 impl SupportedKxGroup for Hybrid {
@@ -281,29 +270,40 @@ mod tests {
         roundtrip(SECP256R1MLKEM768, hybrid::SECP256R1MLKEM768);
     }
 
-    /// Known answers from OpenSSL 3.5 (testdata/pq/mlkem768-kat.json, made by
-    /// scripts/gen-mlkem-kat.js): the same seed gives the same encapsulation key, and
-    /// decapsulating OpenSSL's ciphertext gives OpenSSL's shared secret.
+    /// Known answers from OpenSSL 3.5 (testdata/pq/mlkem-kat.json, made by
+    /// scripts/gen-mlkem-kat.js), for both parameter sets: the same seed gives the same
+    /// encapsulation key, and decapsulating OpenSSL's ciphertext gives OpenSSL's shared secret.
     #[test]
-    fn mlkem768_matches_openssl_known_answers() {
+    fn mlkem_matches_openssl_known_answers() {
         let kat: serde_json::Value =
-            serde_json::from_str(include_str!("../../testdata/pq/mlkem768-kat.json")).unwrap();
-        let field = |k: &str| hex::decode(kat[k].as_str().unwrap()).unwrap();
-        let seed: [u8; 64] = field("seed").try_into().unwrap();
-        let (dk, ek) = mlkem768_keypair(&seed);
-        assert_eq!(ek.len(), MLKEM768_ENCAPSULATION_KEY_LEN);
-        assert_eq!(ek, field("encapsulation_key"));
-        let ct = field("ciphertext");
-        assert_eq!(ct.len(), MLKEM768_CIPHERTEXT_LEN);
-        let ss = mlkem768_decapsulate(&dk, &ct).unwrap();
-        assert_eq!(ss.to_vec(), field("shared_secret"));
-        // A flipped ciphertext bit gives a different (implicitly rejected) secret, not an error.
-        let mut bad = ct.clone();
-        bad[0] ^= 1;
-        assert_ne!(mlkem768_decapsulate(&dk, &bad).unwrap(), ss);
-        // Our encapsulation to OpenSSL's key decapsulates to the same secret.
-        let (ct2, ss2) = mlkem768_encapsulate(&ek, &[42u8; 32]).unwrap();
-        assert_eq!(mlkem768_decapsulate(&dk, &ct2), Some(ss2));
+            serde_json::from_str(include_str!("../../testdata/pq/mlkem-kat.json")).unwrap();
+        let seed: [u8; 64] = hex::decode(kat["seed"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        for (kem, name, ek_len, ct_len) in [
+            (Kem::MlKem768, "ML-KEM-768", 1184, 1088),
+            (Kem::MlKem1024, "ML-KEM-1024", 1568, 1568),
+        ] {
+            let field = |k: &str| hex::decode(kat[name][k].as_str().unwrap()).unwrap();
+            let (dk, ek) = kem.keypair(&seed);
+            assert_eq!(ek.len(), ek_len, "{name}");
+            assert_eq!(ek, field("encapsulation_key"), "{name}");
+            let ct = field("ciphertext");
+            assert_eq!(ct.len(), ct_len, "{name}");
+            let ss = dk.decapsulate(&ct).unwrap();
+            assert_eq!(ss.to_vec(), field("shared_secret"), "{name}");
+            // A flipped ciphertext bit gives another (implicitly rejected) secret, not an error.
+            let mut bad = ct.clone();
+            bad[0] ^= 1;
+            assert_ne!(dk.decapsulate(&bad).unwrap(), ss, "{name}");
+            // A ciphertext of the wrong length is refused.
+            assert_eq!(dk.decapsulate(&ct[1..]), None, "{name}");
+            // Our encapsulation to OpenSSL's key decapsulates to the same secret.
+            let (ct2, ss2) = kem.encapsulate(&ek, &[42u8; 32]).unwrap();
+            assert_eq!(ct2.len(), ct_len, "{name}");
+            assert_eq!(dk.decapsulate(&ct2), Some(ss2), "{name}");
+        }
     }
 
     #[test]
