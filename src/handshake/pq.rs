@@ -20,11 +20,6 @@ use rustls::{Error, NamedGroup, PeerMisbehaved, ProtocolVersion};
 
 use crate::wire::hybrid::{self, HybridLayout, ShareSender};
 
-/// ML-KEM-768 encapsulation key (client's part of the share), FIPS 203 Table 3.
-pub const MLKEM768_ENCAPSULATION_KEY_LEN: usize = 1184;
-/// ML-KEM-768 ciphertext (server's part of the share).
-pub const MLKEM768_CIPHERTEXT_LEN: usize = 1088;
-
 /// X25519MLKEM768: ML-KEM-768 first, then X25519.
 pub static X25519MLKEM768: &dyn SupportedKxGroup = &Hybrid {
     name: NamedGroup::X25519MLKEM768,
@@ -345,7 +340,7 @@ mod tests {
         let client = X25519MLKEM768.start().unwrap();
         assert!(client.complete(&[0u8; 1121]).is_err());
         // An encapsulation key whose coefficients exceed q fails FIPS 203's modulus check.
-        let mut share = vec![0xFFu8; MLKEM768_ENCAPSULATION_KEY_LEN];
+        let mut share = vec![0xFFu8; hybrid::X25519MLKEM768.kem_client_len];
         share.extend_from_slice(&[9u8; 32]);
         assert!(X25519MLKEM768.start_and_complete(&share).is_err());
     }
