@@ -17,6 +17,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use rustls::crypto::{ActiveKeyExchange, CompletedKeyExchange, SharedSecret, SupportedKxGroup};
 use rustls::ffdhe_groups::FfdheGroup;
 use rustls::{Error, NamedGroup, PeerMisbehaved, ProtocolVersion};
+use zeroize::Zeroizing;
 
 use crate::wire::hybrid::{self, HybridLayout, ShareSender};
 
@@ -81,7 +82,7 @@ impl Kem {
     /// Encapsulates to a peer's encapsulation key with the 32 random bytes `m`: (ciphertext,
     /// shared secret). `None` for a key of the wrong length or one failing FIPS 203 §7.2's
     /// modulus check, which the draft requires servers to reject.
-    fn encapsulate(self, ek: &[u8], m: &[u8; 32]) -> Option<(Vec<u8>, [u8; 32])> {
+    fn encapsulate(self, ek: &[u8], m: &[u8; 32]) -> Option<(Vec<u8>, Zeroizing<[u8; 32]>)> {
         let m = Array::from(*m);
         let (ct, ss) = match self {
             Self::MlKem768 => {
@@ -95,18 +96,18 @@ impl Kem {
                 (ct.to_vec(), ss)
             }
         };
-        Some((ct, ss.into()))
+        Some((ct, Zeroizing::new(ss.into())))
     }
 }
 
 impl DecapsulationKey {
     /// The shared secret in a ciphertext; `None` unless it has the parameter set's exact length.
     /// (A well-sized but forged ciphertext yields an unrelated secret: implicit rejection.)
-    fn decapsulate(&self, ct: &[u8]) -> Option<[u8; 32]> {
-        Some(match self {
+    fn decapsulate(&self, ct: &[u8]) -> Option<Zeroizing<[u8; 32]>> {
+        Some(Zeroizing::new(match self {
             Self::MlKem768(dk) => dk.decapsulate(&Array::try_from(ct).ok()?).into(),
             Self::MlKem1024(dk) => dk.decapsulate(&Array::try_from(ct).ok()?).into(),
-        })
+        }))
     }
 }
 
@@ -122,10 +123,11 @@ fn invalid_share() -> Error {
     Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare)
 }
 
-fn random<const N: usize>() -> Result<[u8; N], Error> {
-    let mut b = [0u8; N];
+/// Fresh randomness for key generation and encapsulation, wiped when dropped.
+fn random<const N: usize>() -> Result<Zeroizing<[u8; N]>, Error> {
+    let mut b = Zeroizing::new([0u8; N]);
     SystemRandom::new()
-        .fill(&mut b)
+        .fill(b.as_mut())
         .map_err(|_| Error::FailedToGetRandomBytes)?;
     Ok(b)
 }
@@ -133,7 +135,7 @@ fn random<const N: usize>() -> Result<[u8; N], Error> {
 impl SupportedKxGroup for Hybrid {
     fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
         let classical = self.classical.start()?;
-        let (dk, ek) = self.kem.keypair(&random::<64>()?);
+        let (dk, ek) = self.kem.keypair(&*random::<64>()?);
         let share = self.layout.join(&ek, classical.pub_key());
         Ok(Box::new(ActiveHybrid {
             name: self.name,
@@ -152,7 +154,7 @@ impl SupportedKxGroup for Hybrid {
             .ok_or_else(invalid_share)?;
         let (ct, pq_secret) = self
             .kem
-            .encapsulate(ek, &random::<32>()?)
+            .encapsulate(ek, &*random::<32>()?)
             .ok_or_else(invalid_share)?;
         let classical = self.classical.start_and_complete(classical_share)?;
         Ok(CompletedKeyExchange {
@@ -160,7 +162,7 @@ impl SupportedKxGroup for Hybrid {
             pub_key: self.layout.join(&ct, &classical.pub_key),
             secret: SharedSecret::from(
                 self.layout
-                    .join(&pq_secret, classical.secret.secret_bytes()),
+                    .join(&*pq_secret, classical.secret.secret_bytes()),
             ),
         })
     }
@@ -195,7 +197,7 @@ impl ActiveKeyExchange for ActiveHybrid {
         let pq_secret = self.dk.decapsulate(ct).ok_or_else(invalid_share)?;
         let classical = self.classical.complete(classical_share)?;
         Ok(SharedSecret::from(
-            self.layout.join(&pq_secret, classical.secret_bytes()),
+            self.layout.join(&*pq_secret, classical.secret_bytes()),
         ))
     }
 
