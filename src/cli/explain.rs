@@ -433,11 +433,41 @@ fn render_group(g: &NamedGroup, p: Palette, width: usize) -> String {
             "no: a future quantum computer could break recorded exchanges".to_string()
         },
     );
+    if let Some(h) = tlsight::wire::hybrid::layout(g.code) {
+        out += &hybrid_lines(p, h);
+    }
     out += &registry_line(p, g.iana_recommended, g.reference);
     for n in g.notes() {
         out += &format!("  {} {}\n", p.dim("•"), wrap(&n, 4, width));
     }
     rating_block(&mut out, p, rating, &g.reasons(), width);
+    out
+}
+
+/// How a hybrid's shares and secret are laid out on the wire.
+fn hybrid_lines(p: Palette, h: &tlsight::wire::hybrid::HybridLayout) -> String {
+    use tlsight::wire::hybrid::ShareSender::{Client, Server};
+    let share = |sender| {
+        let parts = h
+            .parts(sender, h.share_len(sender))
+            .iter()
+            .map(|x| format!("{} ({})", x.label, x.len))
+            .collect::<Vec<_>>()
+            .join(" ‖ ");
+        format!("{parts} = {} bytes", h.share_len(sender))
+    };
+    let (first, second) = if h.kem_first {
+        (h.kem, h.classical)
+    } else {
+        (h.classical, h.kem)
+    };
+    let mut out = field(p, "client share", &share(Client));
+    out += &field(p, "server share", &share(Server));
+    out += &field(
+        p,
+        "secret",
+        &format!("{first} secret ‖ {second} secret, into the TLS 1.3 key schedule"),
+    );
     out
 }
 

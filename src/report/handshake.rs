@@ -10,7 +10,7 @@ use super::names;
 use crate::capture::Direction;
 use crate::handshake::Timings;
 use crate::handshake::messages::{Message, MessageContent};
-use crate::wire::extensions::{Extension, ExtensionValue};
+use crate::wire::extensions::{Extension, ExtensionValue, KeyShareEntry};
 use crate::wire::handshake::{ClientKeyExchange, HandshakeBody, KeyExchangeParams};
 
 /// Everything `tlsight handshake` found.
@@ -64,6 +64,9 @@ pub struct NegotiatedReport {
     pub cipher_suite_components: Option<SuiteComponents>,
     /// Key-exchange group.
     pub group: Option<String>,
+    /// The group's family from the registry: "ECDHE", "FFDHE", "hybrid PQ" (post-quantum
+    /// hybrid such as X25519MLKEM768), "ML-KEM".
+    pub group_kind: Option<String>,
     /// ALPN protocol.
     pub alpn: Option<String>,
     /// Whether the server acknowledged our SNI (empty server_name in ServerHello/EE).
@@ -740,6 +743,22 @@ fn describe_extensions(exts: &[Extension], add: &mut impl FnMut(&str, String)) {
     }
 }
 
+/// "x25519 (32 bytes)", or for a hybrid its parts in wire order:
+/// "X25519MLKEM768 (1216 bytes: ML-KEM-768 encapsulation key 1184 + X25519 share 32)".
+fn key_share(s: &KeyShareEntry) -> String {
+    let parts = s
+        .parts
+        .iter()
+        .map(|p| format!("{} {}", p.label, p.len))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    if parts.is_empty() {
+        format!("{} ({} bytes)", names::group(s.group), s.key_len)
+    } else {
+        format!("{} ({} bytes: {parts})", names::group(s.group), s.key_len)
+    }
+}
+
 fn ext_value(e: &Extension) -> String {
     use ExtensionValue as V;
     match &e.value {
@@ -760,12 +779,10 @@ fn ext_value(e: &Extension) -> String {
             if shares.is_empty() {
                 "(no shares: asks the server to pick a group)".into()
             } else {
-                list(shares, |s| {
-                    format!("{} ({} bytes)", names::group(s.group), s.key_len)
-                })
+                list(shares, key_share)
             }
         }
-        V::KeyShare { share } => format!("{} ({} bytes)", names::group(share.group), share.key_len),
+        V::KeyShare { share } => key_share(share),
         V::KeyShareRequest { group } => format!("send a share for {}", names::group(*group)),
         V::PskModes { modes } => list(modes, |m| match m {
             0 => "psk_ke".into(),
@@ -911,7 +928,16 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
         }
         rows.push(("", text));
     }
-    rows.push(("group", n.group.clone().unwrap_or_else(|| "-".into())));
+    rows.push((
+        "group",
+        match (&n.group, n.group_kind.as_deref()) {
+            (Some(g), Some(k)) if k == crate::suites::GroupKind::HybridPq.name() => {
+                format!("{g} (hybrid post-quantum: ECDHE + ML-KEM)")
+            }
+            (Some(g), _) => g.clone(),
+            (None, _) => "-".into(),
+        },
+    ));
     rows.push(("ALPN", n.alpn.clone().unwrap_or_else(|| "(none)".into())));
     rows.push((
         "SNI",
@@ -1189,6 +1215,10 @@ impl HandshakeReport {
                 )
             }),
             group: n.group.map(names::group),
+            group_kind: n
+                .group
+                .and_then(crate::suites::group)
+                .map(|g| g.kind.name().to_string()),
             alpn: n.alpn.clone(),
             sni_acknowledged: has(0),
             handshake_kind: n.handshake_kind.map(str::to_string),
