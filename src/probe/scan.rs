@@ -1130,6 +1130,7 @@ pub async fn audit_addr(
                     "{}: {}{how}: whether it is accepted is unknown",
                     d.version, d.detail
                 ),
+                suites: Vec::new(),
             });
         }
     }
@@ -1142,6 +1143,7 @@ pub async fn audit_addr(
                  cannot serve: clients preferring it cannot connect)",
                 names.join(", ")
             ),
+            suites: Vec::new(),
         });
     }
     report.throttled = s.throttled();
