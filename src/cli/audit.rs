@@ -87,6 +87,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
         settings,
         at,
         verify,
+        route: None,
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

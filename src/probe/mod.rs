@@ -68,6 +68,15 @@ pub enum ProbeError {
         /// The timeout.
         secs: f64,
     },
+    /// The proxy or the STARTTLS upgrade failed (`finding`: the server does not offer or
+    /// refuses the upgrade).
+    #[error("{message}")]
+    Net {
+        /// What happened, one line.
+        message: String,
+        /// A fact about the server rather than a failure to run.
+        finding: bool,
+    },
     /// Name resolution or target syntax.
     #[error("{0}")]
     Target(String),

@@ -63,6 +63,12 @@ pub struct AuditReport {
     pub mozilla: Vec<ProfileResult>,
     /// TCP connections used.
     pub connections: usize,
+    /// The first connection's plaintext exchange, with STARTTLS (docs/starttls.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starttls: Option<crate::net::Exchange>,
+    /// STARTTLS upgrades performed (each connection repeats it; included in `connections`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub starttls_upgrades: usize,
     /// Wall time in milliseconds.
     pub elapsed_ms: u64,
 }
@@ -214,4 +220,8 @@ pub struct ProfileResult {
     pub compliant: bool,
     /// Why not.
     pub failures: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
