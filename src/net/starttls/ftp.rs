@@ -14,21 +14,22 @@ pub(super) fn run(s: &mut Session<'_>) -> Result<(), Fail> {
     }
     s.send_line("command", "FEAT")?;
     let feat = read_reply(s, "capabilities")?;
-    // 211 lists features; a server without FEAT (500/502) may still know AUTH TLS.
-    if feat.code == 211 {
-        let offered = feat.lines.iter().any(|l| {
+    // 211 lists features, but servers leave AUTH TLS out of it (vsftpd with ssl_tlsv1=NO
+    // still accepts it), and one without FEAT (500/502) may know it: always ask.
+    let listed = feat.code == 211
+        && feat.lines.iter().any(|l| {
             let mut w = l.split_whitespace();
             w.next().is_some_and(|k| k.eq_ignore_ascii_case("AUTH"))
                 && w.any(|m| m.split(';').any(|m| m.eq_ignore_ascii_case("TLS")))
         });
-        if !offered {
-            return Err(Fail::NotOffered("no AUTH TLS in its FEAT answer".into()));
-        }
-    }
     s.send_line("command", "AUTH TLS")?;
     let go = read_reply(s, "go-ahead")?;
     match go.code {
         234 => Ok(()),
+        _ if !listed => Err(Fail::NotOffered(format!(
+            "AUTH TLS is not in its FEAT answer and it answered \"{}\"",
+            go.first_line()
+        ))),
         _ => Err(Fail::Refused(format!("\"{}\"", go.first_line()))),
     }
 }
@@ -58,6 +59,8 @@ mod tests {
                 S::Send(b"220 hi\r\n"),
                 S::Expect(b"FEAT"),
                 S::Send(b"211-Features:\r\n PASV\r\n211 End\r\n"),
+                S::Expect(b"AUTH TLS"),
+                S::Send(b"530 Please login with USER and PASS.\r\n"),
             ],
         )
         .unwrap_err();
