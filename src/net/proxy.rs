@@ -303,17 +303,22 @@ pub fn connect_tunnel(
     let code = parts.next().and_then(|c| c.parse::<u16>().ok());
     match code {
         Some(c) if version.starts_with("HTTP/1.") && (200..300).contains(&c) => Ok(tcp),
-        Some(407) if version.starts_with("HTTP/1.") => Err(ProxyError::Auth {
-            proxy: proxy.to_string(),
-            detail: format!(
-                "\"{status_line}\"{}",
-                if proxy.credentials.is_none() {
-                    " (it wants credentials: http://USER:PASS@HOST:PORT)"
-                } else {
-                    ""
-                }
-            ),
-        }),
+        // 407 is the standard answer; some proxies (tinyproxy) answer 401 to bad credentials.
+        Some(c @ (401 | 407))
+            if version.starts_with("HTTP/1.") && (c == 407 || proxy.credentials.is_some()) =>
+        {
+            Err(ProxyError::Auth {
+                proxy: proxy.to_string(),
+                detail: format!(
+                    "\"{status_line}\"{}",
+                    if proxy.credentials.is_none() {
+                        " (it wants credentials: http://USER:PASS@HOST:PORT)"
+                    } else {
+                        ""
+                    }
+                ),
+            })
+        }
         Some(c) if version.starts_with("HTTP/1.") => Err(ProxyError::ProxyRefused {
             proxy: proxy.to_string(),
             status: c,
