@@ -840,3 +840,41 @@ fn mariadb_ssl_request() {
     check_mitm(&d, "mysql");
     check_audit(&d, "mysql", "mysql");
 }
+
+#[test]
+fn smtp_starttls_through_a_socks5_proxy() {
+    let Some(d) = smtp("tls") else { return };
+    let Some(px) = common::microsocks(Some(("carol", "pw"))) else {
+        return;
+    };
+    let url = px.url("socks5h", Some("carol:pw"));
+    let root = certs().join("root.pem");
+    let out = run(&[
+        "handshake",
+        &d.target(),
+        "--starttls",
+        "smtp",
+        "--proxy",
+        &url,
+        "--ca",
+        root.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["starttls"]["upgraded"], true);
+    assert_eq!(j["proxy"], px.url("socks5h", Some("carol:***")));
+    let out = run(&[
+        "audit",
+        &d.target(),
+        "--starttls",
+        "smtp",
+        "--proxy",
+        &url,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["starttls_upgrades"], j["connections"]);
+    assert!(j["cipher_suite_details"]["TLSv1.3"].as_array().is_some());
+}
