@@ -269,6 +269,12 @@ fn check_mitm(d: &Endpoint, proto: &str) {
     assert_eq!(json(&out)["verdict"], "clean");
 }
 
+fn rsa_pickable(name: &str) -> bool {
+    !["ECDSA", "DSS", "PSK", "SRP"]
+        .iter()
+        .any(|k| name.contains(k))
+}
+
 /// The audit's suites per version equal what `openssl s_client -starttls` accepts, and every
 /// probe connection repeated the upgrade.
 fn check_audit(d: &Endpoint, proto: &str, s_client_proto: &str) -> BTreeMap<String, BTreeSet<u16>> {
@@ -323,10 +329,18 @@ fn check_audit_except(
             )
         })
         .collect();
-    let truth = common::s_client_truth(d.addr(), &["-starttls", s_client_proto]);
+    // The daemons serve the RSA test certificate without PSK/SRP credentials, so suites
+    // authenticated by ECDSA or DSS, PSK and SRP cannot be picked: s_client skips them (it
+    // runs once per suite per version, the slow part of these tests) and so does the compare.
+    let truth =
+        common::s_client_truth_among(d.addr(), &["-starttls", s_client_proto], rsa_pickable);
     assert!(!truth.is_empty(), "{}: s_client accepted nothing", d.name);
     // s_client judges only the suites this OpenSSL implements.
-    let known: BTreeSet<u16> = common::openssl_suites().iter().map(|s| s.0).collect();
+    let known: BTreeSet<u16> = common::openssl_suites()
+        .iter()
+        .filter(|s| rsa_pickable(&s.1))
+        .map(|s| s.0)
+        .collect();
     for v in truth.keys().chain(got.keys()).collect::<BTreeSet<_>>() {
         let t = truth.get(v).cloned().unwrap_or_default();
         let g: BTreeSet<u16> = got
@@ -737,15 +751,16 @@ fn slapd_ldap_starttls() {
     );
     check_verify(&d, "ldap");
     check_mitm(&d, "ldap");
-    // GnuTLS (Debian's slapd) picks DHE below TLS 1.2 with an RFC 7919 group when the hello
-    // lists one, as tlsight's does; OpenSSL's s_client lists none there, so it cannot get
-    // these suites. The ServerHello tlsight receives is the server accepting them.
+    // GnuTLS (Debian's slapd) has no DH parameters of its own: it picks a DHE suite only when
+    // the hello lists an RFC 7919 FFDHE group, as tlsight's does. OpenSSL 3.0's s_client
+    // drops FFDHE groups from its TLS <= 1.2 hellos (even with -groups ffdhe2048), so it never
+    // gets them. The ServerHello tlsight receives for them is the server accepting them.
     let got = check_audit_except(&d, "ldap", "ldap", &|v, c| {
-        matches!(v, "TLSv1.0" | "TLSv1.1") && matches!(c, 0x0033 | 0x0039)
+        v != "TLSv1.3" && tlsight::probe::suite::suite_name(c).starts_with("TLS_DHE_RSA_")
     });
     assert!(
-        got["TLSv1.2"].contains(&0x0033),
-        "DHE in TLS 1.2 is found by both"
+        got["TLSv1.2"].contains(&0x009E),
+        "GnuTLS picks DHE for tlsight's hello"
     );
 }
 

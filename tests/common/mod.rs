@@ -180,7 +180,20 @@ pub fn s_client_ok(addr: SocketAddr, args: &[&str]) -> bool {
 /// Truth: version name → accepted suite codes, from s_client one suite at a time; `extra` is
 /// added to every s_client (e.g. `-starttls smtp`).
 pub fn s_client_truth(addr: SocketAddr, extra: &[&str]) -> BTreeMap<String, BTreeSet<u16>> {
-    let suites = openssl_suites();
+    s_client_truth_among(addr, extra, |_| true)
+}
+
+/// [`s_client_truth`] over the suites whose standard name passes `keep` (to skip suites a
+/// server cannot pick, e.g. ECDSA-authenticated ones for an RSA-only certificate).
+pub fn s_client_truth_among(
+    addr: SocketAddr,
+    extra: &[&str],
+    keep: fn(&str) -> bool,
+) -> BTreeMap<String, BTreeSet<u16>> {
+    let suites: Vec<(u16, String, bool)> = openssl_suites()
+        .into_iter()
+        .filter(|s| keep(&s.1))
+        .collect();
     let mut out = BTreeMap::new();
     for (flag, name) in [
         ("-tls1", "TLSv1.0"),
