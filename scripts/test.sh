@@ -42,7 +42,7 @@ if ! command -v mitmdump >/dev/null 2>&1; then
 fi
 
 # STARTTLS and proxy tests (tests/starttls.rs, tests/proxy.rs) start real daemons on 127.0.0.1
-# with private configs: dovecot (IMAP, POP3), PostgreSQL, slapd, vsftpd, MariaDB, and the
+# with private configs: dovecot (IMAP, POP3), PostgreSQL, slapd, vsftpd, MariaDB, prosody, and the
 # proxies microsocks (SOCKS5) and tinyproxy (HTTP CONNECT). A policy-rc.d forbids the packages
 # from starting their system services while they install; testssl.sh is for
 # scripts/bench-starttls.sh only.
@@ -52,6 +52,7 @@ command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || daemons+=(dove
 [ -x /usr/sbin/slapd ] || daemons+=(slapd)
 [ -x /usr/sbin/vsftpd ] || daemons+=(vsftpd)
 [ -x /usr/sbin/mariadbd ] || daemons+=(mariadb-server)
+[ -x /usr/bin/prosody ] || daemons+=(prosody)
 [ -x /usr/bin/microsocks ] || daemons+=(microsocks)
 [ -x /usr/bin/tinyproxy ] || [ -x /usr/sbin/tinyproxy ] || daemons+=(tinyproxy)
 command -v setpriv >/dev/null 2>&1 || daemons+=(util-linux)

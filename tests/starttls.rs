@@ -1,6 +1,6 @@
 //! STARTTLS against real daemons started here on 127.0.0.1 with private configuration in a temp
 //! dir (no init scripts, no system service touched): SMTP (aiosmtpd, PyPI), IMAP and POP3
-//! (dovecot), PostgreSQL, LDAP (slapd), FTP (vsftpd), MySQL (MariaDB). For each: the handshake
+//! (dovecot), PostgreSQL, LDAP (slapd), FTP (vsftpd), MySQL (MariaDB), XMPP (prosody). For each: the handshake
 //! completes and shows the plaintext exchange, verify gives the right verdict, the audit's suite
 //! list equals what `openssl s_client -starttls` accepts, mitm is clean. Servers that do not
 //! offer STARTTLS or refuse it give a clean error and exit 1.
@@ -892,4 +892,152 @@ fn smtp_starttls_through_a_socks5_proxy() {
     let j = json(&out);
     assert_eq!(j["starttls_upgrades"], j["connections"]);
     assert!(j["cipher_suite_details"]["TLSv1.3"].as_array().is_some());
+}
+
+// ---------------------------------------------------------------- XMPP (prosody)
+
+fn prosody() -> Option<Daemon> {
+    let bin = tool("prosody")?;
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = pki(dir.path(), Some("prosody"));
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    chown("prosody", &[&dir.path().join("data")]);
+    Some(start_on_port("prosody", dir, |dir, port| {
+        let conf = format!(
+            "pidfile = \"{d}/prosody.pid\"\ndata_path = \"{d}/data\"\ndaemonize = false\n\
+             c2s_ports = {{ {port} }}\nc2s_interfaces = {{ \"127.0.0.1\" }}\n\
+             interfaces = {{ \"127.0.0.1\" }}\ns2s_ports = {{ }}\ncomponent_ports = {{ }}\n\
+             http_ports = {{ }}\nhttps_ports = {{ }}\nc2s_direct_tls_ports = {{ }}\n\
+             certificates = \"{d}\"\n\
+             log = {{ {{ levels = {{ min = \"error\" }}, to = \"file\", filename = \"{d}/prosody.log\" }} }}\n\
+             modules_enabled = {{ \"tls\", \"saslauth\", \"disco\" }}\n\
+             modules_disabled = {{ \"s2s\", \"http\", \"posix\" }}\n\
+             c2s_require_encryption = true\n\
+             ssl = {{ certificate = \"{cert}\", key = \"{key}\" }}\n\
+             VirtualHost \"tlsight.test\"\n",
+            d = dir.display(),
+            cert = cert.display(),
+            key = key.display()
+        );
+        let path = dir.join("prosody.cfg.lua");
+        std::fs::write(&path, conf).unwrap();
+        // Prosody refuses to run as root: as its own user, exec'd so the signal reaches it.
+        Command::new("setpriv")
+            .args(["--reuid=prosody", "--regid=prosody", "--init-groups", "--"])
+            .arg(&bin)
+            .arg("--config")
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }))
+}
+
+#[test]
+fn prosody_xmpp_starttls() {
+    let Some(d) = prosody() else { return };
+    let root = certs().join("root.pem");
+    let out = run(&[
+        "handshake",
+        &d.target(),
+        "--starttls",
+        "xmpp",
+        "--xmpp-host",
+        "tlsight.test",
+        "--ca",
+        root.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let j = json(&out);
+    let roles: Vec<&str> = j["starttls"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["command", "capabilities", "command", "go-ahead"]);
+    assert!(
+        j["starttls"]["steps"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("to='tlsight.test'")
+    );
+    // Naming a domain the server does not serve: a clean error with the hint, exit 2.
+    let out = run(&[
+        "handshake",
+        &d.target(),
+        "--starttls",
+        "xmpp",
+        "--timeout",
+        "5",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("stream error host-unknown"),
+        "{}",
+        stderr(&out)
+    );
+    let host = ["--xmpp-host", "tlsight.test"];
+    let out = run(&[
+        &[
+            "verify",
+            &d.target(),
+            "--starttls",
+            "xmpp",
+            "--ca",
+            root.to_str().unwrap(),
+        ][..],
+        &host,
+    ]
+    .concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(&[
+        &[
+            "mitm",
+            &d.target(),
+            "--starttls",
+            "xmpp",
+            "--ca",
+            root.to_str().unwrap(),
+        ][..],
+        &host,
+    ]
+    .concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(&[
+        &["audit", &d.target(), "--starttls", "xmpp", "--json"][..],
+        &host,
+    ]
+    .concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["starttls_upgrades"], j["connections"]);
+    let truth = common::s_client_truth_among(
+        d.addr(),
+        &["-starttls", "xmpp", "-xmpphost", "tlsight.test"],
+        rsa_pickable,
+    );
+    assert!(truth.contains_key("TLSv1.3"), "s_client: {truth:?}");
+    for (v, codes) in &truth {
+        let got: BTreeSet<u16> = j["cipher_suite_details"][v]
+            .as_array()
+            .unwrap_or(&Vec::new())
+            .iter()
+            .map(|s| {
+                u16::from_str_radix(s["code"].as_str().unwrap().trim_start_matches("0x"), 16)
+                    .unwrap()
+            })
+            .filter(|c| {
+                common::openssl_suites()
+                    .iter()
+                    .any(|s| s.0 == *c && rsa_pickable(&s.1))
+            })
+            .collect();
+        assert_eq!(
+            &got, codes,
+            "prosody {v}: tlsight (left) vs s_client (right)"
+        );
+    }
 }

@@ -2,7 +2,7 @@
 //! server's stream header and features, look for `<starttls/>`, ask for it, expect `<proceed/>`.
 //! A full XML parser is not needed for these few fixed elements: the reads stop at their ends.
 
-use super::{Fail, Session, preview, text};
+use super::{Fail, Session, text};
 
 const NS_TLS: &str = "urn:ietf:params:xml:ns:xmpp-tls";
 
@@ -41,24 +41,54 @@ fn answer_end(b: &[u8]) -> Option<usize> {
     features_end(b)
 }
 
+/// A `<stream:error>`: its condition and text. host-unknown means the domain we named is not
+/// served there (a setting to fix, not the server refusing TLS).
+fn stream_error(b: &[u8]) -> Fail {
+    let t = String::from_utf8_lossy(b);
+    let condition = t
+        .split('<')
+        .skip(2)
+        .find_map(|e| {
+            let name = e
+                .split(|c: char| c.is_whitespace() || c == '/' || c == '>')
+                .next()?;
+            (!name.is_empty() && name != "text").then(|| name.to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let text = t
+        .split_once("<text")
+        .and_then(|(_, r)| r.split_once('>'))
+        .and_then(|(_, r)| r.split_once("</text>"))
+        .map(|(x, _)| format!(": \"{x}\""))
+        .unwrap_or_default();
+    let hint = if condition == "host-unknown" {
+        " (name the served domain with --xmpp-host)"
+    } else {
+        ""
+    };
+    if condition == "host-unknown" || condition == "improper-addressing" {
+        Fail::Protocol(format!("stream error {condition}{text}{hint}"))
+    } else {
+        Fail::Refused(format!("stream error {condition}{text}"))
+    }
+}
+
 pub(super) fn run(s: &mut Session<'_>, domain: &str) -> Result<(), Fail> {
     let header = format!(
         "<?xml version='1.0'?><stream:stream to='{}' version='1.0' xml:lang='en' \
          xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>",
+        // '&' first, so the entities added next are not escaped again.
         domain
+            .replace('&', "&amp;")
             .replace('\'', "&apos;")
             .replace('<', "&lt;")
-            .replace('&', "&amp;")
     );
     s.send("command", header.as_bytes(), &header)?;
     let raw = s.read_until(features_end)?;
     let t = text(&raw);
     s.server_step("capabilities", raw.clone(), t.clone());
-    if find(&raw, b"<stream:error").is_some() {
-        return Err(Fail::Refused(format!(
-            "stream error: \"{}\"",
-            preview(&raw)
-        )));
+    if let Some(i) = find(&raw, b"<stream:error") {
+        return Err(stream_error(&raw[i..]));
     }
     if !t.contains("<starttls") {
         return Err(Fail::NotOffered(
@@ -106,5 +136,20 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, StarttlsError::NotOffered { .. }), "{e}");
+        let e = run(
+            Protocol::Xmpp,
+            vec![
+                S::Expect(b"<?xml"),
+                S::Send(b"<stream:stream version='1.0'><stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>This server does not serve 127.0.0.1</text></stream:error>"),
+            ],
+        )
+        .unwrap_err();
+        assert!(!e.is_finding());
+        assert!(
+            e.to_string().ends_with(
+                "stream error host-unknown: \"This server does not serve 127.0.0.1\" (name the served domain with --xmpp-host)"
+            ),
+            "{e}"
+        );
     }
 }
