@@ -23,6 +23,21 @@ use assert_cmd::cargo::cargo_bin_cmd;
 struct Endpoint {
     name: &'static str,
     port: u16,
+    /// Added to every tlsight command (XMPP's `--xmpp-host`).
+    tlsight_extra: &'static [&'static str],
+    /// Added to every `openssl s_client` (XMPP's `-xmpphost`).
+    s_client_extra: &'static [&'static str],
+}
+
+impl Endpoint {
+    fn new(name: &'static str, port: u16) -> Self {
+        Self {
+            name,
+            port,
+            tlsight_extra: &[],
+            s_client_extra: &[],
+        }
+    }
 }
 
 impl Endpoint {
@@ -107,7 +122,7 @@ fn start_on_port(
             {
                 return Daemon {
                     child,
-                    ep: Endpoint { name, port },
+                    ep: Endpoint::new(name, port),
                     _dir: dir,
                 };
             }
@@ -160,14 +175,13 @@ fn run(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `run` with the endpoint's own extra arguments appended.
+fn run_on(d: &Endpoint, args: &[&str]) -> Output {
+    run(&[args, d.tlsight_extra].concat())
+}
+
 fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    common::json_stdout(out)
 }
 
 fn stderr(out: &Output) -> String {
@@ -177,15 +191,18 @@ fn stderr(out: &Output) -> String {
 /// The handshake completes, decodes, and shows the plaintext exchange with these roles.
 fn check_handshake(d: &Endpoint, proto: &str, roles: &[(&str, &str)]) -> serde_json::Value {
     let root = certs().join("root.pem");
-    let out = run(&[
-        "handshake",
-        &d.target(),
-        "--starttls",
-        proto,
-        "--ca",
-        root.to_str().unwrap(),
-        "--json",
-    ]);
+    let out = run_on(
+        d,
+        &[
+            "handshake",
+            &d.target(),
+            "--starttls",
+            proto,
+            "--ca",
+            root.to_str().unwrap(),
+            "--json",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}: {}", d.name, stderr(&out));
     let j = json(&out);
     assert_eq!(j["starttls"]["protocol"], proto);
@@ -216,14 +233,17 @@ fn check_handshake(d: &Endpoint, proto: &str, roles: &[(&str, &str)]) -> serde_j
         .count();
     assert_eq!(finished, 2, "{}: both Finished decoded", d.name);
     // Human output shows the exchange too.
-    let out = run(&[
-        "handshake",
-        &d.target(),
-        "--starttls",
-        proto,
-        "--ca",
-        root.to_str().unwrap(),
-    ]);
+    let out = run_on(
+        d,
+        &[
+            "handshake",
+            &d.target(),
+            "--starttls",
+            proto,
+            "--ca",
+            root.to_str().unwrap(),
+        ],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(&format!("STARTTLS {proto}")), "{text}");
     assert!(text.contains("upgraded to TLS"), "{text}");
@@ -233,38 +253,47 @@ fn check_handshake(d: &Endpoint, proto: &str, roles: &[(&str, &str)]) -> serde_j
 /// verify: trusted with the test root, not trusted (exit 1) without it.
 fn check_verify(d: &Endpoint, proto: &str) {
     let root = certs().join("root.pem");
-    let out = run(&[
-        "verify",
-        &d.target(),
-        "--starttls",
-        proto,
-        "--ca",
-        root.to_str().unwrap(),
-    ]);
+    let out = run_on(
+        d,
+        &[
+            "verify",
+            &d.target(),
+            "--starttls",
+            proto,
+            "--ca",
+            root.to_str().unwrap(),
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}: {}", d.name, stderr(&out));
-    let out = run(&[
-        "verify",
-        &d.target(),
-        "--starttls",
-        proto,
-        "--store",
-        "mozilla",
-    ]);
+    let out = run_on(
+        d,
+        &[
+            "verify",
+            &d.target(),
+            "--starttls",
+            proto,
+            "--store",
+            "mozilla",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1), "{}: {}", d.name, stderr(&out));
 }
 
 /// mitm: clean with the test root as the expected anchor.
 fn check_mitm(d: &Endpoint, proto: &str) {
     let root = certs().join("root.pem");
-    let out = run(&[
-        "mitm",
-        &d.target(),
-        "--starttls",
-        proto,
-        "--ca",
-        root.to_str().unwrap(),
-        "--json",
-    ]);
+    let out = run_on(
+        d,
+        &[
+            "mitm",
+            &d.target(),
+            "--starttls",
+            proto,
+            "--ca",
+            root.to_str().unwrap(),
+            "--json",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}: {}", d.name, stderr(&out));
     assert_eq!(json(&out)["verdict"], "clean");
 }
@@ -290,17 +319,20 @@ fn check_audit_except(
     extra_ok: &dyn Fn(&str, u16) -> bool,
 ) -> BTreeMap<String, BTreeSet<u16>> {
     let root = certs().join("root.pem");
-    let out = run(&[
-        "audit",
-        &d.target(),
-        "--starttls",
-        proto,
-        "--ca",
-        root.to_str().unwrap(),
-        "--json",
-        "--max-connections",
-        "4",
-    ]);
+    let out = run_on(
+        d,
+        &[
+            "audit",
+            &d.target(),
+            "--starttls",
+            proto,
+            "--ca",
+            root.to_str().unwrap(),
+            "--json",
+            "--max-connections",
+            "4",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}: {}", d.name, stderr(&out));
     let j = json(&out);
     let conns = j["connections"].as_u64().unwrap();
@@ -332,8 +364,11 @@ fn check_audit_except(
     // The daemons serve the RSA test certificate without PSK/SRP credentials, so suites
     // authenticated by ECDSA or DSS, PSK and SRP cannot be picked: s_client skips them (it
     // runs once per suite per version, the slow part of these tests) and so does the compare.
-    let truth =
-        common::s_client_truth_among(d.addr(), &["-starttls", s_client_proto], rsa_pickable);
+    let truth = common::s_client_truth_among(
+        d.addr(),
+        &[&["-starttls", s_client_proto][..], d.s_client_extra].concat(),
+        rsa_pickable,
+    );
     assert!(!truth.is_empty(), "{}: s_client accepted nothing", d.name);
     // s_client judges only the suites this OpenSSL implements.
     let known: BTreeSet<u16> = common::openssl_suites()
@@ -411,10 +446,7 @@ fn smtp(mode: &str) -> Option<Daemon> {
         .expect("smtpd.py did not start");
     Some(Daemon {
         child,
-        ep: Endpoint {
-            name: "aiosmtpd",
-            port,
-        },
+        ep: Endpoint::new("aiosmtpd", port),
         _dir: dir,
     })
 }
@@ -611,10 +643,7 @@ fn dovecot_imap_and_pop3() {
     check_mitm(&imap, "imap");
     let imap_suites = check_audit(&imap, "imap", "imap");
     // POP3 from the same daemon.
-    let pop3 = Endpoint {
-        name: "dovecot pop3",
-        port: pop3_port,
-    };
+    let pop3 = Endpoint::new("dovecot pop3", pop3_port);
     check_handshake(
         &pop3,
         "pop3",
@@ -936,35 +965,8 @@ fn prosody() -> Option<Daemon> {
 
 #[test]
 fn prosody_xmpp_starttls() {
-    let Some(d) = prosody() else { return };
-    let root = certs().join("root.pem");
-    let out = run(&[
-        "handshake",
-        &d.target(),
-        "--starttls",
-        "xmpp",
-        "--xmpp-host",
-        "tlsight.test",
-        "--ca",
-        root.to_str().unwrap(),
-        "--json",
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let j = json(&out);
-    let roles: Vec<&str> = j["starttls"]["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["role"].as_str().unwrap())
-        .collect();
-    assert_eq!(roles, ["command", "capabilities", "command", "go-ahead"]);
-    assert!(
-        j["starttls"]["steps"][0]["text"]
-            .as_str()
-            .unwrap()
-            .contains("to='tlsight.test'")
-    );
-    // Naming a domain the server does not serve: a clean error with the hint, exit 2.
+    let Some(mut d) = prosody() else { return };
+    // Naming a domain the server does not serve (the address): a clean error with the hint.
     let out = run(&[
         "handshake",
         &d.target(),
@@ -979,65 +981,25 @@ fn prosody_xmpp_starttls() {
         "{}",
         stderr(&out)
     );
-    let host = ["--xmpp-host", "tlsight.test"];
-    let out = run(&[
+    d.ep.tlsight_extra = &["--xmpp-host", "tlsight.test"];
+    d.ep.s_client_extra = &["-xmpphost", "tlsight.test"];
+    let j = check_handshake(
+        &d,
+        "xmpp",
         &[
-            "verify",
-            &d.target(),
-            "--starttls",
-            "xmpp",
-            "--ca",
-            root.to_str().unwrap(),
-        ][..],
-        &host,
-    ]
-    .concat());
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let out = run(&[
-        &[
-            "mitm",
-            &d.target(),
-            "--starttls",
-            "xmpp",
-            "--ca",
-            root.to_str().unwrap(),
-        ][..],
-        &host,
-    ]
-    .concat());
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let out = run(&[
-        &["audit", &d.target(), "--starttls", "xmpp", "--json"][..],
-        &host,
-    ]
-    .concat());
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let j = json(&out);
-    assert_eq!(j["starttls_upgrades"], j["connections"]);
-    let truth = common::s_client_truth_among(
-        d.addr(),
-        &["-starttls", "xmpp", "-xmpphost", "tlsight.test"],
-        rsa_pickable,
+            ("client", "command"),
+            ("server", "capabilities"),
+            ("client", "command"),
+            ("server", "go-ahead"),
+        ],
     );
-    assert!(truth.contains_key("TLSv1.3"), "s_client: {truth:?}");
-    for (v, codes) in &truth {
-        let got: BTreeSet<u16> = j["cipher_suite_details"][v]
-            .as_array()
-            .unwrap_or(&Vec::new())
-            .iter()
-            .map(|s| {
-                u16::from_str_radix(s["code"].as_str().unwrap().trim_start_matches("0x"), 16)
-                    .unwrap()
-            })
-            .filter(|c| {
-                common::openssl_suites()
-                    .iter()
-                    .any(|s| s.0 == *c && rsa_pickable(&s.1))
-            })
-            .collect();
-        assert_eq!(
-            &got, codes,
-            "prosody {v}: tlsight (left) vs s_client (right)"
-        );
-    }
+    assert!(
+        j["starttls"]["steps"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("to='tlsight.test'")
+    );
+    check_verify(&d, "xmpp");
+    check_mitm(&d, "xmpp");
+    check_audit(&d, "xmpp", "xmpp");
 }

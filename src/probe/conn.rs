@@ -296,6 +296,11 @@ impl Scheduler {
         }
         let _permit = self.slot().await?;
         self.opened.fetch_add(1, Ordering::Relaxed);
+        Ok(self.open_blocking().await?.exchange)
+    }
+
+    /// Opens one connection along the route on a blocking thread, counting its upgrade.
+    async fn open_blocking(&self) -> Result<crate::net::Opened, ProbeError> {
         let dialer = self.dialer();
         let timeout = self
             .settings
@@ -311,26 +316,12 @@ impl Scheduler {
         if opened.exchange.is_some() {
             self.count_upgrade();
         }
-        Ok(opened.exchange)
+        Ok(opened)
     }
 
     /// Opens one connection along the route (proxy, STARTTLS) on a blocking thread.
     async fn open_routed(&self) -> Result<TcpStream, ProbeError> {
-        let dialer = self.dialer();
-        let timeout = self
-            .settings
-            .connect_timeout
-            .max(self.settings.read_timeout);
-        let opened = tokio::task::spawn_blocking(move || dialer.open(timeout))
-            .await
-            .map_err(|e| ProbeError::Internal(e.to_string()))?
-            .map_err(|e| ProbeError::Net {
-                finding: e.is_finding(),
-                message: e.to_string(),
-            })?;
-        if opened.exchange.is_some() {
-            self.count_upgrade();
-        }
+        let opened = self.open_blocking().await?;
         opened
             .stream
             .set_nonblocking(true)

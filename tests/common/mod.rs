@@ -371,3 +371,14 @@ pub fn tinyproxy(creds: Option<(&str, &str)>) -> Option<Listening> {
     l._dir = Some(dir);
     Some(l)
 }
+
+/// A command's stdout as JSON; on failure the panic shows stdout and stderr.
+pub fn json_stdout(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
