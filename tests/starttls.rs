@@ -295,7 +295,9 @@ fn check_mitm(d: &Endpoint, proto: &str) {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}: {}", d.name, stderr(&out));
-    assert_eq!(json(&out)["verdict"], "clean");
+    let j = json(&out);
+    assert_eq!(j["verdict"], "clean");
+    assert_eq!(j["starttls"]["protocol"], proto);
 }
 
 fn rsa_pickable(name: &str) -> bool {

@@ -115,7 +115,11 @@ fn run_inner(args: Args) -> Result<u8, String> {
     if args.json {
         print_out(&report::to_json(&a));
     } else {
-        print_out(&mitm::render::render(&a, Palette::detect()));
+        let p = Palette::detect();
+        if let Some(x) = &a.starttls {
+            print_out(&report::starttls::render(x, p));
+        }
+        print_out(&mitm::render::render(&a, p));
     }
     Ok(match a.verdict {
         Verdict::Clean => exit::OK,

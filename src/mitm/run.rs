@@ -69,6 +69,7 @@ pub fn run(opts: &RunOptions) -> Result<Assessment, MitmError> {
         file = Some(f);
     }
     let mut a = assess_observation(&obs, &aopts)?;
+    a.starttls = ins.starttls.clone();
     if let (Some(path), Some(mut f), Some(b)) = (&baseline_path, file, a.baseline.as_mut()) {
         b.file = Some(path.display().to_string());
         if opts.remember {
