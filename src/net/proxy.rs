@@ -41,10 +41,12 @@ pub enum ProxyError {
         detail: String,
     },
     /// The proxy did not answer in time.
-    #[error("proxy {proxy} did not answer within {secs:.1}s")]
+    #[error("proxy {proxy} did not answer {what} within {secs:.1}s")]
     ProxyTimeout {
         /// Proxy URL.
         proxy: String,
+        /// "CONNECT" or "the SOCKS5 negotiation".
+        what: &'static str,
         /// The limit.
         secs: f64,
     },
@@ -234,6 +236,7 @@ pub fn connect_tunnel(
         ) {
             ProxyError::ProxyTimeout {
                 proxy: proxy.to_string(),
+                what: "CONNECT",
                 secs: timeout.as_secs_f64(),
             }
         } else {
@@ -266,6 +269,7 @@ pub fn connect_tunnel(
         if Instant::now() >= deadline {
             return Err(ProxyError::ProxyTimeout {
                 proxy: proxy.to_string(),
+                what: "CONNECT",
                 secs: timeout.as_secs_f64(),
             });
         }
@@ -405,6 +409,7 @@ fn socks_error(e: tokio_socks::Error, proxy: &Proxy, limit: Duration) -> ProxyEr
     match e {
         E::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => ProxyError::ProxyTimeout {
             proxy: p,
+            what: "the SOCKS5 negotiation",
             secs: limit.as_secs_f64(),
         },
         E::PasswordAuthFailure(code) => ProxyError::Auth {
