@@ -96,6 +96,8 @@ pub struct Session {
     pub extended_master_secret: bool,
     /// The server's application data.
     pub response: Vec<u8>,
+    /// The leaf certificate the server sent (DER): the key the session proved it holds.
+    pub server_certificate: Vec<u8>,
 }
 
 /// NamedGroups offered for ECDHE, in preference order.
@@ -206,6 +208,13 @@ fn record(ct: ContentType, payload: &[u8]) -> Vec<u8> {
 
 /// Runs one full TLS 1.2 handshake and request against `addr`.
 pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
+    let tcp = super::connect(&[addr], opts.timeout)?;
+    run_stream(tcp, &addr.to_string(), opts)
+}
+
+/// [`run`] on a socket already connected (through a proxy, after STARTTLS); `label` names the
+/// peer in the transcript.
+pub fn run_stream(tcp: TcpStream, label: &str, opts: &Options) -> Result<Session, Legacy12Error> {
     let suite = SuiteParams::lookup(opts.suite)?;
     if suite.tls13 || !matches!(suite.kx, KeyExchange::Rsa | KeyExchange::Ecdhe) {
         return Err(Legacy12Error::Protocol(format!(
@@ -213,10 +222,9 @@ pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
             suite.name
         )));
     }
-    let tcp = super::connect(&[addr], opts.timeout)?;
     let _ = tcp.set_nodelay(true);
     let _ = tcp.set_write_timeout(Some(opts.timeout));
-    let log = Arc::new(Mutex::new(Transcript::new(Some(addr.to_string()))));
+    let log = Arc::new(Mutex::new(Transcript::new(Some(label.to_string()))));
     let mut conn = Conn {
         io: Recorder::new(tcp, Instant::now(), log.clone()),
         buf: Vec::new(),
@@ -415,15 +423,17 @@ pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
         }
     }
 
-    // The request, then everything the server says until it closes.
+    // The request, then everything the server says until it closes. Without a request (a
+    // handshake only, e.g. to prove the server holds its key) there is nothing to wait for.
     let mut tx_seq = 1u64;
+    let mut wait_for_response = !opts.request.is_empty();
     for chunk in opts.request.chunks(1 << 14) {
         conn.send(&tx.seal(ContentType::APPLICATION_DATA, 0x0303, chunk, tx_seq))?;
         tx_seq += 1;
     }
     let mut response = Vec::new();
     const RESP: &str = "reading the response";
-    loop {
+    while wait_for_response {
         let rec = match conn.record(RESP) {
             Ok(Some(r)) => r,
             Ok(None) => break,
@@ -437,7 +447,7 @@ pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
         rx_seq += 1;
         match ContentType(rec.header[0]) {
             ContentType::APPLICATION_DATA => response.extend_from_slice(&o.plaintext),
-            ContentType::ALERT => break,
+            ContentType::ALERT => wait_for_response = false,
             _ => {}
         }
     }
@@ -458,6 +468,7 @@ pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
         suite: suite.code,
         extended_master_secret: ems,
         response,
+        server_certificate: cert,
     })
 }
 
