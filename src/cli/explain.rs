@@ -184,7 +184,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
                 "code": "unknown_name",
                 "message": errors.iter().map(describe_error).collect::<Vec<_>>().join("; "),
             }});
-            let _ = writeln!(std::io::stdout().lock(), "{v:#}");
+            super::print_out(&format!("{v:#}\n"));
         }
         return ExitCode::from(exit::ERROR);
     }

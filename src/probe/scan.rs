@@ -1151,7 +1151,16 @@ pub async fn audit_addr(
                  cannot serve: clients preferring it cannot connect)",
                 names.join(", ")
             ),
-            suites: Vec::new(),
+            suites: names
+                .iter()
+                .map(|name| super::report::FindingSuite {
+                    name: name.clone(),
+                    code: crate::suites::lookup(name)
+                        .map(|cs| format!("0x{:04X}", cs.code))
+                        .unwrap_or_default(),
+                    versions: vec![v.clone()],
+                })
+                .collect(),
         });
     }
     report.throttled = s.throttled();
