@@ -367,6 +367,10 @@ pub struct ProfileResult {
     pub suites_outside: Vec<FindingSuite>,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,8 +412,4 @@ mod tests {
         let f = Finding::about_suites("rc4", Severity::Critical, "RC4", few);
         assert_eq!(f.message, "RC4: TLS_RSA_WITH_RC4_128_SHA (TLS 1.0, 1.2)");
     }
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
 }
