@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod fingerprint;
 pub mod handshake;
 pub mod mitm;
+pub mod net;
 pub mod probe;
 pub mod report;
 pub mod suites;

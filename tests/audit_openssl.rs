@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tlsight::probe::Settings;
@@ -87,113 +86,9 @@ impl Drop for Server {
     }
 }
 
-/// Every suite this OpenSSL knows: (code, OpenSSL name, TLS 1.3?).
-fn openssl_suites() -> Vec<(u16, String, bool)> {
-    let out = Command::new("openssl")
-        .args([
-            "ciphers",
-            "-V",
-            "-stdname",
-            "ALL:COMPLEMENTOFALL:@SECLEVEL=0",
-        ])
-        .output()
-        .unwrap();
-    let mut v: Vec<(u16, String, bool)> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            let (hi, lo) = f.first()?.split_once(',')?;
-            let code = u16::from_str_radix(hi.trim_start_matches("0x"), 16).ok()? << 8
-                | u16::from_str_radix(lo.trim_start_matches("0x"), 16).ok()?;
-            Some((code, f.get(4)?.to_string(), f.get(5) == Some(&"TLSv1.3")))
-        })
-        .collect();
-    // The CCM TLS 1.3 suites are not in OpenSSL's default list but are known to it.
-    for (code, name) in [
-        (0x1304, "TLS_AES_128_CCM_SHA256"),
-        (0x1305, "TLS_AES_128_CCM_8_SHA256"),
-    ] {
-        if !v.iter().any(|s| s.0 == code) {
-            v.push((code, name.into(), true));
-        }
-    }
-    v
-}
-
-/// Does `s_client` with these arguments complete a handshake?
-fn s_client_ok(addr: SocketAddr, args: &[&str]) -> bool {
-    let out = Command::new("openssl")
-        .arg("s_client")
-        .args(["-connect", &addr.to_string()])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.contains("Cipher is ") && !text.contains("Cipher is (NONE)")
-}
-
 /// Truth: version name → accepted suite codes, from s_client one suite at a time.
 fn truth(addr: SocketAddr) -> BTreeMap<String, BTreeSet<u16>> {
-    let suites = openssl_suites();
-    let mut out = BTreeMap::new();
-    for (flag, name) in [
-        ("-tls1", "TLSv1.0"),
-        ("-tls1_1", "TLSv1.1"),
-        ("-tls1_2", "TLSv1.2"),
-        ("-tls1_3", "TLSv1.3"),
-    ] {
-        let tls13 = name == "TLSv1.3";
-        // A version refused with every suite offered accepts none of them.
-        let all = if tls13 {
-            vec![
-                flag,
-                "-ciphersuites",
-                "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256",
-            ]
-        } else {
-            vec![flag, "-cipher", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"]
-        };
-        if !s_client_ok(addr, &all) {
-            continue;
-        }
-        let todo: Vec<(u16, String)> = suites
-            .iter()
-            .filter(|s| s.2 == tls13)
-            .map(|s| (s.0, s.1.clone()))
-            .collect();
-        let found = Arc::new(Mutex::new(BTreeSet::new()));
-        let queue = Arc::new(Mutex::new(todo));
-        let workers: Vec<_> = (0..4)
-            .map(|_| {
-                let (found, queue) = (found.clone(), queue.clone());
-                let flag = flag.to_string();
-                std::thread::spawn(move || {
-                    loop {
-                        let Some((code, n)) = queue.lock().unwrap().pop() else {
-                            break;
-                        };
-                        let ok = if tls13 {
-                            s_client_ok(addr, &[&flag, "-ciphersuites", &n])
-                        } else {
-                            s_client_ok(addr, &[&flag, "-cipher", &format!("{n}:@SECLEVEL=0")])
-                        };
-                        if ok {
-                            found.lock().unwrap().insert(code);
-                        }
-                    }
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join().unwrap();
-        }
-        let set = found.lock().unwrap().clone();
-        if !set.is_empty() {
-            out.insert(name.to_string(), set);
-        }
-    }
-    out
+    common::s_client_truth(addr, &[])
 }
 
 fn run_audit(addr: SocketAddr) -> AuditReport {
@@ -553,7 +448,7 @@ fn gnutls_server_matches_s_client() {
     let expected = truth(server.addr);
     // s_client can only judge suites this OpenSSL implements (Debian's has no 3DES); the
     // others tlsight found must be the 3DES suites the priority string enabled.
-    let testable: BTreeSet<u16> = openssl_suites().iter().map(|s| s.0).collect();
+    let testable: BTreeSet<u16> = common::openssl_suites().iter().map(|s| s.0).collect();
     let mut got = found(&report);
     for (v, set) in got.iter_mut() {
         let extra: Vec<u16> = set

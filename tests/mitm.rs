@@ -745,7 +745,7 @@ fn proxy_failures_cannot_run() {
     assert!(err.contains("did not answer CONNECT"), "{err}");
     assert!(t0.elapsed() < Duration::from_secs(4));
 
-    let (code, err) = mitm_fail(&[&target, "--proxy", "socks5://127.0.0.1:1"]);
+    let (code, err) = mitm_fail(&[&target, "--proxy", "socks4://127.0.0.1:1"]);
     assert_eq!(code, 2);
     assert!(err.contains("bad proxy"), "{err}");
     let (code, _) = mitm_fail(&[&target, "--compare-direct"]);

@@ -41,6 +41,8 @@ pub(crate) struct Args {
     /// Also trust the CA certificates in this PEM/DER file when verifying the chain.
     #[arg(long, value_name = "FILE")]
     ca: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    net: super::net::NetArgs,
 }
 
 /// Runs `tlsight audit`.
@@ -79,6 +81,11 @@ pub(crate) fn run(args: Args) -> ExitCode {
             ));
         }
     };
+    let (net, note) = match args.net.resolve(&target) {
+        Ok(x) => x,
+        Err(e) => return fail(e),
+    };
+    super::net::announce(note.as_deref());
     let settings = Settings {
         connect_timeout: Duration::from_secs_f64(args.timeout),
         read_timeout: Duration::from_secs_f64(args.timeout),
@@ -97,6 +104,10 @@ pub(crate) fn run(args: Args) -> ExitCode {
         settings,
         at,
         verify,
+        route: (!net.eq(&Default::default())).then(|| tlsight::net::Route {
+            target: target.clone(),
+            net,
+        }),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -108,6 +119,15 @@ pub(crate) fn run(args: Args) -> ExitCode {
     };
     let report = match rt.block_on(audit(&target, opts)) {
         Ok(r) => r,
+        // No STARTTLS, or refused: a finding about the server; with --policy it fails it.
+        Err(e @ tlsight::probe::ProbeError::Net { finding: true, .. }) => {
+            let code = fail_with(e.code(), format!("{target}: {e}"));
+            return if args.policy.is_some() {
+                ExitCode::from(super::exit::FINDING)
+            } else {
+                code
+            };
+        }
         Err(e) => return fail_with(e.code(), e.to_string()),
     };
     if args.json {
@@ -163,6 +183,18 @@ fn render(r: &AuditReport, p: Palette, verbose: bool) -> String {
         r.target,
         r.address
     );
+    if let Some(x) = &r.starttls {
+        o.push('\n');
+        o.push_str(&tlsight::report::starttls::render(x, p));
+        let _ = writeln!(
+            o,
+            "  {}",
+            p.dim(format!(
+                "every probe connection repeats this upgrade ({} upgrades)",
+                r.starttls_upgrades
+            ))
+        );
+    }
 
     let _ = writeln!(o, "\n{}", p.bold("Protocols"));
     for d in &r.protocol_details {
@@ -402,9 +434,14 @@ fn render(r: &AuditReport, p: Palette, verbose: bool) -> String {
     }
     let _ = writeln!(
         o,
-        "\n{} {} connections, {:.2} s",
+        "\n{} {} connections{}, {:.2} s",
         p.bold("Cost"),
         r.connections,
+        if r.starttls_upgrades > 0 {
+            format!(" ({} with a STARTTLS upgrade)", r.starttls_upgrades)
+        } else {
+            String::new()
+        },
         r.elapsed_ms as f64 / 1000.0
     );
     if r.throttled {

@@ -56,6 +56,8 @@ pub(crate) struct Args {
     /// Print the report as JSON (schema: docs/handshake.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    net: super::net::NetArgs,
 }
 
 /// Runs `tlsight handshake`.
@@ -76,7 +78,10 @@ fn run_inner(args: &Args) -> Result<u8, String> {
     let target = Target::parse(&args.target, 443).map_err(|e| e.to_string())?;
     // The interception check needs the OS store: load it while the network is busy.
     tlsight::x509::Store::prefetch_os();
+    let (net, note) = args.net.resolve(&target)?;
+    super::net::announce(note.as_deref());
     let mut opts = InspectOptions::new(target);
+    opts.net = net;
     if args.no_sni {
         opts.sni = None;
     } else if let Some(s) = &args.sni {
@@ -99,7 +104,10 @@ fn run_inner(args: &Args) -> Result<u8, String> {
     }
     opts.timeouts = Timeouts::uniform(Duration::from_secs_f64(args.timeout));
 
-    let ins = handshake::inspect(&opts).map_err(|e| e.to_string())?;
+    let ins = match handshake::inspect(&opts) {
+        Ok(ins) => ins,
+        Err(e) => return super::net::failed_before_tls(&opts.target, &e, args.json),
+    };
     if let Some(path) = &args.keylog {
         std::fs::write(path, ins.secrets.to_nss())
             .map_err(|e| format!("cannot write key log {}: {e}", path.display()))?;

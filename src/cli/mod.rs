@@ -11,6 +11,7 @@ mod explain;
 mod fsdemo;
 mod handshake;
 mod mitm;
+mod net;
 mod verify;
 
 /// Exit codes shared by all subcommands (documented in the README).

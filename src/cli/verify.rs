@@ -78,6 +78,8 @@ pub(crate) struct Args {
     /// Print the report as JSON (schema in docs/verify.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    net: super::net::NetArgs,
 }
 
 /// Runs `tlsight verify`.
@@ -161,12 +163,18 @@ fn run_inner(args: Args) -> Result<u8, String> {
     } else {
         let target = args.target.as_deref().unwrap_or_default();
         let target = Target::parse(target, 443).map_err(|e| e.to_string())?;
+        let (net, note) = args.net.resolve(&target)?;
+        super::net::announce(note.as_deref());
         let mut io = InspectOptions::new(target.clone());
+        io.net = net;
         if let Some(sni) = &args.sni {
             io.sni = Some(sni.clone());
         }
         io.extra_roots = opts.extra_anchors.clone();
-        let ins = handshake::inspect(&io).map_err(|e| e.to_string())?;
+        let ins = match handshake::inspect(&io) {
+            Ok(ins) => ins,
+            Err(e) => return super::net::failed_before_tls(&target, &e, args.json),
+        };
         if opts.host.is_none() {
             opts.host = Some(io.sni.clone().unwrap_or_else(|| target.host.clone()));
         }

@@ -208,6 +208,13 @@ fn record(ct: ContentType, payload: &[u8]) -> Vec<u8> {
 
 /// Runs one full TLS 1.2 handshake and request against `addr`.
 pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
+    let tcp = super::connect(&[addr], opts.timeout)?;
+    run_stream(tcp, &addr.to_string(), opts)
+}
+
+/// [`run`] on a socket already connected (through a proxy, after STARTTLS); `label` names the
+/// peer in the transcript.
+pub fn run_stream(tcp: TcpStream, label: &str, opts: &Options) -> Result<Session, Legacy12Error> {
     let suite = SuiteParams::lookup(opts.suite)?;
     if suite.tls13 || !matches!(suite.kx, KeyExchange::Rsa | KeyExchange::Ecdhe) {
         return Err(Legacy12Error::Protocol(format!(
@@ -215,10 +222,9 @@ pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
             suite.name
         )));
     }
-    let tcp = super::connect(&[addr], opts.timeout)?;
     let _ = tcp.set_nodelay(true);
     let _ = tcp.set_write_timeout(Some(opts.timeout));
-    let log = Arc::new(Mutex::new(Transcript::new(Some(addr.to_string()))));
+    let log = Arc::new(Mutex::new(Transcript::new(Some(label.to_string()))));
     let mut conn = Conn {
         io: Recorder::new(tcp, Instant::now(), log.clone()),
         buf: Vec::new(),

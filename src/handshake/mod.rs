@@ -7,13 +7,11 @@ pub mod fetch;
 pub mod legacy12;
 pub mod messages;
 pub mod pq;
-pub mod proxy;
 pub mod server;
-pub mod target;
 pub mod verifier;
 
 use std::io::{ErrorKind, Read};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,7 +21,7 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore};
 
 use crate::capture::{KeyLogSecrets, Recorder, RecordingKeyLog, Transcript};
-pub use target::Target;
+pub use crate::net::{NetError, NetOptions, Target, target};
 pub use verifier::{RecordingVerifier, SeenChain, error_code};
 
 /// The crypto provider for real handshakes: ring, plus the post-quantum hybrids of [`pq`].
@@ -110,6 +108,8 @@ pub struct InspectOptions {
     pub timeouts: Timeouts,
     /// Fail the handshake on an untrusted chain (verify mode) instead of recording it.
     pub enforce_trust: bool,
+    /// Proxy and STARTTLS upgrade below TLS.
+    pub net: NetOptions,
 }
 
 impl InspectOptions {
@@ -132,6 +132,7 @@ impl InspectOptions {
             sig_schemes: Vec::new(),
             timeouts: Timeouts::default(),
             enforce_trust: false,
+            net: NetOptions::default(),
         }
     }
 }
@@ -145,6 +146,16 @@ pub struct Timings {
     pub tcp_connect: f64,
     /// From the first ClientHello byte to handshake completion.
     pub tls_handshake: f64,
+    /// The proxy's tunnel set-up (0 without a proxy).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub proxy: f64,
+    /// The STARTTLS exchange (0 without one).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub starttls: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// What rustls negotiated.
@@ -183,35 +194,18 @@ pub struct Inspection {
     pub timings: Timings,
     /// Why the handshake did not complete, if it did not.
     pub failure: Option<HandshakeError>,
+    /// The plaintext exchange before TLS (STARTTLS), if any.
+    pub starttls: Option<crate::net::Exchange>,
+    /// The proxy the connection went through (URL without password), if any.
+    pub proxy: Option<String>,
 }
 
 /// Why an inspection could not run or did not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum HandshakeError {
-    /// The target string is not `HOST[:PORT]`.
-    #[error("bad target '{target}': {reason}")]
-    BadTarget {
-        /// What was given.
-        target: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// Name resolution failed.
-    #[error("DNS lookup of {host} failed: {reason}")]
-    Dns {
-        /// The name.
-        host: String,
-        /// Resolver message.
-        reason: String,
-    },
-    /// No answer from the resolver in time.
-    #[error("DNS lookup of {host} timed out after {secs:.1}s")]
-    DnsTimeout {
-        /// The name.
-        host: String,
-        /// The limit.
-        secs: f64,
-    },
+    /// Resolving, connecting, the proxy or the STARTTLS upgrade failed.
+    #[error(transparent)]
+    Net(#[from] NetError),
     /// TCP connect failed (refused, unreachable).
     #[error("cannot connect to {addr}: {reason}")]
     Connect {
@@ -219,14 +213,6 @@ pub enum HandshakeError {
         addr: String,
         /// OS message.
         reason: String,
-    },
-    /// TCP connect did not finish in time.
-    #[error("connection to {addr} timed out after {secs:.1}s")]
-    ConnectTimeout {
-        /// The address.
-        addr: String,
-        /// The limit.
-        secs: f64,
     },
     /// The server stopped answering mid-handshake.
     #[error("server sent nothing for {secs:.1}s during the handshake (silent server?)")]
@@ -262,63 +248,18 @@ pub enum HandshakeError {
     Config(String),
 }
 
-/// Resolves the target with a timeout (std's resolver has none, so it runs on a thread).
+/// Resolves the target with a timeout ([`crate::net::resolve`]).
 pub fn resolve(target: &Target, timeout: Duration) -> Result<Vec<SocketAddr>, HandshakeError> {
-    if let Some(ip) = target.ip() {
-        return Ok(vec![SocketAddr::new(ip, target.port)]);
-    }
-    let (tx, rx) = std::sync::mpsc::channel();
-    let query = (target.host.clone(), target.port);
-    std::thread::spawn(move || {
-        let _ = tx.send(query.to_socket_addrs().map(|a| a.collect::<Vec<_>>()));
-    });
-    match rx.recv_timeout(timeout) {
-        Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
-        Ok(Ok(_)) => Err(HandshakeError::Dns {
-            host: target.host.clone(),
-            reason: "no addresses".into(),
-        }),
-        Ok(Err(e)) => Err(HandshakeError::Dns {
-            host: target.host.clone(),
-            reason: e.to_string(),
-        }),
-        Err(_) => Err(HandshakeError::DnsTimeout {
-            host: target.host.clone(),
-            secs: timeout.as_secs_f64(),
-        }),
-    }
+    Ok(crate::net::resolve(target, timeout)?)
 }
 
-/// Connects to the first address that answers.
+/// Connects to the first address that answers ([`crate::net::connect`]).
 pub fn connect(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, HandshakeError> {
-    let mut last = None;
-    for addr in addrs {
-        match TcpStream::connect_timeout(addr, timeout) {
-            Ok(s) => return Ok(s),
-            Err(e) if e.kind() == ErrorKind::TimedOut || e.kind() == ErrorKind::WouldBlock => {
-                last = Some(HandshakeError::ConnectTimeout {
-                    addr: addr.to_string(),
-                    secs: timeout.as_secs_f64(),
-                })
-            }
-            Err(e) => {
-                last = Some(HandshakeError::Connect {
-                    addr: addr.to_string(),
-                    reason: io_reason(&e),
-                })
-            }
-        }
-    }
-    Err(last.unwrap_or_else(|| HandshakeError::Config("no address to connect to".into())))
+    Ok(crate::net::connect(addrs, timeout)?)
 }
 
 fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        ErrorKind::ConnectionRefused => "connection refused".into(),
-        ErrorKind::HostUnreachable => "host unreachable".into(),
-        ErrorKind::NetworkUnreachable => "network unreachable".into(),
-        _ => e.to_string(),
-    }
+    crate::net::io_reason(e)
 }
 
 /// Builds the per-connection rustls configuration: our provider, the chosen versions, a
@@ -384,20 +325,22 @@ pub fn client_config(
 /// DNS, TCP); a failed handshake returns an `Inspection` with `failure` set and the partial
 /// transcript, so the caller can still show what was exchanged.
 pub fn inspect(opts: &InspectOptions) -> Result<Inspection, HandshakeError> {
-    let t_dns = Instant::now();
-    let addrs = resolve(&opts.target, opts.timeouts.dns)?;
-    let dns_ms = if opts.target.ip().is_some() {
-        0.0
-    } else {
-        ms(t_dns.elapsed())
-    };
-    let t_tcp = Instant::now();
-    let tcp = connect(&addrs, opts.timeouts.connect)?;
-    let tcp_ms = ms(t_tcp.elapsed());
-    let address = tcp
-        .peer_addr()
-        .map_err(|e| HandshakeError::Io(e.to_string()))?;
-    inspect_stream(opts, tcp, address, dns_ms, tcp_ms)
+    let opened = crate::net::open(
+        &opts.target,
+        &opts.net,
+        crate::net::Timeouts {
+            dns: opts.timeouts.dns,
+            connect: opts.timeouts.connect,
+            io: opts.timeouts.handshake,
+        },
+    )?;
+    let t = opened.timings;
+    let mut ins = inspect_stream(opts, opened.stream, opened.address, t.dns, t.tcp_connect)?;
+    ins.timings.proxy = t.proxy;
+    ins.timings.starttls = t.starttls;
+    ins.starttls = opened.exchange;
+    ins.proxy = opts.net.proxy.as_ref().map(|p| p.to_string());
+    Ok(ins)
 }
 
 /// Runs the handshake on an already connected socket (also used by tests and proxies).
@@ -471,8 +414,11 @@ pub fn inspect_stream(
             dns: dns_ms,
             tcp_connect: tcp_ms,
             tls_handshake: tls_ms,
+            ..Timings::default()
         },
         failure,
+        starttls: None,
+        proxy: None,
     })
 }
 

@@ -140,6 +140,7 @@ pub fn assess_with_report(
         target: obs.target.clone(),
         address: obs.address.clone(),
         via_proxy: obs.via_proxy.clone(),
+        starttls: None,
         name: obs.name.clone(),
         verdict,
         signals,

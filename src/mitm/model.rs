@@ -90,6 +90,9 @@ pub struct Assessment {
     pub address: String,
     /// Proxy the connection went through.
     pub via_proxy: Option<String>,
+    /// The plaintext exchange before TLS, with STARTTLS (docs/starttls.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starttls: Option<crate::net::Exchange>,
     /// Name the certificate was checked for.
     pub name: String,
     /// The verdict.

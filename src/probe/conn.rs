@@ -384,6 +384,9 @@ impl Outcomes {
 #[derive(Debug)]
 pub struct Scheduler {
     addr: SocketAddr,
+    /// Proxy and STARTTLS for every connection (`None`: plain TCP to `addr`).
+    route: Option<crate::net::Route>,
+    upgrades: AtomicUsize,
     settings: Settings,
     slots: Semaphore,
     next_start: Mutex<Instant>,
@@ -405,6 +408,8 @@ impl Scheduler {
     pub fn new(addr: SocketAddr, settings: Settings) -> Self {
         Self {
             addr,
+            route: None,
+            upgrades: AtomicUsize::new(0),
             slots: Semaphore::new(settings.max_connections.max(1)),
             next_start: Mutex::new(Instant::now()),
             opened: AtomicUsize::new(0),
@@ -417,9 +422,74 @@ impl Scheduler {
         }
     }
 
+    /// Every connection goes along `route` (proxy, STARTTLS) instead of straight to `addr`.
+    pub fn with_route(mut self, route: Option<crate::net::Route>) -> Self {
+        self.route = route.filter(|r| !r.is_plain());
+        self
+    }
+
     /// The server address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How connections reach the server, for work done outside [`Self::exchange`] (rustls).
+    pub fn dialer(&self) -> crate::net::Dialer {
+        crate::net::Dialer {
+            addr: self.addr,
+            route: self.route.clone(),
+        }
+    }
+
+    /// STARTTLS upgrades performed so far (each probe connection repeats it).
+    pub fn upgrades(&self) -> usize {
+        self.upgrades.load(Ordering::Relaxed)
+    }
+
+    /// Counts an upgrade made outside [`Self::exchange`].
+    pub fn count_upgrade(&self) {
+        self.upgrades.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// With a route, opens one connection (counted) and closes it: fails with the upgrade's or
+    /// the proxy's error, or returns the plaintext exchange to show in the report.
+    pub async fn preflight(&self) -> Result<Option<crate::net::Exchange>, ProbeError> {
+        if self.route.is_none() {
+            return Ok(None);
+        }
+        let _permit = self.slot().await?;
+        self.opened.fetch_add(1, Ordering::Relaxed);
+        Ok(self.open_blocking().await?.exchange)
+    }
+
+    /// Opens one connection along the route on a blocking thread, counting its upgrade.
+    async fn open_blocking(&self) -> Result<crate::net::Opened, ProbeError> {
+        let dialer = self.dialer();
+        let timeout = self
+            .settings
+            .connect_timeout
+            .max(self.settings.read_timeout);
+        let opened = tokio::task::spawn_blocking(move || dialer.open(timeout))
+            .await
+            .map_err(|e| ProbeError::Internal(e.to_string()))?
+            .map_err(|e| ProbeError::Net {
+                finding: e.is_finding(),
+                message: e.to_string(),
+            })?;
+        if opened.exchange.is_some() {
+            self.count_upgrade();
+        }
+        Ok(opened)
+    }
+
+    /// Opens one connection along the route (proxy, STARTTLS) on a blocking thread.
+    async fn open_routed(&self) -> Result<TcpStream, ProbeError> {
+        let opened = self.open_blocking().await?;
+        opened
+            .stream
+            .set_nonblocking(true)
+            .and_then(|()| TcpStream::from_std(opened.stream))
+            .map_err(|e| ProbeError::Internal(format!("socket hand-over: {e}")))
     }
 
     /// The limits in force.
@@ -459,6 +529,13 @@ impl Scheduler {
     /// certificate), so the reported cost stays complete.
     pub fn count_external(&self) {
         self.opened.fetch_add(1, Ordering::Relaxed);
+        if self
+            .route
+            .as_ref()
+            .is_some_and(|r| r.net.starttls.is_some())
+        {
+            self.count_upgrade();
+        }
     }
 
     /// Waits for a connection slot and the inter-connection delay; the permit frees the slot.
@@ -543,30 +620,36 @@ impl Scheduler {
 
     async fn connect_and_read(&self, hello: &[u8]) -> Result<Reply, ProbeError> {
         self.opened.fetch_add(1, Ordering::Relaxed);
-        let mut sock = match tokio::time::timeout(
-            self.settings.connect_timeout,
-            TcpStream::connect(self.addr),
-        )
-        .await
-        {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
-                return Err(ProbeError::Connect {
-                    addr: self.addr,
-                    reason: e.to_string(),
-                });
-            }
-            Err(_) => {
-                return Err(ProbeError::ConnectTimeout {
-                    addr: self.addr,
-                    secs: self.settings.connect_timeout.as_secs_f64(),
-                });
-            }
+        let mut sock = if self.route.is_some() {
+            self.open_routed().await?
+        } else {
+            self.connect_direct().await?
         };
         let _ = sock.set_nodelay(true);
         if let Err(e) = sock.write_all(hello).await {
             return Ok(io_reply(&e));
         }
+        self.read_reply(&mut sock).await
+    }
+
+    async fn connect_direct(&self) -> Result<TcpStream, ProbeError> {
+        match tokio::time::timeout(self.settings.connect_timeout, TcpStream::connect(self.addr))
+            .await
+        {
+            Ok(Ok(s)) => Ok(s),
+            Ok(Err(e)) => Err(ProbeError::Connect {
+                addr: self.addr,
+                reason: e.to_string(),
+            }),
+            Err(_) => Err(ProbeError::ConnectTimeout {
+                addr: self.addr,
+                secs: self.settings.connect_timeout.as_secs_f64(),
+            }),
+        }
+    }
+
+    /// Reads the server's first flight after the hello.
+    async fn read_reply(&self, sock: &mut TcpStream) -> Result<Reply, ProbeError> {
         let deadline = tokio::time::Instant::now() + self.settings.read_timeout;
         let mut buf = Vec::with_capacity(4096);
         let mut chunk = [0u8; 8192];

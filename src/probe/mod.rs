@@ -59,6 +59,8 @@ impl ProbeError {
             ProbeError::Target(_) => "bad_target",
             ProbeError::NothingToAudit { code, .. } => code,
             ProbeError::Internal(_) => "internal",
+            ProbeError::Net { finding: true, .. } => "starttls_refused",
+            ProbeError::Net { .. } => "net_failed",
         }
     }
 }
@@ -81,6 +83,15 @@ pub enum ProbeError {
         addr: SocketAddr,
         /// The timeout.
         secs: f64,
+    },
+    /// The proxy or the STARTTLS upgrade failed (`finding`: the server does not offer or
+    /// refuses the upgrade).
+    #[error("{message}")]
+    Net {
+        /// What happened, one line.
+        message: String,
+        /// A fact about the server rather than a failure to run.
+        finding: bool,
     },
     /// Name resolution or target syntax.
     #[error("{0}")]

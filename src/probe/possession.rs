@@ -40,7 +40,7 @@ pub(crate) async fn prove(
     if offer.tls13 || !offer.tls12_suites.is_empty() {
         let _slot = s.slot().await?;
         s.count_external();
-        let opts = super::scan::rustls_probe(addr, offer.sni.clone(), settings);
+        let opts = super::scan::rustls_probe(s, offer.sni.clone(), settings);
         let ins = tokio::task::spawn_blocking(move || crate::handshake::inspect(&opts))
             .await
             .map_err(|e| ProbeError::Internal(e.to_string()))?;
@@ -186,9 +186,17 @@ async fn rsa_finished(
         extended_master_secret: true,
         encrypt_then_mac: false,
     };
-    let res = tokio::task::spawn_blocking(move || legacy12::run(addr, &opts))
-        .await
-        .map_err(|e| ProbeError::Internal(e.to_string()))?;
+    // Through the audit's route (proxy, STARTTLS) like every other connection.
+    let dialer = s.dialer();
+    let res = tokio::task::spawn_blocking(move || match &dialer.route {
+        None => legacy12::run(addr, &opts),
+        Some(_) => match dialer.open(opts.timeout) {
+            Ok(o) => legacy12::run_stream(o.stream, &addr.to_string(), &opts),
+            Err(e) => Err(Legacy12Error::Connect(e.into())),
+        },
+    })
+    .await
+    .map_err(|e| ProbeError::Internal(e.to_string()))?;
     Ok(match res {
         Ok(session) if session.server_certificate == leaf => Ok(KeyPossession::from_finished(true)),
         Ok(_) => Err("an RSA key-transport handshake got another certificate".into()),

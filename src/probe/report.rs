@@ -71,6 +71,12 @@ pub struct AuditReport {
     pub retried: usize,
     /// TCP connections used.
     pub connections: usize,
+    /// The first connection's plaintext exchange, with STARTTLS (docs/starttls.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starttls: Option<crate::net::Exchange>,
+    /// STARTTLS upgrades performed (each connection repeats it; included in `connections`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub starttls_upgrades: usize,
     /// Wall time in milliseconds.
     pub elapsed_ms: u64,
 }
@@ -359,6 +365,10 @@ pub struct ProfileResult {
     /// Every accepted suite the profile does not allow (the complete list behind the
     /// "suites outside the profile" failure).
     pub suites_outside: Vec<FindingSuite>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]

@@ -681,14 +681,13 @@ async fn sigalgs12(
 /// Options for a real rustls handshake with the probed server (TLS 1.3 facts that only a
 /// completed handshake reveals), bounded by the audit's read timeout.
 pub(super) fn rustls_probe(
-    addr: SocketAddr,
+    s: &Scheduler,
     sni: Option<String>,
     settings: Settings,
 ) -> crate::handshake::InspectOptions {
-    let mut opts = crate::handshake::InspectOptions::new(crate::handshake::Target {
-        host: addr.ip().to_string(),
-        port: addr.port(),
-    });
+    let (target, net) = s.dialer().plan();
+    let mut opts = crate::handshake::InspectOptions::new(target);
+    opts.net = net;
     opts.sni = sni;
     opts.timeouts = crate::handshake::Timeouts::uniform(settings.read_timeout);
     opts
@@ -701,7 +700,6 @@ pub(super) fn rustls_probe(
 /// Ed25519, RSA-PSS) can be offered this way.
 async fn sigalgs13(
     s: &Scheduler,
-    addr: SocketAddr,
     sni: Option<String>,
     settings: Settings,
 ) -> Result<Vec<u16>, ProbeError> {
@@ -718,7 +716,7 @@ async fn sigalgs13(
     while !left.is_empty() {
         let _slot = s.slot().await?;
         s.count_external();
-        let mut opts = rustls_probe(addr, sni.clone(), settings);
+        let mut opts = rustls_probe(s, sni.clone(), settings);
         opts.versions = crate::handshake::VersionChoice::Tls13;
         opts.sig_schemes = left.clone();
         let used = tokio::task::spawn_blocking(move || {
@@ -763,6 +761,8 @@ pub struct AuditOptions {
     pub at: Option<time::OffsetDateTime>,
     /// Certificate verification (stores, extra anchors); host and time are filled in here.
     pub verify: crate::x509::VerifyOptions,
+    /// Proxy and STARTTLS for every connection (`None`: plain TCP).
+    pub route: Option<crate::net::Route>,
 }
 
 /// Resolves `host:port` and audits it.
@@ -771,10 +771,13 @@ pub async fn audit(
     mut opts: AuditOptions,
 ) -> Result<AuditReport, ProbeError> {
     let settings = opts.settings;
-    let addr = match target.ip() {
-        Some(ip) => SocketAddr::new(ip, target.port),
+    // Through a proxy the probes connect to the proxy, which reaches the target.
+    let proxy = opts.route.as_ref().and_then(|r| r.net.proxy.clone());
+    let dial = proxy.as_ref().map(|p| &p.addr).unwrap_or(target);
+    let addr = match dial.ip() {
+        Some(ip) => SocketAddr::new(ip, dial.port),
         None => {
-            let t = target.clone();
+            let t = dial.clone();
             let timeout = settings.connect_timeout;
             let addrs = tokio::task::spawn_blocking(move || crate::handshake::resolve(&t, timeout))
                 .await
@@ -803,6 +806,7 @@ pub async fn audit_addr(
         settings,
         at,
         mut verify,
+        route,
     } = opts;
     if verify.host.is_none() {
         verify.host = Some(sni.clone().unwrap_or_else(|| addr.ip().to_string()));
@@ -811,7 +815,10 @@ pub async fn audit_addr(
         verify.at = at.map(|t| t.unix_timestamp());
     }
     let start = Instant::now();
-    let s = Arc::new(Scheduler::new(addr, settings));
+    let s = Arc::new(Scheduler::new(addr, settings).with_route(route));
+    // One connection first, so a refused upgrade or a broken proxy ends the audit with one
+    // clear error instead of every probe failing alike.
+    let starttls = s.preflight().await?;
     let h = Hellos { sni: sni.clone() };
 
     // Phase 1: every version at once (the scheduler caps concurrency). The SSLv2 hello goes
@@ -923,13 +930,13 @@ pub async fn audit_addr(
     };
     let sig13_fut = async {
         if scans[4].accepted {
-            sigalgs13(&s, addr, report.sni.clone(), settings).await
+            sigalgs13(&s, report.sni.clone(), settings).await
         } else {
             Ok(Vec::new())
         }
     };
     let fb_fut = fallback_scsv(&s, &h, &scans);
-    let cert_fut = certificate(&s, &scans, addr, report.sni.clone(), settings);
+    let cert_fut = certificate(&s, &scans, report.sni.clone(), settings);
     let resume_fut = async {
         // Only when TLS 1.2 has an ECDHE AEAD suite rustls can finish a handshake with.
         let rustls_ok = scans[3]
@@ -946,8 +953,9 @@ pub async fn audit_addr(
         }
         let name = report.sni.clone();
         let timeout = settings.read_timeout;
+        let dialer = s.dialer();
         let (id, ticket) = tokio::task::spawn_blocking(move || {
-            super::resume::check(addr, name.as_deref(), timeout)
+            super::resume::check_via(&dialer, name.as_deref(), timeout)
         })
         .await
         .map_err(|e| ProbeError::Internal(e.to_string()))?;
@@ -1021,13 +1029,13 @@ pub async fn audit_addr(
         .min();
     report.alpn = alpn(&s, &h, legacy_best.as_ref()).await?;
     if legacy_best.is_none() && scans[4].accepted {
-        report.alpn = alpn13(&s, addr, report.sni.clone(), settings).await?;
+        report.alpn = alpn13(&s, report.sni.clone(), settings).await?;
     }
     let chain = cert?;
     report.certificate = chain.as_ref().map(|c| summarize(c, at));
     // With SNI, also fetch what a client without SNI gets; report it only when it differs.
     let plain = match (&report.sni, &chain) {
-        (Some(_), Some(_)) => certificate_fresh(&s, &scans, addr, None, settings).await?,
+        (Some(_), Some(_)) => certificate_fresh(&s, &scans, None, settings).await?,
         _ => None,
     };
     if let (Some(with), Some(without)) = (&chain, &plain) {
@@ -1158,6 +1166,8 @@ pub async fn audit_addr(
     report.throttled = s.throttled();
     report.retried = s.retried();
     report.connections = s.connections();
+    report.starttls = starttls;
+    report.starttls_upgrades = s.upgrades();
     report.elapsed_ms = elapsed_ms(start);
     grade::judge(&mut report);
     Ok(report)
@@ -1371,7 +1381,6 @@ fn downgrade_sentinel(scans: &[VersionScan]) -> Option<bool> {
 async fn certificate(
     s: &Scheduler,
     scans: &[VersionScan],
-    addr: SocketAddr,
     sni: Option<String>,
     settings: Settings,
 ) -> Result<Option<Vec<Vec<u8>>>, ProbeError> {
@@ -1380,7 +1389,7 @@ async fn certificate(
             return Ok(Some(c.entries.iter().map(|e| e.der.clone()).collect()));
         }
     }
-    certificate_fresh(s, scans, addr, sni, settings).await
+    certificate_fresh(s, scans, sni, settings).await
 }
 
 /// The chain served to a client sending `sni` (None: no server_name), from one new connection:
@@ -1388,7 +1397,6 @@ async fn certificate(
 async fn certificate_fresh(
     s: &Scheduler,
     scans: &[VersionScan],
-    addr: SocketAddr,
     sni: Option<String>,
     settings: Settings,
 ) -> Result<Option<Vec<Vec<u8>>>, ProbeError> {
@@ -1416,7 +1424,7 @@ async fn certificate_fresh(
     }
     let _slot = s.slot().await?;
     s.count_external();
-    let opts = rustls_probe(addr, sni, settings);
+    let opts = rustls_probe(s, sni, settings);
     let res = tokio::task::spawn_blocking(move || crate::handshake::inspect(&opts))
         .await
         .map_err(|e| ProbeError::Internal(e.to_string()))?;
@@ -1430,7 +1438,6 @@ async fn certificate_fresh(
 /// handshakes offering h2 and http/1.1, then http/1.1 alone if h2 was chosen.
 async fn alpn13(
     s: &Scheduler,
-    addr: SocketAddr,
     sni: Option<String>,
     settings: Settings,
 ) -> Result<Vec<String>, ProbeError> {
@@ -1441,7 +1448,7 @@ async fn alpn13(
     ] {
         let _slot = s.slot().await?;
         s.count_external();
-        let mut opts = rustls_probe(addr, sni.clone(), settings);
+        let mut opts = rustls_probe(s, sni.clone(), settings);
         opts.alpn = offer;
         opts.versions = crate::handshake::VersionChoice::Tls13;
         let res = tokio::task::spawn_blocking(move || crate::handshake::inspect(&opts))

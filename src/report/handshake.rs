@@ -22,6 +22,12 @@ pub struct HandshakeReport {
     pub address: String,
     /// SNI sent (null when none).
     pub sni: Option<String>,
+    /// The proxy the connection went through (URL without password).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
+    /// The plaintext exchange before TLS (docs/starttls.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starttls: Option<crate::net::Exchange>,
     /// What was negotiated.
     pub negotiated: NegotiatedReport,
     /// Every message both ways, in order.
@@ -343,15 +349,24 @@ pub fn render(r: &HandshakeReport, p: Palette, opts: RenderOptions) -> String {
             r.sni.as_deref().unwrap_or("(none)")
         ))
     );
-    let _ = writeln!(
-        o,
-        "{}",
-        p.dim(format!(
-            "DNS {:.1} ms · TCP connect {:.1} ms · TLS handshake {:.1} ms",
-            r.timings_ms.dns, r.timings_ms.tcp_connect, r.timings_ms.tls_handshake
-        ))
-    );
+    if let Some(px) = &r.proxy {
+        let _ = writeln!(o, "{}", p.dim(format!("through proxy {px}")));
+    }
+    let t = &r.timings_ms;
+    let mut phases = format!("DNS {:.1} ms · TCP connect {:.1} ms", t.dns, t.tcp_connect);
+    if t.proxy > 0.0 {
+        let _ = write!(phases, " · proxy tunnel {:.1} ms", t.proxy);
+    }
+    if t.starttls > 0.0 {
+        let _ = write!(phases, " · STARTTLS {:.1} ms", t.starttls);
+    }
+    let _ = write!(phases, " · TLS handshake {:.1} ms", t.tls_handshake);
+    let _ = writeln!(o, "{}", p.dim(phases));
     o.push('\n');
+    if let Some(x) = &r.starttls {
+        o.push_str(&super::starttls::render(x, p));
+        o.push('\n');
+    }
     let mut last_record = None;
     for m in &r.messages {
         if opts.raw && last_record != Some(m.record) {
@@ -1286,6 +1301,8 @@ impl HandshakeReport {
             target: ins.target.to_string(),
             address: ins.address.to_string(),
             sni: ins.sni.clone(),
+            proxy: ins.proxy.clone(),
+            starttls: ins.starttls.clone(),
             negotiated,
             messages,
             records,
@@ -1370,6 +1387,8 @@ mod tests {
             failure: Some(crate::handshake::HandshakeError::Alert(
                 "handshake_failure".into(),
             )),
+            starttls: None,
+            proxy: None,
         }
     }
 
