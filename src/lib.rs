@@ -13,6 +13,7 @@ pub mod engine;
 pub mod fingerprint;
 pub mod handshake;
 pub mod mitm;
+pub mod net;
 pub mod probe;
 pub mod report;
 pub mod suites;

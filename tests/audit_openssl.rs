@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tlsight::probe::Settings;
@@ -52,113 +51,9 @@ impl Drop for Server {
     }
 }
 
-/// Every suite this OpenSSL knows: (code, OpenSSL name, TLS 1.3?).
-fn openssl_suites() -> Vec<(u16, String, bool)> {
-    let out = Command::new("openssl")
-        .args([
-            "ciphers",
-            "-V",
-            "-stdname",
-            "ALL:COMPLEMENTOFALL:@SECLEVEL=0",
-        ])
-        .output()
-        .unwrap();
-    let mut v: Vec<(u16, String, bool)> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            let (hi, lo) = f.first()?.split_once(',')?;
-            let code = u16::from_str_radix(hi.trim_start_matches("0x"), 16).ok()? << 8
-                | u16::from_str_radix(lo.trim_start_matches("0x"), 16).ok()?;
-            Some((code, f.get(4)?.to_string(), f.get(5) == Some(&"TLSv1.3")))
-        })
-        .collect();
-    // The CCM TLS 1.3 suites are not in OpenSSL's default list but are known to it.
-    for (code, name) in [
-        (0x1304, "TLS_AES_128_CCM_SHA256"),
-        (0x1305, "TLS_AES_128_CCM_8_SHA256"),
-    ] {
-        if !v.iter().any(|s| s.0 == code) {
-            v.push((code, name.into(), true));
-        }
-    }
-    v
-}
-
-/// Does `s_client` with these arguments complete a handshake?
-fn s_client_ok(addr: SocketAddr, args: &[&str]) -> bool {
-    let out = Command::new("openssl")
-        .arg("s_client")
-        .args(["-connect", &addr.to_string()])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.contains("Cipher is ") && !text.contains("Cipher is (NONE)")
-}
-
 /// Truth: version name → accepted suite codes, from s_client one suite at a time.
 fn truth(addr: SocketAddr) -> BTreeMap<String, BTreeSet<u16>> {
-    let suites = openssl_suites();
-    let mut out = BTreeMap::new();
-    for (flag, name) in [
-        ("-tls1", "TLSv1.0"),
-        ("-tls1_1", "TLSv1.1"),
-        ("-tls1_2", "TLSv1.2"),
-        ("-tls1_3", "TLSv1.3"),
-    ] {
-        let tls13 = name == "TLSv1.3";
-        // A version refused with every suite offered accepts none of them.
-        let all = if tls13 {
-            vec![
-                flag,
-                "-ciphersuites",
-                "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256",
-            ]
-        } else {
-            vec![flag, "-cipher", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"]
-        };
-        if !s_client_ok(addr, &all) {
-            continue;
-        }
-        let todo: Vec<(u16, String)> = suites
-            .iter()
-            .filter(|s| s.2 == tls13)
-            .map(|s| (s.0, s.1.clone()))
-            .collect();
-        let found = Arc::new(Mutex::new(BTreeSet::new()));
-        let queue = Arc::new(Mutex::new(todo));
-        let workers: Vec<_> = (0..4)
-            .map(|_| {
-                let (found, queue) = (found.clone(), queue.clone());
-                let flag = flag.to_string();
-                std::thread::spawn(move || {
-                    loop {
-                        let Some((code, n)) = queue.lock().unwrap().pop() else {
-                            break;
-                        };
-                        let ok = if tls13 {
-                            s_client_ok(addr, &[&flag, "-ciphersuites", &n])
-                        } else {
-                            s_client_ok(addr, &[&flag, "-cipher", &format!("{n}:@SECLEVEL=0")])
-                        };
-                        if ok {
-                            found.lock().unwrap().insert(code);
-                        }
-                    }
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join().unwrap();
-        }
-        let set = found.lock().unwrap().clone();
-        if !set.is_empty() {
-            out.insert(name.to_string(), set);
-        }
-    }
-    out
+    common::s_client_truth(addr, &[])
 }
 
 fn run_audit(addr: SocketAddr) -> AuditReport {
@@ -493,6 +388,17 @@ fn different_certificate_without_sni_is_reported() {
             .as_ref()
             .is_some_and(|v| v.host.as_deref() == Some("tlsight.test"))
     );
+    // Each leaf's key is proven on a connection that gets that leaf (with and without SNI).
+    for v in [
+        &r.certificate_verification,
+        &r.certificate_without_sni_verification,
+    ] {
+        let kp = v
+            .as_ref()
+            .and_then(|v| v.key_possession.as_ref())
+            .expect("key possession");
+        assert!(kp.proven(), "{kp:?}");
+    }
 }
 
 /// A second TLS implementation: GnuTLS with TLS 1.0–1.3, CBC and 3DES enabled.
@@ -509,7 +415,7 @@ fn gnutls_server_matches_s_client() {
     let expected = truth(server.addr);
     // s_client can only judge suites this OpenSSL implements (Debian's has no 3DES); the
     // others tlsight found must be the 3DES suites the priority string enabled.
-    let testable: BTreeSet<u16> = openssl_suites().iter().map(|s| s.0).collect();
+    let testable: BTreeSet<u16> = common::openssl_suites().iter().map(|s| s.0).collect();
     let mut got = found(&report);
     for (v, set) in got.iter_mut() {
         let extra: Vec<u16> = set
@@ -532,4 +438,95 @@ fn gnutls_server_matches_s_client() {
         report.findings.iter().any(|f| f.id == "sweet32"),
         "3DES found and flagged"
     );
+}
+
+/// The groups `openssl s_client -tls1_2 -groups G:CURVE` negotiates with the server, for each G
+/// OpenSSL offers in TLS 1.2, plus the certificate's CURVE itself (which every ECDSA handshake
+/// must list, RFC 8422 §5.1): the TLS 1.2 groups an audit must find.
+fn s_client_groups12(addr: SocketAddr, cert_curve: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for g in ["X25519", "P-256", "P-384", "P-521", "X448"] {
+        let list = if g == cert_curve {
+            g.to_string()
+        } else {
+            format!("{g}:{cert_curve}")
+        };
+        let o = Command::new("openssl")
+            .args(["s_client", "-connect", &addr.to_string(), "-tls1_2"])
+            .args(["-groups", &list])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        let Some(line) = text.lines().find(|l| l.starts_with("Server Temp Key:")) else {
+            continue;
+        };
+        let name = if line.contains("X25519") {
+            "x25519"
+        } else if line.contains("X448") {
+            "x448"
+        } else if line.contains("prime256v1") {
+            "secp256r1"
+        } else if line.contains("secp384r1") {
+            "secp384r1"
+        } else if line.contains("secp521r1") {
+            "secp521r1"
+        } else {
+            panic!("unexpected temp key: {line}")
+        };
+        out.insert(name.to_string());
+    }
+    out
+}
+
+/// TLS 1.2 servers with ECDSA P-256 and P-384 certificates: every group s_client can get,
+/// including those after the certificate's own curve was found (the audit keeps that curve in
+/// supported_groups, or the server could no longer use its certificate).
+#[test]
+fn tls12_ecdsa_groups_match_s_client_for_p256_and_p384() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p384_cert, p384_key) = (dir.path().join("p384.pem"), dir.path().join("p384.key"));
+    let ok = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+        .args(["ec_paramgen_curve:P-384", "-nodes", "-days", "2"])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&p384_key)
+        .arg("-out")
+        .arg(&p384_cert)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "openssl req (P-384 certificate)");
+    let c = certs();
+    for (curve, cert, key) in [
+        ("P-256", c.join("ecdsa-p256.pem"), c.join("ecdsa-p256.key")),
+        ("P-384", p384_cert, p384_key),
+    ] {
+        let (child, addr) = common::spawn_s_server(&[
+            std::ffi::OsStr::new("-tls1_2"),
+            "-cert".as_ref(),
+            cert.as_os_str(),
+            "-key".as_ref(),
+            key.as_os_str(),
+            "-www".as_ref(),
+        ]);
+        let server = Server { child, addr };
+        let want = s_client_groups12(server.addr, curve);
+        let r = run_audit(server.addr);
+        let got: BTreeSet<String> = r
+            .groups
+            .iter()
+            .filter(|g| g.tls12)
+            .map(|g| g.name.clone())
+            .collect();
+        assert_eq!(got, want, "{curve} server");
+        assert!(want.len() >= 5, "{curve}: s_client found {want:?}");
+    }
 }

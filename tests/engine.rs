@@ -9,19 +9,19 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use tlsight::engine::PossessionProof;
 use tlsight::handshake::{
     self, EngineChoice, EngineName, HandshakeError, InspectOptions, Inspection, Target, Timeouts,
     VersionChoice,
 };
 use tlsight::report::handshake::{BuildOptions, HandshakeReport};
+use tlsight::x509::{PossessionStatus, ProofKind};
 
 fn certs() -> PathBuf {
     common::repo("certs")
@@ -97,13 +97,9 @@ impl Run {
         self.report.messages.iter().find(|m| m.typ == typ)
     }
 
-    fn possession(&self) -> (PossessionProof, bool) {
-        let k = self
-            .ins
-            .key_possession
-            .as_ref()
-            .expect("key possession known");
-        (k.proof, k.ok)
+    fn possession(&self) -> (Option<ProofKind>, PossessionStatus) {
+        let k = self.ins.key_possession();
+        (k.proof, k.status)
     }
 }
 
@@ -117,7 +113,10 @@ fn tls10_only_server_falls_back_to_the_engine() {
     let why = run.ins.fallback.clone().expect("fallback reason");
     assert!(why.contains("rustls could not negotiate"), "{why}");
     assert!(run.report.verification.trusted);
-    assert_eq!(run.possession(), (PossessionProof::Signature, true));
+    assert_eq!(
+        run.possession(),
+        (Some(ProofKind::ServerKeyExchange), PossessionStatus::Proven)
+    );
     assert_eq!(run.ins.seen.signature_valid, Some(true));
     // TLS 1.0: the ServerKeyExchange signature has no SignatureAndHashAlgorithm.
     let ske = run.message("ServerKeyExchange").expect("SKE decoded");
@@ -133,7 +132,10 @@ fn tls11_rsa_key_transport() {
     let s = s_server(&["-tls1_1", "-cipher", "AES256-SHA:@SECLEVEL=0"]);
     let run = inspect(&options(s.port));
     run.assert_engine_completed("TLSv1.1", "TLS_RSA_WITH_AES_256_CBC_SHA");
-    assert_eq!(run.possession(), (PossessionProof::Finished, true));
+    assert_eq!(
+        run.possession(),
+        (Some(ProofKind::Finished), PossessionStatus::Proven)
+    );
     assert_eq!(run.ins.seen.signature_valid, None);
     assert!(run.message("ServerKeyExchange").is_none());
     // The server's key recovers the same master secret from the recording alone.
@@ -151,7 +153,10 @@ fn tls12_rsa_kx_only() {
     let s = s_server(&["-tls1_2", "-cipher", "AES128-GCM-SHA256"]);
     let run = inspect(&options(s.port));
     run.assert_engine_completed("TLSv1.2", "TLS_RSA_WITH_AES_128_GCM_SHA256");
-    assert_eq!(run.possession(), (PossessionProof::Finished, true));
+    assert_eq!(
+        run.possession(),
+        (Some(ProofKind::Finished), PossessionStatus::Proven)
+    );
     assert_eq!(run.report.negotiated.extended_master_secret, Some(true));
     assert!(run.message("ClientKeyExchange").is_some());
 }
@@ -187,7 +192,10 @@ fn dhe_only_2048_bit_group() {
     run.assert_engine_completed("TLSv1.2", "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384");
     assert_eq!(run.ins.dh_prime_bits, Some(2048));
     assert_eq!(run.report.negotiated.dh_prime_bits, Some(2048));
-    assert_eq!(run.possession(), (PossessionProof::Signature, true));
+    assert_eq!(
+        run.possession(),
+        (Some(ProofKind::ServerKeyExchange), PossessionStatus::Proven)
+    );
     assert_eq!(
         run.report.negotiated.server_signature_scheme.as_deref(),
         Some("rsa_pss_rsae_sha256")
@@ -262,7 +270,10 @@ fn ecdsa_p384_server() {
         o.extra_roots = vec![ca_cert.der().clone()];
         let run = inspect(&o);
         run.assert_engine_completed(v, suite);
-        assert_eq!(run.possession(), (PossessionProof::Signature, true));
+        assert_eq!(
+            run.possession(),
+            (Some(ProofKind::ServerKeyExchange), PossessionStatus::Proven)
+        );
         assert!(
             run.report.verification.trusted,
             "{:?}",
@@ -318,7 +329,7 @@ fn anonymous_suites() {
         let s = s_server(&["-tls1_2", "-cipher", &format!("{cipher}:@SECLEVEL=0")]);
         let run = inspect(&options(s.port));
         run.assert_engine_completed("TLSv1.2", suite);
-        assert_eq!(run.possession(), (PossessionProof::None, true));
+        assert_eq!(run.possession(), (None, PossessionStatus::NotShown));
         assert!(run.ins.seen.certificates.is_empty());
         assert!(!run.report.verification.trusted);
         assert!(run.message("Certificate").is_none());
@@ -547,7 +558,7 @@ fn fake_server(f: fn(TcpStream)) -> u16 {
     port
 }
 
-fn assert_possession_failed(port: u16, proof: PossessionProof) {
+fn assert_possession_failed(port: u16, proof: ProofKind) {
     let mut o = options(port);
     o.engine = EngineChoice::Tlsight;
     let run = inspect(&o);
@@ -556,17 +567,18 @@ fn assert_possession_failed(port: u16, proof: PossessionProof) {
         matches!(failure, HandshakeError::KeyPossession(_)),
         "{failure:?}"
     );
-    assert_eq!(run.possession(), (proof, false));
+    assert_eq!(run.possession(), (Some(proof), PossessionStatus::Failed));
     assert!(!run.report.verification.trusted);
     let json = serde_json::to_value(&run.report).unwrap();
-    assert_eq!(json["verification"]["key_possession"]["ok"], false);
+    assert_eq!(json["verification"]["key_possession"]["status"], "failed");
     assert_eq!(
         json["verification"]["key_possession"]["proof"],
         match proof {
-            PossessionProof::Finished => "finished",
-            _ => "signature",
+            ProofKind::Finished => "finished",
+            _ => "server_key_exchange",
         }
     );
+    assert_eq!(json["verification"]["errors"][0], "key_possession_failed");
     assert!(
         run.report
             .error
@@ -580,19 +592,19 @@ fn assert_possession_failed(port: u16, proof: PossessionProof) {
 #[test]
 fn rsa_kx_server_without_its_key_fails_possession() {
     let port = fake_server(rsa_kx_without_key);
-    assert_possession_failed(port, PossessionProof::Finished);
+    assert_possession_failed(port, ProofKind::Finished);
 }
 
 #[test]
 fn ecdhe_server_without_its_key_fails_possession() {
     let port = fake_server(|s| signed_kx_without_key(s, false));
-    assert_possession_failed(port, PossessionProof::Signature);
+    assert_possession_failed(port, ProofKind::ServerKeyExchange);
 }
 
 #[test]
 fn dhe_server_without_its_key_fails_possession() {
     let port = fake_server(|s| signed_kx_without_key(s, true));
-    assert_possession_failed(port, PossessionProof::Signature);
+    assert_possession_failed(port, ProofKind::ServerKeyExchange);
 }
 
 // --- The CLI: handshake names the engine, verify and decrypt work on legacy servers. ---
@@ -648,7 +660,10 @@ fn cli_handshake_verify_and_decrypt_a_tls10_server() {
         .unwrap();
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(text.contains("tlsight (own TLS 1.0-1.2 engine"), "{text}");
-    assert!(text.contains("proven by the server's Finished"), "{text}");
+    assert!(
+        text.contains("Finished verified after RSA key transport"),
+        "{text}"
+    );
     // verify HOST: the chain arrives through the engine.
     let v = tlsight()
         .args(["verify", &s.target(), "--json"])
@@ -702,30 +717,4 @@ fn cli_rejects_unknown_cipher_names_in_one_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("tlsight: --cipher NOT-A-SUITE"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1);
-}
-
-/// The audit's certificate section gets its proof of key possession from one completed
-/// handshake, through the same fallback: a TLS 1.1 RSA-key-transport server proves it by its
-/// Finished.
-#[test]
-fn audit_reports_key_possession_of_a_legacy_server() {
-    use tlsight::probe::scan::{AuditOptions, audit_addr};
-    let s = s_server(&["-tls1_1", "-cipher", "AES128-SHA:@SECLEVEL=0"]);
-    let addr: SocketAddr = s.target().parse().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let mut opts = AuditOptions::default();
-    opts.verify.extra_anchors = vec![root()];
-    opts.verify.stores.os = false;
-    let r = rt
-        .block_on(audit_addr(addr, addr.to_string(), opts))
-        .unwrap();
-    let k = r
-        .key_possession
-        .expect("key possession from a completed handshake");
-    assert_eq!((k.proof, k.ok), (PossessionProof::Finished, true));
-    assert!(r.certificate_verification.is_some_and(|v| v.trusted));
 }

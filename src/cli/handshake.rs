@@ -37,7 +37,9 @@ pub(crate) struct Args {
     /// (TLS_RSA_WITH_AES_128_CBC_SHA, AES128-SHA, 0x002F).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     cipher: Vec<String>,
-    /// Key-exchange groups to offer, comma separated (x25519, secp256r1/P-256, secp384r1/P-384).
+    /// Key-exchange groups to offer, in order, comma separated (default: X25519MLKEM768,
+    /// x25519, secp256r1, secp384r1, SecP256r1MLKEM768, SecP384r1MLKEM1024; the first two get
+    /// key shares). Names or code points as `explain --group` takes them.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     groups: Vec<String>,
     /// Which TLS implementation speaks: rustls, tlsight (own TLS 1.0-1.2 engine), or auto
@@ -68,6 +70,8 @@ pub(crate) struct Args {
     /// Print the report as JSON (schema: docs/handshake.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    net: super::net::NetArgs,
 }
 
 /// Runs `tlsight handshake`.
@@ -88,7 +92,10 @@ fn run_inner(args: &Args) -> Result<u8, String> {
     let target = Target::parse(&args.target, 443).map_err(|e| e.to_string())?;
     // The interception check needs the OS store: load it while the network is busy.
     tlsight::x509::Store::prefetch_os();
+    let (net, note) = args.net.resolve(&target)?;
+    super::net::announce(note.as_deref());
     let mut opts = InspectOptions::new(target);
+    opts.net = net;
     if args.no_sni {
         opts.sni = None;
     } else if let Some(s) = &args.sni {
@@ -96,7 +103,6 @@ fn run_inner(args: &Args) -> Result<u8, String> {
     }
     opts.versions = super::version_choice(args.tls10, args.tls11, args.tls12, args.tls13);
     opts.cipher_suites = super::parse_suites(&args.cipher)?;
-    opts.groups = super::parse_groups(&args.groups)?;
     opts.engine = super::engine_choice(&args.engine);
     opts.alpn = args
         .alpn
@@ -104,12 +110,16 @@ fn run_inner(args: &Args) -> Result<u8, String> {
         .filter(|a| !a.is_empty())
         .map(|a| a.as_bytes().to_vec())
         .collect();
+    opts.groups = offered_groups(&args.groups)?;
     for path in &args.ca {
         opts.extra_roots.extend(load_ca_file(path)?);
     }
     opts.timeouts = Timeouts::uniform(Duration::from_secs_f64(args.timeout));
 
-    let ins = handshake::inspect(&opts).map_err(|e| e.to_string())?;
+    let ins = match handshake::inspect(&opts) {
+        Ok(ins) => ins,
+        Err(e) => return super::net::failed_before_tls(&opts.target, &e, args.json),
+    };
     if let Some(path) = &args.keylog {
         std::fs::write(path, ins.secrets.to_nss())
             .map_err(|e| format!("cannot write key log {}: {e}", path.display()))?;
@@ -123,7 +133,8 @@ fn run_inner(args: &Args) -> Result<u8, String> {
         analysis,
         BuildOptions {
             ja4s: args.ja4s,
-            custom_anchors: !args.ca.is_empty(),
+            extra_roots: opts.extra_roots.clone(),
+            only_extra_roots: opts.only_extra_roots,
         },
     );
     report.assess_interception(&ins, &opts.extra_roots);
@@ -145,4 +156,34 @@ fn run_inner(args: &Args) -> Result<u8, String> {
     } else {
         exit::FINDING
     })
+}
+
+/// Resolves `--groups` against the registry, then keeps only what the handshake provider can
+/// offer: naming one it cannot is an error, not a silently shorter list.
+fn offered_groups(names: &[String]) -> Result<Vec<rustls::NamedGroup>, String> {
+    let available: Vec<rustls::NamedGroup> = handshake::provider()
+        .kx_groups
+        .iter()
+        .map(|g| g.name())
+        .collect();
+    let mut out = Vec::new();
+    for name in names.iter().filter(|n| !n.trim().is_empty()) {
+        let g = tlsight::suites::lookup_group(name).map_err(|e| format!("--groups: {e}"))?;
+        let named = rustls::NamedGroup::from(g.code);
+        if !available.contains(&named) {
+            let list: Vec<String> = available
+                .iter()
+                .map(|a| tlsight::suites::group_name(u16::from(*a)))
+                .collect();
+            return Err(format!(
+                "--groups: {} cannot be offered by handshake (it can offer {})",
+                g.name,
+                list.join(", ")
+            ));
+        }
+        if !out.contains(&named) {
+            out.push(named);
+        }
+    }
+    Ok(out)
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use tlsight::handshake::{InspectOptions, Target, Timeouts};
-use tlsight::mitm::{self, AssessOptions, Catalogue, Pin, ProxyAddr, RunOptions, Verdict};
+use tlsight::mitm::{self, AssessOptions, Catalogue, Pin, RunOptions, Verdict};
 use tlsight::report::{self, Palette};
 
 use super::{exit, load_ca_file, print_out};
@@ -29,9 +29,6 @@ pub(crate) struct Args {
     /// Record the host in the baseline (--baseline FILE, or the default store) on first use.
     #[arg(long)]
     remember: bool,
-    /// Reach the target through this HTTP CONNECT proxy (http://HOST:PORT).
-    #[arg(long, value_name = "URL")]
-    proxy: Option<String>,
     /// With --proxy: also connect directly and compare the two paths.
     #[arg(long, requires = "proxy")]
     compare_direct: bool,
@@ -50,6 +47,8 @@ pub(crate) struct Args {
     /// Print the assessment as JSON (schema: docs/mitm.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    net: super::net::NetArgs,
 }
 
 /// Runs `tlsight mitm`.
@@ -68,7 +67,12 @@ fn run_inner(args: Args) -> Result<u8, String> {
         return Err("--timeout must be between 0 and 3600 seconds".into());
     }
     let target = Target::parse(&args.target, 443).map_err(|e| e.to_string())?;
+    let (mut net, note) = args.net.resolve(&target)?;
+    super::net::announce(note.as_deref());
+    // The proxy is mitm's own path setting (compared with the direct one), not a default.
+    let proxy = net.proxy.take();
     let mut inspect = InspectOptions::new(target);
+    inspect.net = net;
     if let Some(s) = &args.sni {
         inspect.sni = Some(s.clone());
     }
@@ -93,12 +97,6 @@ fn run_inner(args: Args) -> Result<u8, String> {
                 .map_err(|_| format!("--at {at:?}: expected Unix seconds such as @1893456000"))?,
         );
     }
-    let proxy = args
-        .proxy
-        .as_deref()
-        .map(ProxyAddr::parse)
-        .transpose()
-        .map_err(|e| e.to_string())?;
     let opts = RunOptions {
         inspect,
         proxy,
@@ -107,11 +105,21 @@ fn run_inner(args: Args) -> Result<u8, String> {
         remember: args.remember,
         assess,
     };
-    let a = mitm::run(&opts).map_err(|e| e.to_string())?;
+    let a = match mitm::run(&opts) {
+        Ok(a) => a,
+        Err(mitm::MitmError::Handshake(e)) => {
+            return super::net::failed_before_tls(&opts.inspect.target, &e, args.json);
+        }
+        Err(e) => return Err(e.to_string()),
+    };
     if args.json {
         print_out(&report::to_json(&a));
     } else {
-        print_out(&mitm::render::render(&a, Palette::detect()));
+        let p = Palette::detect();
+        if let Some(x) = &a.starttls {
+            print_out(&report::starttls::render(x, p));
+        }
+        print_out(&mitm::render::render(&a, p));
     }
     Ok(match a.verdict {
         Verdict::Clean => exit::OK,

@@ -11,6 +11,7 @@ mod explain;
 mod fsdemo;
 mod handshake;
 mod mitm;
+mod net;
 mod verify;
 
 /// Exit codes shared by all subcommands (documented in the README).
@@ -85,7 +86,10 @@ pub(crate) fn load_ca_file(
     path: &std::path::Path,
 ) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    tlsight::x509::certs_from_bytes(&bytes, &path.display().to_string()).map_err(|e| e.to_string())
+    let origin = path.display().to_string();
+    let certs = tlsight::x509::certs_from_bytes(&bytes, &origin).map_err(|e| e.to_string())?;
+    tlsight::x509::require_one_parses(&certs, &origin).map_err(|e| e.to_string())?;
+    Ok(certs)
 }
 
 /// `--tls10 --tls11 --tls12 --tls13` as s_client reads them: none = any version, one = only
@@ -125,25 +129,6 @@ pub(crate) fn parse_suites(list: &[String]) -> Result<Vec<u16>, String> {
         .collect()
 }
 
-/// `--groups LIST`: names or code points of named groups.
-pub(crate) fn parse_groups(list: &[String]) -> Result<Vec<rustls::NamedGroup>, String> {
-    list.iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            let alias = match s.to_ascii_lowercase().as_str() {
-                "p-256" | "p256" | "prime256v1" => "secp256r1".to_string(),
-                "p-384" | "p384" => "secp384r1".to_string(),
-                "p-521" | "p521" => "secp521r1".to_string(),
-                other => other.to_string(),
-            };
-            tlsight::suites::lookup_group(&alias)
-                .map(|g| rustls::NamedGroup::from(g.code))
-                .map_err(|e| format!("--groups {s}: {e}"))
-        })
-        .collect()
-}
-
 /// `--engine auto|rustls|tlsight`.
 pub(crate) fn engine_choice(s: &str) -> tlsight::handshake::EngineChoice {
     match s {
@@ -153,7 +138,12 @@ pub(crate) fn engine_choice(s: &str) -> tlsight::handshake::EngineChoice {
     }
 }
 
-/// Writes to stdout; a closed pipe (`| head`) ends the program quietly, as ripgrep does.
+/// Writes to stdout: every command's output goes through here, so a closed pipe (`| head`) is
+/// handled once. Rust ignores SIGPIPE, so the write fails with `BrokenPipe`; like ripgrep
+/// (crates/core/main.rs), that ends the program quietly with status 0, the reader having taken
+/// what it wanted. Restoring the default SIGPIPE action instead would need `unsafe` (forbidden
+/// here) and kill the process with status 141 mid-write, before files like `--record` are
+/// complete. `println!` would panic ("failed printing to stdout").
 pub(crate) fn print_out(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();

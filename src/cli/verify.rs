@@ -78,6 +78,8 @@ pub(crate) struct Args {
     /// Print the report as JSON (schema in docs/verify.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    net: super::net::NetArgs,
 }
 
 /// Runs `tlsight verify`.
@@ -140,12 +142,15 @@ fn run_inner(args: Args) -> Result<u8, String> {
         opts.stapled_ocsp = Some(read(path)?);
     }
     let mut connection = None;
+    let mut possession = None;
     let chain = if !args.chain.is_empty() {
         let mut certs = Vec::new();
         for path in &args.chain {
             let bytes = read(path)?;
             let origin = path.display().to_string();
-            certs.extend(x509::certs_from_bytes(&bytes, &origin).map_err(|e| e.to_string())?);
+            let these = x509::certs_from_bytes(&bytes, &origin).map_err(|e| e.to_string())?;
+            x509::require_one_parses(&these, &origin).map_err(|e| e.to_string())?;
+            certs.extend(these);
         }
         if certs.len() > x509::parse::MAX_CERTS_PER_INPUT {
             return Err(format!(
@@ -158,12 +163,18 @@ fn run_inner(args: Args) -> Result<u8, String> {
     } else {
         let target = args.target.as_deref().unwrap_or_default();
         let target = Target::parse(target, 443).map_err(|e| e.to_string())?;
+        let (net, note) = args.net.resolve(&target)?;
+        super::net::announce(note.as_deref());
         let mut io = InspectOptions::new(target.clone());
+        io.net = net;
         if let Some(sni) = &args.sni {
             io.sni = Some(sni.clone());
         }
         io.extra_roots = opts.extra_anchors.clone();
-        let ins = handshake::inspect(&io).map_err(|e| e.to_string())?;
+        let ins = match handshake::inspect(&io) {
+            Ok(ins) => ins,
+            Err(e) => return super::net::failed_before_tls(&target, &e, args.json),
+        };
         if opts.host.is_none() {
             opts.host = Some(io.sni.clone().unwrap_or_else(|| target.host.clone()));
         }
@@ -186,6 +197,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
             handshake_signature_valid: ins.seen.signature_valid,
             handshake_error: ins.failure.as_ref().map(|f| f.to_string()),
         });
+        possession = Some(ins.key_possession());
         certs
     };
 
@@ -194,10 +206,14 @@ fn run_inner(args: Args) -> Result<u8, String> {
         report = fetch_and_reverify(report, chain, &mut opts, &fetch::Limits::default());
     }
     report.connection = connection;
+    // A live server must also prove it holds the leaf key, or the chain authenticates nothing.
+    if let Some(kp) = possession {
+        report.apply_key_possession(kp);
+    }
     if args.json {
-        print!("{}", report::to_json(&report));
+        super::print_out(&report::to_json(&report));
     } else {
-        print!("{}", x509::render_chain_report(&report, Palette::detect()));
+        super::print_out(&x509::render_chain_report(&report, Palette::detect()));
     }
     Ok(if report.trusted {
         exit::OK

@@ -72,6 +72,10 @@ pub fn inspect_stream(
         ocsp: out.ocsp.clone(),
         error: None,
         signature_valid: out.ske_signature.as_ref().map(|(_, ok)| *ok),
+        proof: out
+            .ske_signature
+            .as_ref()
+            .map(|_| crate::x509::ProofKind::ServerKeyExchange),
     };
     let mut failure = failure;
     if !seen.certificates.is_empty() {
@@ -94,6 +98,7 @@ pub fn inspect_stream(
         });
     }
     let transcript = log.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let failure_text = failure.as_ref().map(|f| f.to_string());
     Ok(Inspection {
         target: opts.target.clone(),
         address,
@@ -112,13 +117,53 @@ pub fn inspect_stream(
             dns: dns_ms,
             tcp_connect: tcp_ms,
             tls_handshake: tls_ms,
+            ..Timings::default()
         },
         failure,
         engine: EngineName::Tlsight,
         fallback: None,
-        key_possession: out.key_possession.clone(),
+        possession: Some(possession(&out, failure_text.as_deref())),
         dh_prime_bits: out.dh_prime_bits,
+        starttls: None,
+        proxy: None,
     })
+}
+
+/// The engine's proof in the shared model ([`crate::x509::KeyPossession`]): the
+/// ServerKeyExchange signature for (EC)DHE, the server's Finished for RSA key transport, nothing
+/// for anonymous suites.
+fn possession(out: &crate::engine::Outcome, failure: Option<&str>) -> crate::x509::KeyPossession {
+    use crate::engine::PossessionProof;
+    use crate::x509::{KeyPossession, PossessionStatus, ProofKind};
+    match &out.key_possession {
+        Some(k) if k.proof == PossessionProof::Finished => {
+            let mut kp = KeyPossession::from_finished(k.ok);
+            if let Some(d) = &k.detail {
+                kp.detail = format!("{}: {d}", kp.detail);
+            }
+            kp
+        }
+        Some(k) if k.proof == PossessionProof::Signature => {
+            KeyPossession::from_signature(Some(k.ok), Some(ProofKind::ServerKeyExchange), failure)
+        }
+        Some(_) => KeyPossession {
+            status: PossessionStatus::NotShown,
+            proof: None,
+            detail: "anonymous suite: the server sent no certificate, so there is no key to prove"
+                .into(),
+        },
+        None => {
+            let proof = match out
+                .cipher_suite
+                .and_then(|c| crate::crypto::SuiteParams::lookup(c).ok())
+            {
+                Some(s) if s.kx == crate::crypto::KeyExchange::Rsa => Some(ProofKind::Finished),
+                Some(_) => Some(ProofKind::ServerKeyExchange),
+                None => None,
+            };
+            KeyPossession::from_signature(None, proof, failure)
+        }
+    }
 }
 
 /// webpki's verdict on the chain, exactly as the rustls path gets it.

@@ -7,13 +7,12 @@ pub mod engine;
 pub mod fetch;
 pub mod legacy12;
 pub mod messages;
-pub mod proxy;
+pub mod pq;
 pub mod server;
-pub mod target;
 pub mod verifier;
 
 use std::io::{ErrorKind, Read};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,12 +22,21 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore};
 
 use crate::capture::{KeyLogSecrets, Recorder, RecordingKeyLog, Transcript};
-pub use target::Target;
+pub use crate::net::{NetError, NetOptions, Target, target};
 pub use verifier::{RecordingVerifier, SeenChain, error_code};
 
-/// The crypto provider for real handshakes. One place, so a post-quantum build can swap it.
+/// The crypto provider for real handshakes: ring, plus the post-quantum hybrids of [`pq`].
+/// Groups in the order current browsers offer them: X25519MLKEM768 first (rustls then sends
+/// its share and a plain x25519 share, reusing the x25519 key), then x25519, secp256r1,
+/// secp384r1; SecP256r1MLKEM768 and SecP384r1MLKEM1024 last (listed, no share: a server that
+/// accepts only those asks for one by HelloRetryRequest).
 pub fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    let mut p = rustls::crypto::ring::default_provider();
+    let mut groups = vec![pq::X25519MLKEM768];
+    groups.extend(p.kx_groups.iter().copied());
+    groups.extend([pq::SECP256R1MLKEM768, pq::SECP384R1MLKEM1024]);
+    p.kx_groups = groups;
+    Arc::new(p)
 }
 
 /// Which protocol versions to offer.
@@ -163,7 +171,8 @@ pub struct InspectOptions {
     pub extra_roots: Vec<CertificateDer<'static>>,
     /// Only the extra anchors, not Mozilla's (for tests and `--ca-only`).
     pub only_extra_roots: bool,
-    /// Key-exchange groups to offer, in order (rustls names: X25519, secp256r1, secp384r1);
+    /// Key-exchange groups to offer, in order (X25519MLKEM768, X25519, secp256r1, secp384r1,
+    /// SecP256r1MLKEM768, SecP384r1MLKEM1024);
     /// empty = provider default.
     pub groups: Vec<rustls::NamedGroup>,
     /// Signature schemes to offer (signature_algorithms); empty = all webpki verifies.
@@ -176,6 +185,8 @@ pub struct InspectOptions {
     pub cipher_suites: Vec<u16>,
     /// Which implementation speaks.
     pub engine: EngineChoice,
+    /// Proxy and STARTTLS upgrade below TLS.
+    pub net: NetOptions,
 }
 
 impl InspectOptions {
@@ -200,6 +211,7 @@ impl InspectOptions {
             enforce_trust: false,
             cipher_suites: Vec::new(),
             engine: EngineChoice::Auto,
+            net: NetOptions::default(),
         }
     }
 }
@@ -213,6 +225,16 @@ pub struct Timings {
     pub tcp_connect: f64,
     /// From the first ClientHello byte to handshake completion.
     pub tls_handshake: f64,
+    /// The proxy's tunnel set-up (0 without a proxy).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub proxy: f64,
+    /// The STARTTLS exchange (0 without one).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub starttls: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// What rustls negotiated.
@@ -255,41 +277,23 @@ pub struct Inspection {
     pub engine: EngineName,
     /// Why rustls was not used, when tlsight's engine took over.
     pub fallback: Option<String>,
-    /// What proved that the server holds its certificate's key, and whether it held: the
-    /// handshake signature ((EC)DHE, TLS 1.3), the server's Finished (RSA key transport), or
-    /// nothing (anonymous suites). `None` when the handshake stopped before any proof.
-    pub key_possession: Option<crate::engine::KeyPossession>,
+    /// What tlsight's engine proved about the leaf key (the rustls path derives it from the
+    /// recorded signature check instead: [`Inspection::key_possession`]).
+    pub possession: Option<crate::x509::KeyPossession>,
     /// Size of the finite-field DHE prime, when the engine agreed on one.
     pub dh_prime_bits: Option<usize>,
+    /// The plaintext exchange before TLS (STARTTLS), if any.
+    pub starttls: Option<crate::net::Exchange>,
+    /// The proxy the connection went through (URL without password), if any.
+    pub proxy: Option<String>,
 }
 
 /// Why an inspection could not run or did not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum HandshakeError {
-    /// The target string is not `HOST[:PORT]`.
-    #[error("bad target '{target}': {reason}")]
-    BadTarget {
-        /// What was given.
-        target: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// Name resolution failed.
-    #[error("DNS lookup of {host} failed: {reason}")]
-    Dns {
-        /// The name.
-        host: String,
-        /// Resolver message.
-        reason: String,
-    },
-    /// No answer from the resolver in time.
-    #[error("DNS lookup of {host} timed out after {secs:.1}s")]
-    DnsTimeout {
-        /// The name.
-        host: String,
-        /// The limit.
-        secs: f64,
-    },
+    /// Resolving, connecting, the proxy or the STARTTLS upgrade failed.
+    #[error(transparent)]
+    Net(#[from] NetError),
     /// TCP connect failed (refused, unreachable).
     #[error("cannot connect to {addr}: {reason}")]
     Connect {
@@ -297,14 +301,6 @@ pub enum HandshakeError {
         addr: String,
         /// OS message.
         reason: String,
-    },
-    /// TCP connect did not finish in time.
-    #[error("connection to {addr} timed out after {secs:.1}s")]
-    ConnectTimeout {
-        /// The address.
-        addr: String,
-        /// The limit.
-        secs: f64,
     },
     /// The server stopped answering mid-handshake.
     #[error("server sent nothing for {secs:.1}s during the handshake (silent server?)")]
@@ -340,63 +336,18 @@ pub enum HandshakeError {
     Config(String),
 }
 
-/// Resolves the target with a timeout (std's resolver has none, so it runs on a thread).
+/// Resolves the target with a timeout ([`crate::net::resolve`]).
 pub fn resolve(target: &Target, timeout: Duration) -> Result<Vec<SocketAddr>, HandshakeError> {
-    if let Some(ip) = target.ip() {
-        return Ok(vec![SocketAddr::new(ip, target.port)]);
-    }
-    let (tx, rx) = std::sync::mpsc::channel();
-    let query = (target.host.clone(), target.port);
-    std::thread::spawn(move || {
-        let _ = tx.send(query.to_socket_addrs().map(|a| a.collect::<Vec<_>>()));
-    });
-    match rx.recv_timeout(timeout) {
-        Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
-        Ok(Ok(_)) => Err(HandshakeError::Dns {
-            host: target.host.clone(),
-            reason: "no addresses".into(),
-        }),
-        Ok(Err(e)) => Err(HandshakeError::Dns {
-            host: target.host.clone(),
-            reason: e.to_string(),
-        }),
-        Err(_) => Err(HandshakeError::DnsTimeout {
-            host: target.host.clone(),
-            secs: timeout.as_secs_f64(),
-        }),
-    }
+    Ok(crate::net::resolve(target, timeout)?)
 }
 
-/// Connects to the first address that answers.
+/// Connects to the first address that answers ([`crate::net::connect`]).
 pub fn connect(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, HandshakeError> {
-    let mut last = None;
-    for addr in addrs {
-        match TcpStream::connect_timeout(addr, timeout) {
-            Ok(s) => return Ok(s),
-            Err(e) if e.kind() == ErrorKind::TimedOut || e.kind() == ErrorKind::WouldBlock => {
-                last = Some(HandshakeError::ConnectTimeout {
-                    addr: addr.to_string(),
-                    secs: timeout.as_secs_f64(),
-                })
-            }
-            Err(e) => {
-                last = Some(HandshakeError::Connect {
-                    addr: addr.to_string(),
-                    reason: io_reason(&e),
-                })
-            }
-        }
-    }
-    Err(last.unwrap_or_else(|| HandshakeError::Config("no address to connect to".into())))
+    Ok(crate::net::connect(addrs, timeout)?)
 }
 
 fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        ErrorKind::ConnectionRefused => "connection refused".into(),
-        ErrorKind::HostUnreachable => "host unreachable".into(),
-        ErrorKind::NetworkUnreachable => "network unreachable".into(),
-        _ => e.to_string(),
-    }
+    crate::net::io_reason(e)
 }
 
 /// webpki over Mozilla's roots plus the extra anchors (or only those): the chain verdict of
@@ -448,7 +399,7 @@ pub fn client_config(
             .collect();
         if provider.kx_groups.is_empty() {
             return Err(HandshakeError::Config(
-                "none of the requested groups is supported by the ring provider (X25519, secp256r1, secp384r1)".into(),
+                "none of the requested groups can be offered (X25519MLKEM768, x25519, secp256r1, secp384r1, SecP256r1MLKEM768, SecP384r1MLKEM1024)".into(),
             ));
         }
     }
@@ -490,21 +441,25 @@ pub fn client_config(
 /// refuses its hello, or answers with a version, suite or key exchange rustls does not
 /// implement) a second connection is made with tlsight's engine, and `fallback` says why.
 pub fn inspect(opts: &InspectOptions) -> Result<Inspection, HandshakeError> {
-    let t_dns = Instant::now();
-    let addrs = resolve(&opts.target, opts.timeouts.dns)?;
-    let dns_ms = if opts.target.ip().is_some() {
-        0.0
-    } else {
-        ms(t_dns.elapsed())
+    let net_timeouts = crate::net::Timeouts {
+        dns: opts.timeouts.dns,
+        connect: opts.timeouts.connect,
+        io: opts.timeouts.handshake,
     };
-    let connect_timed = || -> Result<(TcpStream, SocketAddr, f64), HandshakeError> {
-        let t_tcp = Instant::now();
-        let tcp = connect(&addrs, opts.timeouts.connect)?;
-        let tcp_ms = ms(t_tcp.elapsed());
-        let address = tcp
-            .peer_addr()
-            .map_err(|e| HandshakeError::Io(e.to_string()))?;
-        Ok((tcp, address, tcp_ms))
+    // One connection (through the proxy and STARTTLS when asked), one handshake on it.
+    let run = |with_engine: bool| -> Result<Inspection, HandshakeError> {
+        let opened = crate::net::open(&opts.target, &opts.net, net_timeouts)?;
+        let t = opened.timings;
+        let mut ins = if with_engine {
+            engine::inspect_stream(opts, opened.stream, opened.address, t.dns, t.tcp_connect)?
+        } else {
+            inspect_stream(opts, opened.stream, opened.address, t.dns, t.tcp_connect)?
+        };
+        ins.timings.proxy = t.proxy;
+        ins.timings.starttls = t.starttls;
+        ins.starttls = opened.exchange;
+        ins.proxy = opts.net.proxy.as_ref().map(|p| p.to_string());
+        Ok(ins)
     };
     let rustls_can = !opts.versions.rustls_versions().is_empty()
         && (opts.cipher_suites.is_empty()
@@ -519,8 +474,7 @@ pub fn inspect(opts: &InspectOptions) -> Result<Inspection, HandshakeError> {
         EngineChoice::Auto => rustls_can || !engine_can,
     };
     if !use_rustls {
-        let (tcp, address, tcp_ms) = connect_timed()?;
-        let mut ins = engine::inspect_stream(opts, tcp, address, dns_ms, tcp_ms)?;
+        let mut ins = run(true)?;
         if opts.engine == EngineChoice::Auto {
             ins.fallback = Some(
                 "the versions or cipher suites asked for are not ones rustls implements".into(),
@@ -528,18 +482,15 @@ pub fn inspect(opts: &InspectOptions) -> Result<Inspection, HandshakeError> {
         }
         return Ok(ins);
     }
-    let (tcp, address, tcp_ms) = connect_timed()?;
-    let first = inspect_stream(opts, tcp, address, dns_ms, tcp_ms)?;
+    let first = run(false)?;
     let Some(reason) =
         fallback_reason(&first).filter(|_| opts.engine == EngineChoice::Auto && engine_can)
     else {
         return Ok(first);
     };
-    let (tcp, address, tcp_ms) = match connect_timed() {
-        Ok(c) => c,
-        Err(_) => return Ok(first),
+    let Ok(mut second) = run(true) else {
+        return Ok(first);
     };
-    let mut second = engine::inspect_stream(opts, tcp, address, dns_ms, tcp_ms)?;
     // The engine's attempt is the answer when it got at least as far as rustls did.
     if second.negotiated.version.is_none() && second.seen.certificates.is_empty() {
         return Ok(first);
@@ -622,13 +573,6 @@ pub fn inspect_stream(
     let seen = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let failure = failure.map(|f| refine_failure(f, &seen));
     let transcript = log.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let key_possession = seen.signature_valid.map(|ok| crate::engine::KeyPossession {
-        proof: crate::engine::PossessionProof::Signature,
-        ok,
-        detail: (!ok).then(|| {
-            "the handshake signature does not verify with the certificate's key".to_string()
-        }),
-    });
     Ok(Inspection {
         target: opts.target.clone(),
         address,
@@ -641,13 +585,38 @@ pub fn inspect_stream(
             dns: dns_ms,
             tcp_connect: tcp_ms,
             tls_handshake: tls_ms,
+            ..Timings::default()
         },
         failure,
         engine: EngineName::Rustls,
         fallback: None,
-        key_possession,
+        possession: None,
         dh_prime_bits: None,
+        starttls: None,
+        proxy: None,
     })
+}
+
+impl Inspection {
+    /// What this handshake proved about the leaf key. rustls verifies the CertificateVerify
+    /// (TLS 1.3) or ServerKeyExchange (TLS 1.2 ECDHE) signature; it offers no RSA key transport,
+    /// so a Finished-only proof never comes from here.
+    pub fn key_possession(&self) -> crate::x509::KeyPossession {
+        if let Some(p) = &self.possession {
+            return p.clone();
+        }
+        let proof = self.seen.proof.or(match self.negotiated.version {
+            Some(0x0304) => Some(crate::x509::ProofKind::CertificateVerify),
+            Some(_) => Some(crate::x509::ProofKind::ServerKeyExchange),
+            None => None,
+        });
+        let failure = self.failure.as_ref().map(|f| f.to_string());
+        crate::x509::KeyPossession::from_signature(
+            self.seen.signature_valid,
+            proof,
+            failure.as_deref(),
+        )
+    }
 }
 
 fn ms(d: Duration) -> f64 {

@@ -32,7 +32,7 @@ use serde::Serialize;
 
 use crate::handshake::HandshakeError;
 
-pub use crate::handshake::proxy::ProxyAddr;
+pub use crate::net::Proxy as ProxyAddr;
 pub use assess::{AssessOptions, assess, assess_observation, assess_with_report, verify_options};
 pub use baseline::{BaselineCheck, BaselineEntry, BaselineFile, BaselineStatus};
 pub use catalogue::{Catalogue, CatalogueMatch};
@@ -62,7 +62,7 @@ pub enum MitmError {
     },
     /// Reaching the target through the proxy failed.
     #[error(transparent)]
-    Proxy(#[from] crate::handshake::proxy::ProxyError),
+    Proxy(#[from] crate::net::ProxyError),
     /// The baseline file cannot be used.
     #[error("baseline {path}: {detail}")]
     Baseline {

@@ -60,6 +60,8 @@ pub struct ServerSummary {
     pub ja3s_string: Option<String>,
     /// The handshake signature verified with the leaf's key (null: never checked).
     pub handshake_signature_valid: Option<bool>,
+    /// What the handshake proved about the leaf key, and with which message.
+    pub key_possession: crate::x509::KeyPossession,
 }
 
 /// Differences between the direct path and the proxy path.
@@ -88,6 +90,9 @@ pub struct Assessment {
     pub address: String,
     /// Proxy the connection went through.
     pub via_proxy: Option<String>,
+    /// The plaintext exchange before TLS, with STARTTLS (docs/starttls.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starttls: Option<crate::net::Exchange>,
     /// Name the certificate was checked for.
     pub name: String,
     /// The verdict.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::baseline::{self, BaselineFile, BaselineStatus};
 use super::{AssessOptions, Assessment, MitmError, Observation, assess_observation};
 use crate::handshake::InspectOptions;
-use crate::handshake::proxy::{self, ProxyAddr, ProxyError};
+use crate::net::{Proxy as ProxyAddr, ProxyError};
 
 pub(crate) fn now_unix() -> i64 {
     std::time::SystemTime::now()
@@ -20,7 +20,7 @@ pub(crate) fn now_unix() -> i64 {
 pub struct RunOptions {
     /// The connection (target, SNI, timeouts).
     pub inspect: InspectOptions,
-    /// Go through this HTTP CONNECT proxy.
+    /// Go through this proxy (HTTP CONNECT or SOCKS5).
     pub proxy: Option<ProxyAddr>,
     /// Also connect directly and compare (needs `proxy`).
     pub compare_direct: bool,
@@ -35,10 +35,9 @@ pub struct RunOptions {
 /// Connects (directly or through the proxy, and directly too with `compare_direct`), compares
 /// with the baseline, assesses, and with `remember` records the host.
 pub fn run(opts: &RunOptions) -> Result<Assessment, MitmError> {
-    let ins = match &opts.proxy {
-        Some(p) => proxy::inspect_via(&opts.inspect, p)?,
-        None => crate::handshake::inspect(&opts.inspect)?,
-    };
+    let mut via = opts.inspect.clone();
+    via.net.proxy = opts.proxy.clone();
+    let ins = crate::handshake::inspect(&via)?;
     let obs = Observation::from_inspection(&ins, opts.proxy.as_ref().map(|p| p.to_string()));
     let mut aopts = opts.assess.clone();
     if opts.compare_direct {
@@ -49,7 +48,9 @@ pub fn run(opts: &RunOptions) -> Result<Assessment, MitmError> {
             }
             .into());
         }
-        let direct = crate::handshake::inspect(&opts.inspect)?;
+        let mut direct = opts.inspect.clone();
+        direct.net.proxy = None;
+        let direct = crate::handshake::inspect(&direct)?;
         aopts.direct = Some(Observation::from_inspection(&direct, None));
     }
     let baseline_path = match (&opts.baseline_file, opts.remember) {
@@ -68,6 +69,7 @@ pub fn run(opts: &RunOptions) -> Result<Assessment, MitmError> {
         file = Some(f);
     }
     let mut a = assess_observation(&obs, &aopts)?;
+    a.starttls = ins.starttls.clone();
     if let (Some(path), Some(mut f), Some(b)) = (&baseline_path, file, a.baseline.as_mut()) {
         b.file = Some(path.display().to_string());
         if opts.remember {

@@ -50,11 +50,11 @@ fn config(tickets: bool) -> Result<ClientConfig, rustls::Error> {
 
 fn handshake(
     cfg: &Arc<ClientConfig>,
-    addr: SocketAddr,
+    dialer: &crate::net::Dialer,
     name: &ServerName<'static>,
     timeout: Duration,
 ) -> Option<HandshakeKind> {
-    let mut sock = TcpStream::connect_timeout(&addr, timeout).ok()?;
+    let mut sock: TcpStream = dialer.open(timeout).ok()?.stream;
     sock.set_read_timeout(Some(timeout)).ok()?;
     sock.set_write_timeout(Some(timeout)).ok()?;
     let mut conn = ClientConnection::new(cfg.clone(), name.clone()).ok()?;
@@ -74,18 +74,27 @@ fn handshake(
 
 /// Runs the check (blocking; call from `spawn_blocking`): (session id, tickets).
 pub fn check(addr: SocketAddr, sni: Option<&str>, timeout: Duration) -> (Resumed, Resumed) {
+    check_via(&crate::net::Dialer::direct(addr), sni, timeout)
+}
+
+/// [`check`] with every connection opened by `dialer` (proxy, STARTTLS).
+pub fn check_via(
+    dialer: &crate::net::Dialer,
+    sni: Option<&str>,
+    timeout: Duration,
+) -> (Resumed, Resumed) {
     let name = sni
         .and_then(|s| ServerName::try_from(s.to_string()).ok())
-        .unwrap_or_else(|| ServerName::IpAddress(addr.ip().into()));
+        .unwrap_or_else(|| ServerName::IpAddress(dialer.addr.ip().into()));
     let run = |tickets: bool| -> Resumed {
         let Ok(cfg) = config(tickets) else {
             return Resumed::Unknown;
         };
         let cfg = Arc::new(cfg);
-        if handshake(&cfg, addr, &name, timeout).is_none() {
+        if handshake(&cfg, dialer, &name, timeout).is_none() {
             return Resumed::Unknown;
         }
-        match handshake(&cfg, addr, &name, timeout) {
+        match handshake(&cfg, dialer, &name, timeout) {
             Some(HandshakeKind::Resumed) => Resumed::Yes,
             Some(_) => Resumed::No,
             None => Resumed::Unknown,

@@ -4,6 +4,7 @@
 
 pub mod handshake;
 pub mod names;
+pub mod starttls;
 pub mod style;
 
 pub use style::Palette;

@@ -1,10 +1,12 @@
 //! Shared test helpers: peers on loopback (openssl s_server, fake servers) and the test PKI.
 #![allow(dead_code)] // each test binary uses a different subset
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Path of a file under the repository root.
@@ -53,18 +55,31 @@ impl Drop for OpensslServer {
 /// take it in between (picking a free port first and passing it on races with every other
 /// connection the test suite makes). Do not pass `-quiet`, which silences that line.
 pub fn spawn_s_server<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Child, SocketAddr) {
-    use std::io::BufRead;
-    let mut child = Command::new("openssl")
-        .args(["s_server", "-accept", "127.0.0.1:0"])
+    let mut cmd = Command::new("openssl");
+    cmd.args(["s_server", "-accept", "127.0.0.1:0"])
         .args(args)
+        .stderr(Stdio::null());
+    let what = format!(
+        "openssl s_server {:?}",
+        args.iter()
+            .map(|a| a.as_ref().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+    );
+    spawn_until_accept(cmd, &what)
+}
+
+/// Spawns a server that prints `ACCEPT ADDR` once listening (s_server's convention, also used
+/// by tests/pq/server.js) and returns it with that address; stdin is a pipe (the server may
+/// treat its end as the signal to stop) and stdout is drained so it never blocks.
+pub fn spawn_until_accept(mut cmd: Command, what: &str) -> (Child, SocketAddr) {
+    use std::io::BufRead;
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .spawn()
-        .expect("openssl s_server (install openssl)");
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
-    // Keep draining stdout so s_server never blocks on a full pipe.
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
@@ -73,7 +88,7 @@ pub fn spawn_s_server<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Child, SocketAd
             }
         }
     });
-    match rx.recv_timeout(Duration::from_secs(10)) {
+    match rx.recv_timeout(Duration::from_secs(20)) {
         Ok(a) => {
             let addr: SocketAddr = a.parse().expect("ACCEPT address");
             (child, addr)
@@ -81,12 +96,7 @@ pub fn spawn_s_server<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Child, SocketAd
         Err(_) => {
             let _ = child.kill();
             let _ = child.wait();
-            panic!(
-                "openssl s_server did not start with {:?}",
-                args.iter()
-                    .map(|a| a.as_ref().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-            );
+            panic!("{what} did not start");
         }
     }
 }
@@ -127,6 +137,258 @@ pub fn reply(mut s: TcpStream, bytes: &[u8]) {
     let _ = s.write_all(bytes);
     let _ = s.flush();
     std::thread::sleep(Duration::from_millis(200));
+}
+
+/// Every suite this OpenSSL knows: (code, OpenSSL name, TLS 1.3?).
+pub fn openssl_suites() -> Vec<(u16, String, bool)> {
+    let out = Command::new("openssl")
+        .args([
+            "ciphers",
+            "-V",
+            "-stdname",
+            "ALL:COMPLEMENTOFALL:@SECLEVEL=0",
+        ])
+        .output()
+        .unwrap();
+    let mut v: Vec<(u16, String, bool)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let (hi, lo) = f.first()?.split_once(',')?;
+            let code = u16::from_str_radix(hi.trim_start_matches("0x"), 16).ok()? << 8
+                | u16::from_str_radix(lo.trim_start_matches("0x"), 16).ok()?;
+            Some((code, f.get(4)?.to_string(), f.get(5) == Some(&"TLSv1.3")))
+        })
+        .collect();
+    // The CCM TLS 1.3 suites are not in OpenSSL's default list but are known to it.
+    for (code, name) in [
+        (0x1304, "TLS_AES_128_CCM_SHA256"),
+        (0x1305, "TLS_AES_128_CCM_8_SHA256"),
+    ] {
+        if !v.iter().any(|s| s.0 == code) {
+            v.push((code, name.into(), true));
+        }
+    }
+    v
+}
+
+/// Does `s_client` with these arguments complete a handshake?
+pub fn s_client_ok(addr: SocketAddr, args: &[&str]) -> bool {
+    let out = Command::new("openssl")
+        .arg("s_client")
+        .args(["-connect", &addr.to_string()])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.contains("Cipher is ") && !text.contains("Cipher is (NONE)")
+}
+
+/// Truth: version name → accepted suite codes, from s_client one suite at a time; `extra` is
+/// added to every s_client (e.g. `-starttls smtp`).
+pub fn s_client_truth(addr: SocketAddr, extra: &[&str]) -> BTreeMap<String, BTreeSet<u16>> {
+    s_client_truth_among(addr, extra, |_| true)
+}
+
+/// [`s_client_truth`] over the suites whose standard name passes `keep` (to skip suites a
+/// server cannot pick, e.g. ECDSA-authenticated ones for an RSA-only certificate).
+pub fn s_client_truth_among(
+    addr: SocketAddr,
+    extra: &[&str],
+    keep: fn(&str) -> bool,
+) -> BTreeMap<String, BTreeSet<u16>> {
+    let suites: Vec<(u16, String, bool)> = openssl_suites()
+        .into_iter()
+        .filter(|s| keep(&s.1))
+        .collect();
+    let mut out = BTreeMap::new();
+    for (flag, name) in [
+        ("-tls1", "TLSv1.0"),
+        ("-tls1_1", "TLSv1.1"),
+        ("-tls1_2", "TLSv1.2"),
+        ("-tls1_3", "TLSv1.3"),
+    ] {
+        let tls13 = name == "TLSv1.3";
+        // A version refused with every suite offered accepts none of them.
+        let all = if tls13 {
+            vec![
+                flag,
+                "-ciphersuites",
+                "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256",
+            ]
+        } else {
+            vec![flag, "-cipher", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"]
+        };
+        if !s_client_ok(addr, &[&all[..], extra].concat()) {
+            continue;
+        }
+        let todo: Vec<(u16, String)> = suites
+            .iter()
+            .filter(|s| s.2 == tls13)
+            .map(|s| (s.0, s.1.clone()))
+            .collect();
+        let found = Arc::new(Mutex::new(BTreeSet::new()));
+        let queue = Arc::new(Mutex::new(todo));
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let (found, queue) = (found.clone(), queue.clone());
+                let flag = flag.to_string();
+                let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+                std::thread::spawn(move || {
+                    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+                    loop {
+                        let Some((code, n)) = queue.lock().unwrap().pop() else {
+                            break;
+                        };
+                        let ok = if tls13 {
+                            s_client_ok(addr, &[&[&flag, "-ciphersuites", &n][..], &extra].concat())
+                        } else {
+                            let c = format!("{n}:@SECLEVEL=0");
+                            s_client_ok(addr, &[&[&flag, "-cipher", &c][..], &extra].concat())
+                        };
+                        if ok {
+                            found.lock().unwrap().insert(code);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        let set = found.lock().unwrap().clone();
+        if !set.is_empty() {
+            out.insert(name.to_string(), set);
+        }
+    }
+    out
+}
+
+/// A helper process listening on a loopback port (proxies), killed on drop.
+pub struct Listening {
+    child: Child,
+    pub port: u16,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Listening {
+    /// Picks a port, spawns, and waits until the port accepts; retries with a new port when
+    /// the process exits early (the port was taken in between).
+    pub fn start(name: &str, mut spawn: impl FnMut(u16) -> Child) -> Self {
+        for _ in 0..3 {
+            let port = free_port();
+            let mut child = spawn(port);
+            let end = std::time::Instant::now() + Duration::from_secs(15);
+            loop {
+                let addr = SocketAddr::from(([127, 0, 0, 1], port));
+                if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                    return Self {
+                        child,
+                        port,
+                        _dir: None,
+                    };
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                if std::time::Instant::now() > end {
+                    let _ = child.kill();
+                    panic!("{name} did not listen on {port}");
+                }
+                std::thread::sleep(Duration::from_millis(30));
+            }
+        }
+        panic!("{name} did not start");
+    }
+
+    pub fn url(&self, scheme: &str, creds: Option<&str>) -> String {
+        match creds {
+            Some(c) => format!("{scheme}://{c}@127.0.0.1:{}", self.port),
+            None => format!("{scheme}://127.0.0.1:{}", self.port),
+        }
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `microsocks` (a SOCKS5 server from Debian) on loopback, with `user:pass` when given.
+/// `None` (the caller skips loudly) only when scripts/test.sh reported its install failed.
+pub fn microsocks(creds: Option<(&str, &str)>) -> Option<Listening> {
+    if !std::path::Path::new("/usr/bin/microsocks").is_file() {
+        if std::env::var_os("TLSIGHT_SKIP_PROXIES").is_some() {
+            eprintln!(
+                "SKIPPED: microsocks is not installed (scripts/test.sh could not install it)"
+            );
+            return None;
+        }
+        panic!("microsocks not found: run scripts/test.sh, which installs it");
+    }
+    Some(Listening::start("microsocks", |port| {
+        let mut c = Command::new("/usr/bin/microsocks");
+        c.args(["-i", "127.0.0.1", "-p", &port.to_string()]);
+        if let Some((u, p)) = creds {
+            c.args(["-u", u, "-P", p]);
+        }
+        c.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("microsocks")
+    }))
+}
+
+/// `tinyproxy` (an HTTP CONNECT proxy from Debian) on loopback, in the foreground with a
+/// private config, with Basic credentials when given.
+pub fn tinyproxy(creds: Option<(&str, &str)>) -> Option<Listening> {
+    let bin = ["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).is_file());
+    let Some(bin) = bin else {
+        if std::env::var_os("TLSIGHT_SKIP_PROXIES").is_some() {
+            eprintln!("SKIPPED: tinyproxy is not installed (scripts/test.sh could not install it)");
+            return None;
+        }
+        panic!("tinyproxy not found: run scripts/test.sh, which installs it");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("tinyproxy.conf");
+    let mut l = Listening::start("tinyproxy", |port| {
+        // No ConnectPort line: CONNECT to every port is allowed.
+        let mut text = format!(
+            "Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 50\nAllow 127.0.0.1\nLogLevel Critical\nPidFile \"{}\"\n",
+            dir.path().join("pid").display()
+        );
+        if let Some((u, p)) = creds {
+            text.push_str(&format!("BasicAuth {u} {p}\n"));
+        }
+        std::fs::write(&conf, text).unwrap();
+        Command::new(bin)
+            .arg("-d")
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tinyproxy")
+    });
+    l._dir = Some(dir);
+    Some(l)
+}
+
+/// A command's stdout as JSON; on failure the panic shows stdout and stderr.
+pub fn json_stdout(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
 }
 
 /// `gnutls-serv` on 127.0.0.1 with the test PKI's RSA chain and a priority string, killed on

@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use super::HandshakeError;
+use super::NetError;
 
 /// A host and port to connect to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,8 +15,8 @@ pub struct Target {
 
 impl Target {
     /// Parses `host`, `host:port`, `[v6]:port`, `v6` (bare IPv6 takes the default port).
-    pub fn parse(s: &str, default_port: u16) -> Result<Self, HandshakeError> {
-        let bad = |why: &str| HandshakeError::BadTarget {
+    pub fn parse(s: &str, default_port: u16) -> Result<Self, NetError> {
+        let bad = |why: &str| NetError::BadTarget {
             target: s.to_string(),
             reason: why.to_string(),
         };
