@@ -14,6 +14,7 @@ pub mod handshake;
 pub mod mitm;
 pub mod probe;
 pub mod report;
+pub mod scan;
 pub mod suites;
 pub mod wire;
 pub mod x509;

@@ -11,6 +11,7 @@ mod explain;
 mod fsdemo;
 mod handshake;
 mod mitm;
+mod scan;
 mod verify;
 
 /// Exit codes shared by all subcommands (documented in the README).
@@ -43,6 +44,8 @@ enum Command {
     Audit(audit::Args),
     /// Tell whether the TLS connection to a server is intercepted: verdict, signals, evidence.
     Mitm(mitm::Args),
+    /// Scan many targets: one JSON line per target, summary, shards for a cluster.
+    Scan(scan::Args),
     /// Show forward secrecy on real recorded sessions: RSA key transport vs ECDHE.
     FsDemo(fsdemo::DemoArgs),
     /// Decrypt a recorded TLS session with the server's RSA key or an NSS key log.
@@ -77,6 +80,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Serve(args) => demo::run_serve(args),
         Command::Demo(args) => demo::run_demo(args),
         Command::Mitm(args) => mitm::run(args),
+        Command::Scan(args) => scan::run(args),
     }
 }
 

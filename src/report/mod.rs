@@ -4,6 +4,7 @@
 
 pub mod handshake;
 pub mod names;
+pub mod scan;
 pub mod style;
 
 pub use style::Palette;
