@@ -11,7 +11,6 @@ use std::time::Duration;
 use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
@@ -148,7 +147,7 @@ pub async fn attempt(
                         conn.send_close_notify();
                         let mut out = Vec::new();
                         let _ = conn.write_tls(&mut out);
-                        let _ = timeout_at(hs_deadline, tcp.write_all(&out)).await;
+                        let _ = tcp.try_write(&out);
                     }
                     r.err()
                 }
@@ -195,6 +194,34 @@ fn whole_records(head: &[u8]) -> &[u8] {
     &head[..end.min(head.len())]
 }
 
+/// rustls reads and writes the socket directly through tokio's non-blocking calls, so no
+/// transfer buffer is kept per connection; the first bytes from the server are teed into
+/// `head`.
+struct Io<'a> {
+    tcp: &'a TcpStream,
+    head: &'a mut Vec<u8>,
+}
+
+impl std::io::Read for Io<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.tcp.try_read(buf)?;
+        if self.head.len() < HEAD_LIMIT {
+            let take = n.min(HEAD_LIMIT - self.head.len());
+            self.head.extend_from_slice(&buf[..take]);
+        }
+        Ok(n)
+    }
+}
+
+impl std::io::Write for Io<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.tcp.try_write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 async fn drive(
     conn: &mut ClientConnection,
     tcp: &mut TcpStream,
@@ -205,54 +232,48 @@ async fn drive(
     let timeout = || HandshakeError::Timeout {
         secs: limit.as_secs_f64(),
     };
-    let mut out = Vec::with_capacity(2048);
-    let mut buf = vec![0u8; 8192];
+    let io_err = |e: std::io::Error| HandshakeError::Io(handshake::io_reason(&e));
     loop {
         while conn.wants_write() {
-            out.clear();
-            conn.write_tls(&mut out)
-                .map_err(|e| HandshakeError::Io(handshake::io_reason(&e)))?;
-            match timeout_at(deadline, tcp.write_all(&out)).await {
-                Err(_) => return Err(timeout()),
-                Ok(Err(e)) => return Err(HandshakeError::Io(handshake::io_reason(&e))),
-                Ok(Ok(())) => {}
+            match conn.write_tls(&mut Io { tcp, head }) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    match timeout_at(deadline, tcp.writable()).await {
+                        Err(_) => return Err(timeout()),
+                        Ok(r) => r.map_err(io_err)?,
+                    }
+                }
+                Err(e) => return Err(io_err(e)),
             }
         }
         if !conn.is_handshaking() {
             return Ok(());
         }
-        let n = match timeout_at(deadline, tcp.read(&mut buf)).await {
-            Err(_) => return Err(timeout()),
-            Ok(Err(e)) => return Err(HandshakeError::Io(handshake::io_reason(&e))),
-            Ok(Ok(n)) => n,
-        };
-        if n == 0 {
-            if let Err(e) = conn.process_new_packets() {
-                return Err(handshake::classify_tls_error(e, whole_records(head)));
-            }
-            return Err(handshake::classify_eof(whole_records(head)));
-        }
-        if head.len() < HEAD_LIMIT {
-            let take = n.min(HEAD_LIMIT - head.len());
-            head.extend_from_slice(&buf[..take]);
-        }
-        let mut rd = &buf[..n];
-        while !rd.is_empty() {
-            match conn.read_tls(&mut rd) {
-                Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                    return Err(handshake::classify_not_tls(whole_records(head))
-                        .unwrap_or(HandshakeError::Tls(e.to_string())));
+        match conn.read_tls(&mut Io { tcp, head }) {
+            Ok(0) => {
+                if let Err(e) = conn.process_new_packets() {
+                    return Err(handshake::classify_tls_error(e, whole_records(head)));
                 }
-                Err(e) => return Err(HandshakeError::Io(e.to_string())),
+                return Err(handshake::classify_eof(whole_records(head)));
             }
-            if let Err(e) = conn.process_new_packets() {
-                // Send our alert so the server sees why.
-                out.clear();
-                let _ = conn.write_tls(&mut out);
-                let _ = timeout_at(deadline, tcp.write_all(&out)).await;
-                return Err(handshake::classify_tls_error(e, whole_records(head)));
+            Ok(_) => {
+                if let Err(e) = conn.process_new_packets() {
+                    // Send our alert so the server sees why.
+                    let _ = conn.write_tls(&mut Io { tcp, head });
+                    return Err(handshake::classify_tls_error(e, whole_records(head)));
+                }
             }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                match timeout_at(deadline, tcp.readable()).await {
+                    Err(_) => return Err(timeout()),
+                    Ok(r) => r.map_err(io_err)?,
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(handshake::classify_not_tls(whole_records(head))
+                    .unwrap_or(HandshakeError::Tls(e.to_string())));
+            }
+            Err(e) => return Err(io_err(e)),
         }
     }
 }
