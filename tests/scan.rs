@@ -135,7 +135,10 @@ fn subset(
     (text, want): (String, BTreeMap<String, String>),
     n: usize,
 ) -> (String, BTreeMap<String, String>) {
-    let lines: Vec<&str> = text.lines().filter(|l| want.contains_key(l.trim())).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| want.contains_key(l.trim()))
+        .collect();
     let step = lines.len().div_ceil(n).max(1);
     let mut out = String::new();
     let mut w = BTreeMap::new();
@@ -201,7 +204,10 @@ fn by_key(recs: &[Value]) -> BTreeMap<String, Value> {
     let mut m = BTreeMap::new();
     for r in recs {
         let key = r["key"].as_str().expect("key").to_string();
-        assert!(m.insert(key.clone(), r.clone()).is_none(), "duplicate {key}");
+        assert!(
+            m.insert(key.clone(), r.clone()).is_none(),
+            "duplicate {key}"
+        );
     }
     m
 }
@@ -217,11 +223,7 @@ fn over_a_thousand_targets_every_line_accounted_for_hostile_ones_bounded() {
     let out = dir.path().join("out.jsonl");
     let summary = dir.path().join("summary.json");
     let t0 = Instant::now();
-    let o = scan(
-        &list,
-        &out,
-        &["--summary-json", summary.to_str().unwrap()],
-    );
+    let o = scan(&list, &out, &["--summary-json", summary.to_str().unwrap()]);
     let wall = t0.elapsed();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let recs = records(&out);
@@ -243,7 +245,9 @@ fn over_a_thousand_targets_every_line_accounted_for_hostile_ones_bounded() {
     // Timeouts were retried once; refusals and alerts were not.
     let attempts = |k: Kind| {
         let (addr, _) = f.peers.iter().find(|(_, kind)| *kind == k).unwrap();
-        got[&format!("{addr} localhost")]["attempts"].as_u64().unwrap()
+        got[&format!("{addr} localhost")]["attempts"]
+            .as_u64()
+            .unwrap()
     };
     assert_eq!(attempts(Kind::Silent), 2);
     assert_eq!(attempts(Kind::SlowDrip), 2);
@@ -258,7 +262,10 @@ fn over_a_thousand_targets_every_line_accounted_for_hostile_ones_bounded() {
     assert_eq!(r["negotiated"]["version"], "TLSv1.3");
     assert_eq!(r["verification"]["trusted"], true);
     assert_eq!(r["verification"]["stores"]["custom"]["trusted"], true);
-    assert_eq!(r["verification"]["stores"]["mozilla"]["code"], "unknown_issuer");
+    assert_eq!(
+        r["verification"]["stores"]["mozilla"]["code"],
+        "unknown_issuer"
+    );
     assert_eq!(r["handshake_signature_valid"], true);
     assert!(r["certificate"]["days_to_expiry"].as_i64().unwrap() > 365);
     assert_eq!(r["certificate"]["key_algorithm"], "EC");
@@ -294,7 +301,10 @@ fn over_a_thousand_targets_every_line_accounted_for_hostile_ones_bounded() {
     }
     assert_eq!(s["slowest"].as_array().unwrap().len(), 10);
     let text = String::from_utf8_lossy(&o.stderr);
-    assert!(text.contains("tlsight scan:") && text.contains("handshake_timeout"), "{text}");
+    assert!(
+        text.contains("tlsight scan:") && text.contains("handshake_timeout"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -334,7 +344,10 @@ fn union_of_shards_is_the_unsharded_run() {
         for r in recs {
             assert_eq!(r["shard"], format!("{k}/3"));
             let key = r["key"].as_str().unwrap().to_string();
-            assert!(union.insert(key.clone(), r).is_none(), "{key} in two shards");
+            assert!(
+                union.insert(key.clone(), r).is_none(),
+                "{key} in two shards"
+            );
         }
     }
     assert_eq!(
@@ -461,7 +474,10 @@ fn bad_settings_are_one_line_errors() {
             .unwrap();
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.starts_with("tlsight: ") && err.contains(needle), "{args:?}: {err}");
+        assert!(
+            err.starts_with("tlsight: ") && err.contains(needle),
+            "{args:?}: {err}"
+        );
         assert_eq!(err.lines().count(), 1, "{err}");
     }
     let o = tlsight()

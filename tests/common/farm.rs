@@ -107,8 +107,8 @@ async fn serve(listener: TcpListener, kind: Kind) {
                     if let Ok(Ok(mut tls)) =
                         tokio::time::timeout(Duration::from_secs(20), acceptor.accept(sock)).await
                     {
-                        let _ = tokio::time::timeout(Duration::from_secs(5), tls.read(&mut buf))
-                            .await;
+                        let _ =
+                            tokio::time::timeout(Duration::from_secs(5), tls.read(&mut buf)).await;
                     }
                 }
                 Kind::Delayed(ms) => {
@@ -116,15 +116,12 @@ async fn serve(listener: TcpListener, kind: Kind) {
                         rustls::server::Acceptor::default(),
                         sock,
                     );
-                    if let Ok(Ok(start)) =
-                        tokio::time::timeout(Duration::from_secs(20), lazy).await
+                    if let Ok(Ok(start)) = tokio::time::timeout(Duration::from_secs(20), lazy).await
                     {
                         tokio::time::sleep(Duration::from_millis(ms)).await;
-                        if let Ok(Ok(mut tls)) = tokio::time::timeout(
-                            Duration::from_secs(20),
-                            start.into_stream(config),
-                        )
-                        .await
+                        if let Ok(Ok(mut tls)) =
+                            tokio::time::timeout(Duration::from_secs(20), start.into_stream(config))
+                                .await
                         {
                             let _ =
                                 tokio::time::timeout(Duration::from_secs(5), tls.read(&mut buf))
@@ -158,7 +155,9 @@ async fn serve(listener: TcpListener, kind: Kind) {
                 }
                 Kind::Reset => {
                     let _ = sock.read(&mut buf).await;
-                    // Linger 0: the close sends RST instead of FIN.
+                    // Linger 0: the close sends RST instead of FIN (and never blocks, which is
+                    // what tokio's deprecation warns about for non-zero lingers).
+                    #[allow(deprecated)]
                     let _ = sock.set_linger(Some(Duration::ZERO));
                     drop(sock);
                 }
