@@ -23,6 +23,19 @@ pub(crate) enum StoreArg {
     All,
 }
 
+/// Which certificate profile rules to apply on top of rustls-webpki (docs/verify.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ProfileArg {
+    /// Rules that hold for every chain, public or private.
+    Default,
+    /// Also the CA/B Forum rules for publicly-trusted server certificates (EKU present, CN
+    /// spelled as a SAN, no wildcard over any public suffix, no AKI issuer fields in roots).
+    Cabf,
+    /// Also RFC 5280 rules Web PKI practice relaxes (critical nameConstraints, SKI/AKI on the
+    /// anchor certificate).
+    Rfc5280,
+}
+
 /// Arguments of `tlsight verify`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Exit status: 0 trusted, 1 not trusted, 2 could not run.")]
@@ -49,6 +62,9 @@ pub(crate) struct Args {
     /// Validate at this time instead of now (RFC 3339, e.g. 2030-01-01T00:00:00Z, or a date).
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
+    /// Certificate profile rules to apply on top of path validation.
+    #[arg(long, value_enum, value_name = "RULES", default_value = "default")]
+    profile: ProfileArg,
     /// Check revocation against these CRLs (PEM or DER).
     #[arg(long, value_name = "FILE")]
     crl: Vec<PathBuf>,
@@ -82,6 +98,11 @@ fn read(path: &PathBuf) -> Result<Vec<u8>, String> {
 fn run_inner(args: Args) -> Result<u8, String> {
     let mut opts = VerifyOptions {
         host: args.host.clone(),
+        profile: match args.profile {
+            ProfileArg::Default => x509::Profile::Default,
+            ProfileArg::Cabf => x509::Profile::Cabf,
+            ProfileArg::Rfc5280 => x509::Profile::Rfc5280,
+        },
         ..VerifyOptions::default()
     };
     if let Some(at) = &args.at {
@@ -119,12 +140,15 @@ fn run_inner(args: Args) -> Result<u8, String> {
         opts.stapled_ocsp = Some(read(path)?);
     }
     let mut connection = None;
+    let mut possession = None;
     let chain = if !args.chain.is_empty() {
         let mut certs = Vec::new();
         for path in &args.chain {
             let bytes = read(path)?;
             let origin = path.display().to_string();
-            certs.extend(x509::certs_from_bytes(&bytes, &origin).map_err(|e| e.to_string())?);
+            let these = x509::certs_from_bytes(&bytes, &origin).map_err(|e| e.to_string())?;
+            x509::require_one_parses(&these, &origin).map_err(|e| e.to_string())?;
+            certs.extend(these);
         }
         if certs.len() > x509::parse::MAX_CERTS_PER_INPUT {
             return Err(format!(
@@ -165,6 +189,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
             handshake_signature_valid: ins.seen.signature_valid,
             handshake_error: ins.failure.as_ref().map(|f| f.to_string()),
         });
+        possession = Some(ins.key_possession());
         certs
     };
 
@@ -173,10 +198,14 @@ fn run_inner(args: Args) -> Result<u8, String> {
         report = fetch_and_reverify(report, chain, &mut opts, &fetch::Limits::default());
     }
     report.connection = connection;
+    // A live server must also prove it holds the leaf key, or the chain authenticates nothing.
+    if let Some(kp) = possession {
+        report.apply_key_possession(kp);
+    }
     if args.json {
-        print!("{}", report::to_json(&report));
+        super::print_out(&report::to_json(&report));
     } else {
-        print!("{}", x509::render_chain_report(&report, Palette::detect()));
+        super::print_out(&x509::render_chain_report(&report, Palette::detect()));
     }
     Ok(if report.trusted {
         exit::OK

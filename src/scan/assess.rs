@@ -148,6 +148,12 @@ impl Judge {
                 a.failure,
                 Some(crate::handshake::HandshakeError::KeyPossession(_))
             ),
+            // The message that carried the signature, as `Inspection::key_possession` says.
+            signature_proof: a.seen.proof.or(match a.negotiated.version {
+                Some(0x0304) => Some(crate::x509::ProofKind::CertificateVerify),
+                Some(_) => Some(crate::x509::ProofKind::ServerKeyExchange),
+                None => None,
+            }),
             failure: a.failure.as_ref().map(|f| f.to_string()),
             version: out.negotiated.as_ref().and_then(|n| n.version.clone()),
             cipher_suite: out.negotiated.as_ref().and_then(|n| n.cipher_suite.clone()),

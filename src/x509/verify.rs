@@ -56,6 +56,8 @@ pub struct VerifyOptions {
     pub max_intermediates: Option<usize>,
     /// Apply RFC 5280 profile checks webpki leaves out (see [`lint::profile`]).
     pub strict: bool,
+    /// Which of those rule sets (with `strict`).
+    pub profile: lint::Profile,
     /// A stapled OCSP response (DER) to decode and check against the leaf.
     pub stapled_ocsp: Option<Vec<u8>>,
 }
@@ -72,6 +74,7 @@ impl Default for VerifyOptions {
             expiry_warning_days: 30,
             max_intermediates: None,
             strict: true,
+            profile: lint::Profile::Default,
             stapled_ocsp: None,
         }
     }
@@ -187,8 +190,15 @@ pub struct Fetched {
 /// Everything `tlsight verify` knows about a chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainReport {
-    /// At least one store validates the chain, the name matches and no error applies.
+    /// At least one store validates the chain, the name matches, no error applies and, for a
+    /// live server, the server proved it holds the leaf's key.
     pub trusted: bool,
+    /// The chain's own verdict (stores, name, findings), whatever the server proved: a copied
+    /// certificate has a valid chain and an untrusted server.
+    pub chain_trusted: bool,
+    /// What the handshake proved about the leaf key (live servers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_possession: Option<super::possession::KeyPossession>,
     /// Requested host name / IP address.
     pub host: Option<String>,
     /// Whether the leaf covers `host`.
@@ -259,6 +269,8 @@ pub fn verify_chain_with_stores(
     let at = opts.at.unwrap_or_else(now_unix);
     let mut report = ChainReport {
         trusted: false,
+        chain_trusted: false,
+        key_possession: None,
         host: opts.host.clone(),
         host_valid: None,
         validated_at: rfc3339(at),
@@ -484,7 +496,12 @@ pub fn verify_chain_with_stores(
             report.warnings.push(f);
         }
     }
+    // A certificate that does not parse explains the path errors after it: it comes first.
+    report
+        .errors
+        .sort_by_key(|f| f.code != Code::MalformedCertificate);
     report.trusted = any_trusted && report.errors.is_empty();
+    report.chain_trusted = report.trusted;
     report
 }
 
@@ -603,7 +620,7 @@ fn validate_in_store(inp: &Inputs<'_>, si: usize, store: &Store) -> StoreOutcome
         if !opts.strict {
             return Ok(());
         }
-        let found = lint::profile(&ders, store.find(p.anchor()), at);
+        let found = lint::profile(&ders, store.find(p.anchor()), at, opts.profile);
         if found.is_empty() {
             Ok(())
         } else {
