@@ -4,13 +4,13 @@
 # 10,000 connections in flight; then the same target list through sslyze (--certinfo) and a
 # smaller list through testssl.sh --file --parallel, ratios printed. Loopback only.
 #
-# Usage: scripts/bench-scan.sh [TARGETS]      (default 20000 for the throughput runs)
+# Usage: scripts/bench-scan.sh [TARGETS]      (default 10000 for the throughput runs)
 # sslyze: from $TLSIGHT_TOOLS/sslyze (pip into a venv, installed when missing);
 # testssl.sh: apt-get install testssl.sh (skipped, loudly, when absent).
 # Client and servers share the machine: the farm's CPU is not counted in the client's figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=${1:-20000}
+targets=${1:-10000}
 tools="${TLSIGHT_TOOLS:-$HOME/.cache/tlsight-tools}"
 
 # 10,000 connections in flight need 10,000+ descriptors in the scanner and in the farm.
