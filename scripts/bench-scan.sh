@@ -15,8 +15,8 @@ tools="${TLSIGHT_TOOLS:-$HOME/.cache/tlsight-tools}"
 
 # 10,000 connections in flight need 10,000+ descriptors in the scanner and in the farm.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 24000 ]; then
-  ulimit -n 24000 2>/dev/null || echo "WARNING: open-file limit $(ulimit -n): the 10,000-in-flight run will be refused" >&2
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 10100 ]; then
+  ulimit -n 10100 2>/dev/null || echo "WARNING: open-file limit $(ulimit -n): the 10,000-in-flight run will be refused" >&2
 fi
 
 cargo build --release --quiet --bin tlsight --example scan-farm

@@ -95,6 +95,24 @@ pub(crate) fn load_ca_file(
     Ok(certs)
 }
 
+/// `--tls12` / `--tls13` as a version choice (both absent: TLS 1.2 and 1.3).
+pub(crate) fn version_choice(tls12: bool, tls13: bool) -> tlsight::handshake::VersionChoice {
+    use tlsight::handshake::VersionChoice;
+    match (tls12, tls13) {
+        (true, _) => VersionChoice::Tls12,
+        (_, true) => VersionChoice::Tls13,
+        _ => VersionChoice::Any,
+    }
+}
+
+/// `--alpn` values as protocol ids (empty entries dropped).
+pub(crate) fn alpn_ids(alpn: &[String]) -> Vec<Vec<u8>> {
+    alpn.iter()
+        .filter(|a| !a.is_empty())
+        .map(|a| a.as_bytes().to_vec())
+        .collect()
+}
+
 /// Writes to stdout: every command's output goes through here, so a closed pipe (`| head`) is
 /// handled once. Rust ignores SIGPIPE, so the write fails with `BrokenPipe`; like ripgrep
 /// (crates/core/main.rs), that ends the program quietly with status 0, the reader having taken

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use tlsight::handshake::{InspectOptions, Target, VersionChoice};
+use tlsight::handshake::{InspectOptions, Target};
 use tlsight::report::Palette;
 use tlsight::scan::{self, Limits, Progress, ScanError, ScanOptions, Shard, TargetStream};
 
@@ -201,17 +201,8 @@ fn run_inner(args: Args) -> Result<(), ScanError> {
         host: "scan".into(),
         port: 443,
     });
-    tls.versions = match (args.tls12, args.tls13) {
-        (true, _) => VersionChoice::Tls12,
-        (_, true) => VersionChoice::Tls13,
-        _ => VersionChoice::Any,
-    };
-    tls.alpn = args
-        .alpn
-        .iter()
-        .filter(|a| !a.is_empty())
-        .map(|a| a.as_bytes().to_vec())
-        .collect();
+    tls.versions = super::version_choice(args.tls12, args.tls13);
+    tls.alpn = super::alpn_ids(&args.alpn);
     for path in &args.ca {
         tls.extra_roots.extend(load_ca_file(path).map_err(setup)?);
     }

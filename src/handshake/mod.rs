@@ -162,6 +162,27 @@ pub struct Negotiated {
     pub handshake_kind: Option<&'static str>,
 }
 
+impl Negotiated {
+    /// What a rustls connection negotiated (so far).
+    pub fn of(conn: &ClientConnection) -> Self {
+        Self {
+            version: conn.protocol_version().map(u16::from),
+            cipher_suite: conn.negotiated_cipher_suite().map(|s| u16::from(s.suite())),
+            group: conn
+                .negotiated_key_exchange_group()
+                .map(|g| u16::from(g.name())),
+            alpn: conn
+                .alpn_protocol()
+                .map(|a| String::from_utf8_lossy(a).into_owned()),
+            handshake_kind: conn.handshake_kind().map(|k| match k {
+                rustls::HandshakeKind::Full => "full",
+                rustls::HandshakeKind::FullWithHelloRetryRequest => "full_with_hello_retry_request",
+                rustls::HandshakeKind::Resumed => "resumed",
+            }),
+        }
+    }
+}
+
 /// The result of one inspected connection, complete or not.
 #[derive(Debug)]
 pub struct Inspection {
@@ -467,21 +488,7 @@ pub fn inspect_stream(
         let _ = conn.write_tls(&mut sock);
     }
 
-    let negotiated = Negotiated {
-        version: conn.protocol_version().map(u16::from),
-        cipher_suite: conn.negotiated_cipher_suite().map(|s| u16::from(s.suite())),
-        group: conn
-            .negotiated_key_exchange_group()
-            .map(|g| u16::from(g.name())),
-        alpn: conn
-            .alpn_protocol()
-            .map(|a| String::from_utf8_lossy(a).into_owned()),
-        handshake_kind: conn.handshake_kind().map(|k| match k {
-            rustls::HandshakeKind::Full => "full",
-            rustls::HandshakeKind::FullWithHelloRetryRequest => "full_with_hello_retry_request",
-            rustls::HandshakeKind::Resumed => "resumed",
-        }),
-    };
+    let negotiated = Negotiated::of(&conn);
     let seen = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let failure = failure.map(|f| refine_failure(f, &seen));
     let transcript = log.lock().unwrap_or_else(|p| p.into_inner()).clone();

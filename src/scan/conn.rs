@@ -141,7 +141,7 @@ pub async fn attempt(
                 Ok(mut conn) => {
                     let r =
                         drive(&mut conn, &mut tcp, &mut head, hs_deadline, handshake_limit).await;
-                    negotiated = negotiated_of(&conn);
+                    negotiated = Negotiated::of(&conn);
                     if r.is_ok() {
                         // Polite close; nothing waits for the server's answer.
                         conn.send_close_notify();
@@ -167,20 +167,6 @@ pub async fn attempt(
         failure,
         upgrade_failure,
     })
-}
-
-fn negotiated_of(conn: &ClientConnection) -> Negotiated {
-    Negotiated {
-        version: conn.protocol_version().map(u16::from),
-        cipher_suite: conn.negotiated_cipher_suite().map(|s| u16::from(s.suite())),
-        group: conn
-            .negotiated_key_exchange_group()
-            .map(|g| u16::from(g.name())),
-        alpn: conn
-            .alpn_protocol()
-            .map(|a| String::from_utf8_lossy(a).into_owned()),
-        handshake_kind: None,
-    }
 }
 
 /// The server's bytes cut to whole records when the head limit cut one (so a record we did not
