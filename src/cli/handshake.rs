@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tlsight::handshake::{self, InspectOptions, Target, Timeouts, VersionChoice};
+use tlsight::handshake::{self, InspectOptions, Target, Timeouts};
 use tlsight::report::handshake::{BuildOptions, HandshakeReport, RenderOptions};
 use tlsight::report::{self, Palette};
 
@@ -87,17 +87,8 @@ fn run_inner(args: &Args) -> Result<u8, String> {
     } else if let Some(s) = &args.sni {
         opts.sni = Some(s.clone());
     }
-    opts.versions = match (args.tls12, args.tls13) {
-        (true, _) => VersionChoice::Tls12,
-        (_, true) => VersionChoice::Tls13,
-        _ => VersionChoice::Any,
-    };
-    opts.alpn = args
-        .alpn
-        .iter()
-        .filter(|a| !a.is_empty())
-        .map(|a| a.as_bytes().to_vec())
-        .collect();
+    opts.versions = super::version_choice(args.tls12, args.tls13);
+    opts.alpn = super::alpn_ids(&args.alpn);
     opts.groups = offered_groups(&args.groups)?;
     for path in &args.ca {
         opts.extra_roots.extend(load_ca_file(path)?);

@@ -12,6 +12,7 @@ mod fsdemo;
 mod handshake;
 mod mitm;
 mod net;
+mod scan;
 mod verify;
 
 /// Exit codes shared by all subcommands (documented in the README).
@@ -44,6 +45,8 @@ enum Command {
     Audit(audit::Args),
     /// Tell whether the TLS connection to a server is intercepted: verdict, signals, evidence.
     Mitm(mitm::Args),
+    /// Scan many targets: one JSON line per target, summary, shards for a cluster.
+    Scan(scan::Args),
     /// Show forward secrecy on real recorded sessions: RSA key transport vs ECDHE.
     FsDemo(fsdemo::DemoArgs),
     /// Decrypt a recorded TLS session with the server's RSA key or an NSS key log.
@@ -78,6 +81,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Serve(args) => demo::run_serve(args),
         Command::Demo(args) => demo::run_demo(args),
         Command::Mitm(args) => mitm::run(args),
+        Command::Scan(args) => scan::run(args),
     }
 }
 
@@ -90,6 +94,24 @@ pub(crate) fn load_ca_file(
     let certs = tlsight::x509::certs_from_bytes(&bytes, &origin).map_err(|e| e.to_string())?;
     tlsight::x509::require_one_parses(&certs, &origin).map_err(|e| e.to_string())?;
     Ok(certs)
+}
+
+/// `--tls12` / `--tls13` as a version choice (both absent: TLS 1.2 and 1.3).
+pub(crate) fn version_choice(tls12: bool, tls13: bool) -> tlsight::handshake::VersionChoice {
+    use tlsight::handshake::VersionChoice;
+    match (tls12, tls13) {
+        (true, _) => VersionChoice::Tls12,
+        (_, true) => VersionChoice::Tls13,
+        _ => VersionChoice::Any,
+    }
+}
+
+/// `--alpn` values as protocol ids (empty entries dropped).
+pub(crate) fn alpn_ids(alpn: &[String]) -> Vec<Vec<u8>> {
+    alpn.iter()
+        .filter(|a| !a.is_empty())
+        .map(|a| a.as_bytes().to_vec())
+        .collect()
 }
 
 /// Writes to stdout: every command's output goes through here, so a closed pipe (`| head`) is

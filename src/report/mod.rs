@@ -5,6 +5,7 @@
 pub mod handshake;
 pub mod names;
 pub mod starttls;
+pub mod scan;
 pub mod style;
 
 pub use style::Palette;
