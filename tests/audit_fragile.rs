@@ -163,6 +163,7 @@ fn silent_server_times_out_cleanly() {
             connect_timeout: Duration::from_millis(300),
             max_connections: 8,
             delay: Duration::ZERO,
+            tap: None,
         },
         ..Default::default()
     };

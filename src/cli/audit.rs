@@ -38,6 +38,13 @@ pub(crate) struct Args {
     /// Also trust the CA certificates in this PEM/DER file when verifying the chain.
     #[arg(long, value_name = "FILE")]
     ca: Option<std::path::PathBuf>,
+    /// Write a pcapng capture of every probe connection, each its own TCP stream,, with the session secrets embedded (Decryption Secrets
+    /// Block) so Wireshark and tshark open it decrypted.
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<std::path::PathBuf>,
+    /// Write the report as one self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
 }
 
 /// Runs `tlsight audit`.
@@ -74,6 +81,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
         read_timeout: Duration::from_secs_f64(args.timeout),
         max_connections: args.max_connections as usize,
         delay: Duration::from_millis(args.delay),
+        tap: args.pcap.as_ref().map(|_| tlsight::capture::Tap::leak()),
     };
     let mut verify = tlsight::x509::VerifyOptions::default();
     if let Some(path) = &args.ca {
@@ -100,6 +108,23 @@ pub(crate) fn run(args: Args) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(e.to_string()),
     };
+    if let (Some(path), Some(tap)) = (&args.pcap, settings.tap) {
+        let (transcripts, secrets) = tap.take();
+        if let Err(e) = tlsight::capture::save_pcapng(path, &transcripts, &secrets) {
+            return fail(e.to_string());
+        }
+    }
+    if let Some(path) = &args.html {
+        let written = tlsight::report::audit::html::page(&report)
+            .map_err(|e| e.to_string())
+            .and_then(|page| {
+                std::fs::write(path, page)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            });
+        if let Err(e) = written {
+            return fail(e);
+        }
+    }
     if args.json {
         print!("{}", tlsight::report::to_json(&report));
     } else {

@@ -62,6 +62,13 @@ pub(crate) struct Args {
     /// Print the report as JSON (schema in docs/verify.md).
     #[arg(long)]
     json: bool,
+    /// Write a pcapng capture of the connection (HOST mode), with the session secrets embedded (Decryption Secrets
+    /// Block) so Wireshark and tshark open it decrypted.
+    #[arg(long, value_name = "FILE", conflicts_with = "chain")]
+    pcap: Option<std::path::PathBuf>,
+    /// Write the report as one self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
 }
 
 /// Runs `tlsight verify`.
@@ -143,6 +150,14 @@ fn run_inner(args: Args) -> Result<u8, String> {
         }
         io.extra_roots = opts.extra_anchors.clone();
         let ins = handshake::inspect(&io).map_err(|e| e.to_string())?;
+        if let Some(path) = &args.pcap {
+            tlsight::capture::save_pcapng(
+                path,
+                std::slice::from_ref(&ins.transcript),
+                &ins.secrets,
+            )
+            .map_err(|e| e.to_string())?;
+        }
         if opts.host.is_none() {
             opts.host = Some(io.sni.clone().unwrap_or_else(|| target.host.clone()));
         }
@@ -173,6 +188,10 @@ fn run_inner(args: Args) -> Result<u8, String> {
         report = fetch_and_reverify(report, chain, &mut opts, &fetch::Limits::default());
     }
     report.connection = connection;
+    if let Some(path) = &args.html {
+        let page = report::verify::html::page(&report).map_err(|e| e.to_string())?;
+        std::fs::write(path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
     if args.json {
         print!("{}", report::to_json(&report));
     } else {

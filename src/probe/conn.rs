@@ -314,9 +314,15 @@ impl Scheduler {
             }
         };
         let _ = sock.set_nodelay(true);
+        let mut rec = crate::capture::TapRecording::start(
+            self.settings.tap,
+            sock.local_addr().ok(),
+            self.addr,
+        );
         if let Err(e) = sock.write_all(hello).await {
             return Ok(io_reply(&e));
         }
+        rec.note(crate::capture::Direction::ClientToServer, hello);
         let deadline = tokio::time::Instant::now() + self.settings.read_timeout;
         let mut buf = Vec::with_capacity(4096);
         let mut chunk = [0u8; 8192];
@@ -339,6 +345,7 @@ impl Scheduler {
                 return Ok(parse_reply(&buf, true).unwrap_or(Reply::Closed));
             }
             buf.extend_from_slice(&chunk[..n]);
+            rec.note(crate::capture::Direction::ServerToClient, &chunk[..n]);
             // A first flight never needs more than a few certificate chains' worth of bytes.
             if buf.len() > 1 << 20 {
                 return Ok(parse_reply(&buf, true).unwrap_or(Reply::Garbage(

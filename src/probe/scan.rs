@@ -475,6 +475,7 @@ fn rustls_probe(
     });
     opts.sni = sni;
     opts.timeouts = crate::handshake::Timeouts::uniform(settings.read_timeout);
+    opts.tap = settings.tap;
     opts
 }
 

@@ -1,0 +1,6 @@
+//! stub
+/// Renders the page.
+pub fn page(r: &crate::mitm::Assessment) -> Result<String, crate::report::html::HtmlError> {
+    let _ = r;
+    Ok(String::new())
+}
