@@ -731,7 +731,7 @@ pub async fn audit_addr(
         let name = report.sni.clone();
         let timeout = settings.read_timeout;
         let (id, ticket) = tokio::task::spawn_blocking(move || {
-            super::resume::check(addr, name.as_deref(), timeout)
+            super::resume::check(addr, name.as_deref(), timeout, settings.tap)
         })
         .await
         .map_err(|e| ProbeError::Internal(e.to_string()))?;
