@@ -39,7 +39,10 @@ pub fn render<T: Serialize>(
     env.add_template(name, template)?;
     env.add_filter("hex4", |v: u64| format!("0x{v:04X}"));
     env.add_filter("ms", |v: f64| format!("{v:.1} ms"));
-    let generated = time::OffsetDateTime::now_utc()
+    let now = time::OffsetDateTime::now_utc();
+    let generated = now
+        .replace_nanosecond(0)
+        .unwrap_or(now)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     let tmpl = env.get_template(name)?;
