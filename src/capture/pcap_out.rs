@@ -206,20 +206,6 @@ pub fn to_pcapng(
         block_len2: 0,
     };
     out.extend(shb.to_vec().map_err(|e| gen_err("section header", e))?);
-    // Secrets first, as `editcap --inject-secrets` writes them: before any packet.
-    let nss = secrets.to_nss();
-    if !nss.is_empty() {
-        let mut dsb = DecryptionSecretsBlock {
-            block_type: 0,
-            block_len1: 0,
-            secrets_type: SecretsType::TlsKeyLog,
-            secrets_len: u32::try_from(nss.len()).map_err(|e| gen_err("key log", e))?,
-            data: nss.as_bytes(),
-            options: Vec::new(),
-            block_len2: 0,
-        };
-        out.extend(dsb.to_vec().map_err(|e| gen_err("decryption secrets", e))?);
-    }
     let mut idb = InterfaceDescriptionBlock {
         block_type: 0,
         block_len1: 0,
@@ -236,6 +222,21 @@ pub fn to_pcapng(
         idb.to_vec()
             .map_err(|e| gen_err("interface description", e))?,
     );
+    // The secrets before any packet (pcapng §4.7), after the interface: Wireshark's own
+    // readers (editcap) refuse a file whose first block after the header is not an interface.
+    let nss = secrets.to_nss();
+    if !nss.is_empty() {
+        let mut dsb = DecryptionSecretsBlock {
+            block_type: 0,
+            block_len1: 0,
+            secrets_type: SecretsType::TlsKeyLog,
+            secrets_len: u32::try_from(nss.len()).map_err(|e| gen_err("key log", e))?,
+            data: nss.as_bytes(),
+            options: Vec::new(),
+            block_len2: 0,
+        };
+        out.extend(dsb.to_vec().map_err(|e| gen_err("decryption secrets", e))?);
+    }
     let mut frames = Vec::new();
     for (i, t) in transcripts.iter().enumerate() {
         let first = frames.len();
