@@ -15,6 +15,8 @@
 # Usage: scripts/capture-pcaps.sh [OUTDIR]   (needs root or CAP_NET_RAW for tcpdump, openssl)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# Relative paths: s_server -www echoes its command line into the captured page.
+cd "$root"
 out=${1:-"$root/testdata/pcap"}
 mkdir -p "$out"
 tmp=$(mktemp -d)
@@ -29,8 +31,8 @@ trap cleanup EXIT
 capture() {
   local name=$1 server_args=$2 client_args=$3
   openssl s_server -accept 127.0.0.1:0 -www -naccept 1 \
-    -cert "$root/certs/rsa2048.pem" -key "$root/certs/rsa2048.key" \
-    -cert_chain "$root/certs/intermediate.pem" -keylogfile "$tmp/$name.keylog" \
+    -cert "certs/rsa2048.pem" -key "certs/rsa2048.key" \
+    -cert_chain "certs/intermediate.pem" -keylogfile "$tmp/$name.keylog" \
     $server_args >"$tmp/$name.server" 2>&1 </dev/null &
   pids+=($!)
   local port=""
@@ -48,7 +50,7 @@ capture() {
     sleep 0.1
   done
   printf 'GET / HTTP/1.0\r\n\r\n' | openssl s_client -connect "127.0.0.1:$port" -servername localhost \
-    -CAfile "$root/certs/root.pem" -msg -ign_eof $client_args >"$tmp/$name.client" 2>&1 || true
+    -CAfile "certs/root.pem" -msg -ign_eof $client_args >"$tmp/$name.client" 2>&1 || true
   sleep 0.5
   kill "$dump"
   wait "$dump" 2>/dev/null || true
@@ -56,7 +58,7 @@ capture() {
   cp "$tmp/$name.keylog" "$out/$name.keylog"
   # -msg lines: ">>> TLS 1.2, Handshake [length 00c5], ClientHello" (sent) / "<<< ..." (received).
   grep -E '^(<<<|>>>) ' "$tmp/$name.client" >"$out/$name.msg"
-  sed -n '/^HTTP\/1.0 200/,$p' "$tmp/$name.client" | grep -v -E '^(<<<|>>>) |^    [0-9a-f]{2} ' >"$out/$name.out" || true
+  sed -n '/^HTTP\/1.0 200/,/<\/BODY><\/HTML>/p' "$tmp/$name.client" >"$out/$name.out"
   echo "$name: $(wc -l <"$out/$name.msg") messages, $(stat -c %s "$out/$name.pcap") bytes"
 }
 

@@ -48,8 +48,15 @@ fn tlsight(args: &[&str]) -> (i32, String) {
 }
 
 fn tshark(args: &[&str]) -> String {
-    let out = Command::new("tshark").args(args).output().expect("run tshark");
-    assert!(out.status.success(), "tshark {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("tshark")
+        .args(args)
+        .output()
+        .expect("run tshark");
+    assert!(
+        out.status.success(),
+        "tshark {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -80,10 +87,23 @@ fn raw_values(v: &Value, key: &str, out: &mut Vec<String>) {
 
 /// Handshake types tshark decoded, in order (it can only see the encrypted ones decrypted).
 fn tshark_types(pcap: &Path) -> Vec<u64> {
-    tshark(&["-r", pcap.to_str().unwrap(), "-Y", "tls.handshake", "-T", "fields", "-e", "tls.handshake.type"])
-        .lines()
-        .flat_map(|l| l.split(',').map(|t| t.trim().parse::<u64>().unwrap()).collect::<Vec<_>>())
-        .collect()
+    tshark(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-Y",
+        "tls.handshake",
+        "-T",
+        "fields",
+        "-e",
+        "tls.handshake.type",
+    ])
+    .lines()
+    .flat_map(|l| {
+        l.split(',')
+            .map(|t| t.trim().parse::<u64>().unwrap())
+            .collect::<Vec<_>>()
+    })
+    .collect()
 }
 
 fn ours<'a>(report: &'a Value, typ: &str) -> Vec<&'a Value> {
@@ -104,10 +124,21 @@ fn check_against_tshark(pcap: &Path, report: &Value) {
         .iter()
         .filter_map(|m| m["handshake_type"].as_u64())
         .collect();
-    assert_eq!(tshark_types(pcap), our_types, "handshake messages seen by tshark");
+    assert_eq!(
+        tshark_types(pcap),
+        our_types,
+        "handshake messages seen by tshark"
+    );
 
     let json: Value = serde_json::from_str(&tshark(&[
-        "-r", pcap.to_str().unwrap(), "-Y", "tls.handshake", "-T", "json", "-x", "--no-duplicate-keys",
+        "-r",
+        pcap.to_str().unwrap(),
+        "-Y",
+        "tls.handshake",
+        "-T",
+        "json",
+        "-x",
+        "--no-duplicate-keys",
     ]))
     .unwrap();
     let mut certs = Vec::new();
@@ -127,15 +158,28 @@ fn check_against_tshark(pcap: &Path, report: &Value) {
         .iter()
         .map(|m| m["verify_data"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(verify, our_verify, "Finished verify_data decrypted by tshark");
+    assert_eq!(
+        verify, our_verify,
+        "Finished verify_data decrypted by tshark"
+    );
     assert_eq!(verify.len(), 2, "both Finished messages decrypted");
 
     let suites = tshark(&[
-        "-r", pcap.to_str().unwrap(), "-Y", "tls.handshake.type == 2", "-T", "fields", "-e", "tls.handshake.ciphersuite",
+        "-r",
+        pcap.to_str().unwrap(),
+        "-Y",
+        "tls.handshake.type == 2",
+        "-T",
+        "fields",
+        "-e",
+        "tls.handshake.ciphersuite",
     ]);
     assert_eq!(
         suites.trim().to_lowercase(),
-        report["negotiated"]["cipher_suite_code"].as_str().unwrap().to_lowercase()
+        report["negotiated"]["cipher_suite_code"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
     );
 }
 
@@ -148,8 +192,14 @@ fn tls13_pcap_opens_decrypted_in_tshark_and_matches_our_json() {
     let dir = tempfile::tempdir().unwrap();
     let pcap = dir.path().join("h.pcapng");
     let (code, out) = tlsight(&[
-        "handshake", &s.target(), "--tls13", "--ca", common::repo("certs/root.pem").to_str().unwrap(),
-        "--pcap", pcap.to_str().unwrap(), "--json",
+        "handshake",
+        &s.target(),
+        "--tls13",
+        "--ca",
+        common::repo("certs/root.pem").to_str().unwrap(),
+        "--pcap",
+        pcap.to_str().unwrap(),
+        "--json",
     ]);
     assert_eq!(code, 0, "{out}");
     let report: Value = serde_json::from_str(&out).unwrap();
@@ -168,8 +218,14 @@ fn tls12_pcap_opens_decrypted_in_tshark_and_matches_our_json() {
     let dir = tempfile::tempdir().unwrap();
     let pcap = dir.path().join("h.pcapng");
     let (code, out) = tlsight(&[
-        "handshake", &s.target(), "--tls12", "--ca", common::repo("certs/root.pem").to_str().unwrap(),
-        "--pcap", pcap.to_str().unwrap(), "--json",
+        "handshake",
+        &s.target(),
+        "--tls12",
+        "--ca",
+        common::repo("certs/root.pem").to_str().unwrap(),
+        "--pcap",
+        pcap.to_str().unwrap(),
+        "--json",
     ]);
     assert_eq!(code, 0, "{out}");
     let report: Value = serde_json::from_str(&out).unwrap();
@@ -181,7 +237,11 @@ fn tls12_pcap_opens_decrypted_in_tshark_and_matches_our_json() {
     assert_eq!(count("tcp.flags.syn == 1 && tcp.flags.ack == 0"), 1);
     assert_eq!(count("tcp.flags.syn == 1 && tcp.flags.ack == 1"), 1);
     assert_eq!(count("tcp.flags.fin == 1"), 2);
-    assert_eq!(count("tcp.analysis.flags"), 0, "tshark sees no lost, retransmitted or out-of-order segment");
+    assert_eq!(
+        count("tcp.analysis.flags"),
+        0,
+        "tshark sees no lost, retransmitted or out-of-order segment"
+    );
 }
 
 /// Block type and body of each pcapng block (little-endian, as both tools write).
@@ -206,27 +266,63 @@ fn decryption_secrets_block_is_the_one_editcap_injects() {
     let dir = tempfile::tempdir().unwrap();
     let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
     let (code, out) = tlsight(&[
-        "handshake", &s.target(), "--ca", common::repo("certs/root.pem").to_str().unwrap(),
-        "--pcap", &p("ours.pcapng"), "--keylog", &p("keys.txt"),
+        "handshake",
+        &s.target(),
+        "--ca",
+        common::repo("certs/root.pem").to_str().unwrap(),
+        "--pcap",
+        &p("ours.pcapng"),
+        "--keylog",
+        &p("keys.txt"),
     ]);
     assert_eq!(code, 0, "{out}");
     for args in [
-        vec!["--discard-all-secrets".to_string(), p("ours.pcapng"), p("bare.pcapng")],
-        vec!["--inject-secrets".to_string(), format!("tls,{}", p("keys.txt")), p("bare.pcapng"), p("editcap.pcapng")],
+        vec![
+            "--discard-all-secrets".to_string(),
+            p("ours.pcapng"),
+            p("bare.pcapng"),
+        ],
+        vec![
+            "--inject-secrets".to_string(),
+            format!("tls,{}", p("keys.txt")),
+            p("bare.pcapng"),
+            p("editcap.pcapng"),
+        ],
     ] {
-        let out = Command::new("editcap").args(&args).output().expect("editcap (wireshark-common)");
-        assert!(out.status.success(), "editcap {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("editcap")
+            .args(&args)
+            .output()
+            .expect("editcap (wireshark-common)");
+        assert!(
+            out.status.success(),
+            "editcap {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let ours = blocks(&std::fs::read(p("ours.pcapng")).unwrap());
     let theirs = blocks(&std::fs::read(p("editcap.pcapng")).unwrap());
-    let dsb = |b: &[(u32, Vec<u8>)]| b.iter().filter(|(t, _)| *t == 0x0A).map(|(_, d)| d.clone()).collect::<Vec<_>>();
+    let dsb = |b: &[(u32, Vec<u8>)]| {
+        b.iter()
+            .filter(|(t, _)| *t == 0x0A)
+            .map(|(_, d)| d.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(dsb(&ours).len(), 1);
-    assert_eq!(dsb(&ours), dsb(&theirs), "same Decryption Secrets Block, byte for byte");
+    assert_eq!(
+        dsb(&ours),
+        dsb(&theirs),
+        "same Decryption Secrets Block, byte for byte"
+    );
     // The secrets come before the first packet in both files.
     let first = |b: &[(u32, Vec<u8>)], t: u32| b.iter().position(|(x, _)| *x == t).unwrap();
     assert!(first(&ours, 0x0A) < first(&ours, 6));
     assert!(first(&theirs, 0x0A) < first(&theirs, 6));
-    let packets = |b: &[(u32, Vec<u8>)]| b.iter().filter(|(t, _)| *t == 6).map(|(_, d)| d.clone()).collect::<Vec<_>>();
+    let packets = |b: &[(u32, Vec<u8>)]| {
+        b.iter()
+            .filter(|(t, _)| *t == 6)
+            .map(|(_, d)| d.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(packets(&ours), packets(&theirs));
 }
 
@@ -237,23 +333,55 @@ fn handshake_from_our_own_pcap_gives_the_live_report() {
     let pcap = dir.path().join("h.pcapng");
     let ca = common::repo("certs/root.pem");
     let (code, live) = tlsight(&[
-        "handshake", &s.target(), "--ca", ca.to_str().unwrap(), "--pcap", pcap.to_str().unwrap(), "--json",
+        "handshake",
+        &s.target(),
+        "--ca",
+        ca.to_str().unwrap(),
+        "--pcap",
+        pcap.to_str().unwrap(),
+        "--json",
     ]);
     assert_eq!(code, 0, "{live}");
     let (code, replay) = tlsight(&[
-        "handshake", "--from", pcap.to_str().unwrap(), "--ca", ca.to_str().unwrap(), "--json",
+        "handshake",
+        "--from",
+        pcap.to_str().unwrap(),
+        "--ca",
+        ca.to_str().unwrap(),
+        "--json",
     ]);
     assert_eq!(code, 0, "{replay}");
     let live: Value = serde_json::from_str(&live).unwrap();
     let replay: Value = serde_json::from_str(&replay).unwrap();
     // One engine: the same messages (every field and byte), records, negotiated parameters,
     // certificates, fingerprints, decryption, trust verdict and interception verdict.
-    for key in ["messages", "records", "negotiated", "certificates", "fingerprints", "decryption", "names", "address"] {
-        assert_eq!(live[key], replay[key], "{key} differs between live and capture");
+    for key in [
+        "messages",
+        "records",
+        "negotiated",
+        "certificates",
+        "fingerprints",
+        "decryption",
+        "names",
+        "address",
+    ] {
+        assert_eq!(
+            live[key], replay[key],
+            "{key} differs between live and capture"
+        );
     }
-    assert_eq!(live["verification"]["trusted"], replay["verification"]["trusted"]);
-    assert_eq!(live["verification"]["handshake_signature_valid"], replay["verification"]["handshake_signature_valid"]);
-    assert_eq!(live["interception"]["verdict"], replay["interception"]["verdict"]);
+    assert_eq!(
+        live["verification"]["trusted"],
+        replay["verification"]["trusted"]
+    );
+    assert_eq!(
+        live["verification"]["handshake_signature_valid"],
+        replay["verification"]["handshake_signature_valid"]
+    );
+    assert_eq!(
+        live["interception"]["verdict"],
+        replay["interception"]["verdict"]
+    );
 }
 
 #[test]
@@ -264,26 +392,68 @@ fn audit_pcap_holds_every_probe_connection_as_its_own_stream() {
     let s = server();
     let dir = tempfile::tempdir().unwrap();
     let pcap = dir.path().join("a.pcapng");
-    let (code, out) = tlsight(&["audit", &s.target(), "--pcap", pcap.to_str().unwrap(), "--json"]);
+    let (code, out) = tlsight(&[
+        "audit",
+        &s.target(),
+        "--pcap",
+        pcap.to_str().unwrap(),
+        "--json",
+    ]);
     assert_eq!(code, 0, "{out}");
     let report: Value = serde_json::from_str(&out).unwrap();
     let connections = report["connections"].as_u64().unwrap() as usize;
     let file = pcap.to_str().unwrap();
-    let streams: std::collections::BTreeSet<String> = tshark(&["-r", file, "-T", "fields", "-e", "tcp.stream"])
-        .lines()
-        .map(str::to_string)
-        .collect();
-    assert_eq!(streams.len(), connections, "one TCP stream per connection the audit counted");
+    let streams: std::collections::BTreeSet<String> =
+        tshark(&["-r", file, "-T", "fields", "-e", "tcp.stream"])
+            .lines()
+            .map(str::to_string)
+            .collect();
+    assert_eq!(
+        streams.len(),
+        connections,
+        "one TCP stream per connection the audit counted"
+    );
     let port = s.port.to_string();
-    let sent = tshark(&["-r", file, "-Y", &format!("tcp.dstport == {port} && tcp.len > 0"), "-T", "fields", "-e", "tcp.stream"]);
+    let sent = tshark(&[
+        "-r",
+        file,
+        "-Y",
+        &format!("tcp.dstport == {port} && tcp.len > 0"),
+        "-T",
+        "fields",
+        "-e",
+        "tcp.stream",
+    ]);
     let with_data: std::collections::BTreeSet<&str> = sent.lines().collect();
-    assert_eq!(with_data.len(), connections, "every stream carries the probe's hello");
+    assert_eq!(
+        with_data.len(),
+        connections,
+        "every stream carries the probe's hello"
+    );
     // tshark recognises every TLS ClientHello; the SSLv2 probe's hello is not TLS.
-    let hellos = tshark(&["-r", file, "-Y", "tls.handshake.type == 1", "-T", "fields", "-e", "tcp.stream"]);
+    let hellos = tshark(&[
+        "-r",
+        file,
+        "-Y",
+        "tls.handshake.type == 1",
+        "-T",
+        "fields",
+        "-e",
+        "tcp.stream",
+    ]);
     let with_hello: std::collections::BTreeSet<&str> = hellos.lines().collect();
-    assert!(with_hello.len() + 1 >= connections, "{} ClientHellos in {connections} streams", with_hello.len());
+    assert!(
+        with_hello.len() + 1 >= connections,
+        "{} ClientHellos in {connections} streams",
+        with_hello.len()
+    );
     // The real handshakes among the probes (TLS 1.3 facts, resumption) decrypt with the DSB.
-    assert!(tshark(&["-r", file, "-Y", "tls.handshake.type == 20"]).lines().count() >= 2);
+    assert!(
+        tshark(&["-r", file, "-Y", "tls.handshake.type == 20"])
+            .lines()
+            .count()
+            >= 2
+    );
 }
 
 #[test]
@@ -296,9 +466,19 @@ fn verify_and_mitm_pcaps_open_decrypted() {
     let ca = common::repo("certs/root.pem");
     for cmd in ["verify", "mitm"] {
         let pcap = dir.path().join(format!("{cmd}.pcapng"));
-        let (code, out) = tlsight(&[cmd, &s.target(), "--ca", ca.to_str().unwrap(), "--pcap", pcap.to_str().unwrap()]);
+        let (code, out) = tlsight(&[
+            cmd,
+            &s.target(),
+            "--ca",
+            ca.to_str().unwrap(),
+            "--pcap",
+            pcap.to_str().unwrap(),
+        ]);
         assert!(code == 0 || code == 1, "{cmd}: {out}");
         let types = tshark_types(&pcap);
-        assert!(types.contains(&11) && types.contains(&20), "{cmd}: decrypted Certificate and Finished in {types:?}");
+        assert!(
+            types.contains(&11) && types.contains(&20),
+            "{cmd}: decrypted Certificate and Finished in {types:?}"
+        );
     }
 }
