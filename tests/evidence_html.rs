@@ -50,7 +50,11 @@ fn chromium(page: &Path, mode: &str) -> String {
         .arg(format!("file://{}", page.display()))
         .output()
         .expect("run chromium");
-    assert!(out.status.success(), "chromium: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "chromium: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -63,12 +67,21 @@ fn dom(page: &Path) -> String {
         "CSP missing"
     );
     let lower = dom.to_lowercase();
-    for needle in [" src=", " href=", "@import", "<script", "<link", "<iframe", "<img", "<object"] {
-        assert!(!lower.contains(needle), "the page could make a request: {needle}");
+    for needle in [
+        " src=", " href=", "@import", "<script", "<link", "<iframe", "<img", "<object",
+    ] {
+        assert!(
+            !lower.contains(needle),
+            "the page could make a request: {needle}"
+        );
     }
     // url() only for the SVG's own arrow heads, by fragment.
     for (i, _) in lower.match_indices("url(") {
-        assert!(lower[i + 4..].starts_with('#'), "the page could make a request: {}", &dom[i..i + 40]);
+        assert!(
+            lower[i + 4..].starts_with('#'),
+            "the page could make a request: {}",
+            &dom[i..i + 40]
+        );
     }
     dom
 }
@@ -92,7 +105,11 @@ fn report(args: &[&str], page: &Path) -> Value {
         .args(["--json", "--html", page.to_str().unwrap()])
         .output()
         .expect("run tlsight");
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -115,15 +132,31 @@ fn handshake_page_draws_every_message() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("handshake.html");
     let ca = common::repo("certs/root.pem");
-    let r = report(&["handshake", &s.target(), "--ca", ca.to_str().unwrap()], &page);
+    let r = report(
+        &["handshake", &s.target(), "--ca", ca.to_str().unwrap()],
+        &page,
+    );
     let dom = dom(&page);
     let drawn = attr_values(&dom, "data-type");
-    let messages: Vec<&str> = r["messages"].as_array().unwrap().iter().map(|m| m["type"].as_str().unwrap()).collect();
+    let messages: Vec<&str> = r["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
     assert_eq!(drawn, messages, "one arrow per message, in order");
     assert!(messages.contains(&"Certificate") && messages.contains(&"Finished"));
     // Encrypted ones are marked as such.
-    let encrypted = attr_values(&dom, "data-encrypted").iter().filter(|v| **v == "true").count();
-    let expected = r["messages"].as_array().unwrap().iter().filter(|m| m["encrypted"] == true).count();
+    let encrypted = attr_values(&dom, "data-encrypted")
+        .iter()
+        .filter(|v| **v == "true")
+        .count();
+    let expected = r["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["encrypted"] == true)
+        .count();
     assert!(expected > 0);
     assert_eq!(encrypted, expected);
     assert!(dom.contains(r["negotiated"]["cipher_suite"].as_str().unwrap()));
@@ -146,13 +179,20 @@ fn verify_page_draws_every_link_with_its_proof() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("verify.html");
     let ca = common::repo("certs/root.pem");
-    let r = report(&["verify", &s.target(), "--ca", ca.to_str().unwrap()], &page);
+    let r = report(
+        &["verify", &s.target(), "--ca", ca.to_str().unwrap()],
+        &page,
+    );
     let dom = dom(&page);
     let chain = r["chain"].as_array().unwrap();
     assert_eq!(chain.len(), 3, "leaf, intermediate, root from --ca");
     let subjects = attr_values(&dom, "data-subject");
     for link in chain {
-        assert!(subjects.contains(&link["subject"].as_str().unwrap()), "{}", link["subject"]);
+        assert!(
+            subjects.contains(&link["subject"].as_str().unwrap()),
+            "{}",
+            link["subject"]
+        );
         if let Some(alg) = link["signature"]["algorithm"].as_str() {
             assert!(dom.contains(&format!("signature verified: {alg}")), "{alg}");
         }
@@ -177,7 +217,12 @@ fn audit_page_has_every_accepted_suite_in_the_matrix() {
         .as_object()
         .unwrap()
         .values()
-        .flat_map(|l| l.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()))
+        .flat_map(|l| {
+            l.as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["name"].as_str().unwrap())
+        })
         .collect();
     suites.sort();
     suites.dedup();
@@ -185,7 +230,10 @@ fn audit_page_has_every_accepted_suite_in_the_matrix() {
     drawn_sorted.sort();
     assert_eq!(drawn_sorted, suites);
     assert!(suites.len() > 10);
-    assert!(dom.contains(&format!(">{}</span>", r["grade"]["grade"].as_str().unwrap())));
+    assert!(dom.contains(&format!(
+        ">{}</span>",
+        r["grade"]["grade"].as_str().unwrap()
+    )));
     for f in r["findings"].as_array().unwrap() {
         assert!(dom.contains(f["id"].as_str().unwrap()));
     }
@@ -202,10 +250,21 @@ fn mitm_page_shows_the_verdict_and_every_signal() {
     let r = report(&["mitm", &s.target()], &page);
     let dom = dom(&page);
     let verdict = r["verdict"].as_str().unwrap();
-    assert!(dom.contains(&format!("id=\"verdict\">{verdict}<")), "{verdict}");
+    assert!(
+        dom.contains(&format!("id=\"verdict\">{verdict}<")),
+        "{verdict}"
+    );
     let ids = attr_values(&dom, "data-id");
-    let signals: Vec<&str> = r["signals"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap()).collect();
-    assert!(!signals.is_empty(), "an untrusted test chain raises a signal");
+    let signals: Vec<&str> = r["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !signals.is_empty(),
+        "an untrusted test chain raises a signal"
+    );
     assert_eq!(ids, signals);
 }
 
@@ -213,23 +272,44 @@ fn mitm_page_shows_the_verdict_and_every_signal() {
 fn completions_and_man_page_come_from_the_parser() {
     let bin = cargo_bin("tlsight");
     for shell in ["bash", "zsh", "fish", "powershell"] {
-        let out = Command::new(&bin).args(["completions", shell]).output().unwrap();
+        let out = Command::new(&bin)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{shell}");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("handshake") && text.contains("pcap") && text.contains("html"), "{shell}");
+        assert!(
+            text.contains("handshake") && text.contains("pcap") && text.contains("html"),
+            "{shell}"
+        );
     }
     let out = Command::new(&bin).arg("man").output().unwrap();
     assert!(out.status.success());
     let man = String::from_utf8_lossy(&out.stdout);
-    assert!(man.starts_with(".ie") || man.contains(".TH tlsight"), "{}", &man[..80.min(man.len())]);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH tlsight"),
+        "{}",
+        &man[..80.min(man.len())]
+    );
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(&bin).args(["man", "--dir"]).arg(dir.path()).output().unwrap();
+    let out = Command::new(&bin)
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(dir.path().join("tlsight-handshake.1").exists());
     // bash can load the script.
     let script = dir.path().join("tlsight.bash");
-    let out = Command::new(&bin).args(["completions", "bash"]).output().unwrap();
+    let out = Command::new(&bin)
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
     std::fs::write(&script, out.stdout).unwrap();
-    let st = Command::new("bash").arg("-n").arg(&script).status().unwrap();
+    let st = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .unwrap();
     assert!(st.success(), "bash -n on the completion script");
 }

@@ -86,20 +86,18 @@ pub fn read_capture(bytes: &[u8], path: &str) -> Result<Capture, CaptureError> {
                     units: idb.ts_resolution().unwrap_or(1_000_000),
                     offset: idb.ts_offset(),
                 }),
-                Block::DecryptionSecrets(dsb) => {
-                    if dsb.secrets_type == pcap_parser::pcapng::SecretsType::TlsKeyLog {
-                        let len = usize::try_from(dsb.secrets_len).unwrap_or(usize::MAX);
-                        let data = dsb.data.get(..len).ok_or_else(|| {
-                            bad("decryption secrets block shorter than its declared length".into())
-                        })?;
-                        let text = String::from_utf8_lossy(data);
-                        let s = KeyLogSecrets::parse(
-                            &text,
-                            &format!("{path} (decryption secrets block)"),
-                        )?;
-                        for e in s.entries() {
-                            cap.secrets.insert(e);
-                        }
+                Block::DecryptionSecrets(dsb)
+                    if dsb.secrets_type == pcap_parser::pcapng::SecretsType::TlsKeyLog =>
+                {
+                    let len = usize::try_from(dsb.secrets_len).unwrap_or(usize::MAX);
+                    let data = dsb.data.get(..len).ok_or_else(|| {
+                        bad("decryption secrets block shorter than its declared length".into())
+                    })?;
+                    let text = String::from_utf8_lossy(data);
+                    let s =
+                        KeyLogSecrets::parse(&text, &format!("{path} (decryption secrets block)"))?;
+                    for e in s.entries() {
+                        cap.secrets.insert(e);
                     }
                 }
                 Block::EnhancedPacket(epb) => {

@@ -286,3 +286,55 @@ pub fn save_pcapng(
     })?;
     std::fs::write(path, bytes).map_err(|source| CaptureError::Io { path: name, source })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Chunk, KeyLogEntry};
+
+    #[test]
+    fn a_written_capture_reads_back_as_the_same_bytes_and_secrets() {
+        let mut t = Transcript::new(Some("[::1]:8443".into())).with_endpoints(
+            Some("[::1]:50123".parse().unwrap()),
+            Some("[::1]:8443".parse().unwrap()),
+        );
+        let hello: Vec<u8> = [22, 3, 1, 0x0b, 0xb8, 1]
+            .into_iter()
+            .chain((0..3000u32).map(|i| i as u8))
+            .collect();
+        t.chunks = vec![
+            Chunk {
+                dir: Direction::ClientToServer,
+                t_us: 10,
+                data: hello.clone(),
+            },
+            Chunk {
+                dir: Direction::ServerToClient,
+                t_us: 900,
+                data: vec![21, 3, 3, 0, 2, 2, 40],
+            },
+        ];
+        let mut secrets = KeyLogSecrets::default();
+        secrets.insert(KeyLogEntry {
+            label: "CLIENT_RANDOM".into(),
+            client_random: vec![7; 32],
+            secret: vec![9; 48],
+        });
+        let bytes = to_pcapng(std::slice::from_ref(&t), &secrets).unwrap();
+        let cap = crate::capture::pcap_in::read_capture(&bytes, "mem").unwrap();
+        assert_eq!(cap.streams.len(), 1);
+        let back = &cap.streams[0];
+        assert_eq!(back.stream(Direction::ClientToServer).0, hello);
+        assert_eq!(
+            back.stream(Direction::ServerToClient).0,
+            vec![21, 3, 3, 0, 2, 2, 40]
+        );
+        assert_eq!(back.client, t.client);
+        assert_eq!(back.server, t.server);
+        assert_eq!(back.start_unix_us, t.start_unix_us);
+        assert_eq!(back.chunks[1].t_us, 900);
+        assert_eq!(cap.secrets, secrets);
+        // 3 handshake + 3 segments and 1 ACK + 1 segment and 1 ACK + 3 closing.
+        assert_eq!(cap.packets, 12);
+    }
+}

@@ -252,3 +252,82 @@ fn finish(mut f: Flow) -> Option<Connection> {
         gap: client.gap || server.gap,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(src: u16, seq: u32, t: u64, payload: &[u8], syn: bool) -> Segment {
+        let a: SocketAddr = format!("127.0.0.1:{src}").parse().unwrap();
+        let b: SocketAddr = format!("127.0.0.1:{}", if src == 443 { 50000 } else { 443 })
+            .parse()
+            .unwrap();
+        Segment {
+            src: a,
+            dst: b,
+            seq,
+            syn,
+            ack: src == 443 && syn,
+            fin: false,
+            rst: false,
+            t_us: t,
+            payload: payload.to_vec(),
+        }
+    }
+
+    const HELLO: &[u8] = &[22, 3, 1, 0, 4, 1, 0, 0, 0];
+
+    #[test]
+    fn out_of_order_retransmitted_and_overlapping_segments_give_the_stream_once() {
+        let stream: Vec<u8> = HELLO
+            .iter()
+            .copied()
+            .chain(b"abcdefghij".iter().copied())
+            .collect();
+        let segs = vec![
+            seg(50000, 99, 0, &[], true),
+            seg(443, 499, 1, &[], true),
+            // Last piece first, then the first, a retransmission, an overlap, the middle.
+            seg(50000, 100 + 14, 2, &stream[14..], false),
+            seg(50000, 100, 3, &stream[..6], false),
+            seg(50000, 100, 4, &stream[..6], false),
+            seg(50000, 100 + 4, 5, &stream[4..9], false),
+            seg(50000, 100 + 9, 6, &stream[9..14], false),
+            seg(443, 500, 7, b"reply", false),
+        ];
+        let c = reassemble(&segs);
+        assert_eq!(c.len(), 1);
+        let t = &c[0].transcript;
+        assert!(!c[0].gap);
+        assert_eq!(t.stream(Direction::ClientToServer).0, stream);
+        assert_eq!(t.stream(Direction::ServerToClient).0, b"reply");
+        assert_eq!(t.client.unwrap().port(), 50000);
+        // The client's bytes became readable in order before the reply.
+        assert_eq!(t.chunks[0].dir, Direction::ClientToServer);
+        assert_eq!(t.chunks.last().unwrap().dir, Direction::ServerToClient);
+    }
+
+    #[test]
+    fn a_hole_is_reported_and_a_non_tls_connection_is_left_out() {
+        let segs = vec![
+            seg(50000, 100, 0, HELLO, false),
+            seg(50000, 100 + 20, 1, b"after a hole", false),
+        ];
+        let c = reassemble(&segs);
+        assert_eq!(c.len(), 1);
+        assert!(c[0].gap);
+        assert_eq!(c[0].transcript.stream(Direction::ClientToServer).0, HELLO);
+        let http = vec![seg(50000, 1, 0, b"GET / HTTP/1.1\r\n", false)];
+        assert!(reassemble(&http).is_empty());
+    }
+
+    #[test]
+    fn sequence_numbers_wrap() {
+        let segs = vec![
+            seg(50000, u32::MAX - 2, 0, &HELLO[..3], false),
+            seg(50000, (u32::MAX - 2).wrapping_add(3), 1, &HELLO[3..], false),
+        ];
+        let c = reassemble(&segs);
+        assert_eq!(c[0].transcript.stream(Direction::ClientToServer).0, HELLO);
+    }
+}

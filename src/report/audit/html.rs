@@ -15,6 +15,9 @@ const COL_W: u32 = 92;
 const ROW_H: u32 = 26;
 const HEAD_H: u32 = 44;
 
+/// A suite's code, rating name and reasons.
+type SuiteFacts = (String, String, Vec<String>);
+
 #[derive(Debug, Serialize)]
 struct Cell {
     x: u32,
@@ -87,7 +90,7 @@ pub fn page(a: &AuditReport) -> Result<String, crate::report::html::HtmlError> {
         })
         .collect();
     // Rows: every suite accepted by any version, strongest rating first, then by name.
-    let mut suites: BTreeMap<String, (String, String, Vec<String>)> = BTreeMap::new();
+    let mut suites: BTreeMap<String, SuiteFacts> = BTreeMap::new();
     for list in a.cipher_suite_details.values() {
         for s in list {
             suites.entry(s.name.clone()).or_insert((
@@ -103,7 +106,7 @@ pub fn page(a: &AuditReport) -> Result<String, crate::report::html::HtmlError> {
         "weak" => 2,
         _ => 3,
     };
-    let mut names: Vec<(String, (String, String, Vec<String>))> = suites.into_iter().collect();
+    let mut names: Vec<(String, SuiteFacts)> = suites.into_iter().collect();
     names.sort_by(|x, y| order(&x.1.1).cmp(&order(&y.1.1)).then(x.0.cmp(&y.0)));
     let rows: Vec<SuiteRow> = names
         .into_iter()
