@@ -6,9 +6,6 @@
 
 mod common;
 
-use std::process::Command;
-
-use assert_cmd::cargo::cargo_bin;
 use serde_json::Value;
 
 const SESSIONS: [&str; 3] = ["tls12-rsa", "tls12-ecdhe", "tls13"];
@@ -20,17 +17,8 @@ fn fixture(name: &str) -> String {
         .to_string()
 }
 
-/// (exit code, stdout, stderr).
 fn tlsight(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(cargo_bin("tlsight"))
-        .args(args)
-        .output()
-        .expect("run tlsight");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run_tlsight(args)
 }
 
 /// The messages s_client printed with -msg: (sender, type) for handshake messages and alerts.
@@ -207,6 +195,13 @@ fn records(pcap: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
     (header, out)
 }
 
+fn write_pcap(path: &std::path::Path, mut header: Vec<u8>, records: &[Vec<u8>]) {
+    for r in records {
+        header.extend_from_slice(r);
+    }
+    std::fs::write(path, header).unwrap();
+}
+
 /// TCP payload length of an Ethernet/IPv4 frame inside a pcap record.
 fn payload_len(rec: &[u8]) -> usize {
     let f = &rec[16..];
@@ -262,11 +257,7 @@ fn out_of_order_and_retransmitted_segments_are_reassembled() {
     recs.splice(big..=big, [c, a.clone(), overlap, a, b]);
     let dir = tempfile::tempdir().unwrap();
     let mangled = dir.path().join("mangled.pcap");
-    let mut bytes = header;
-    for r in &recs {
-        bytes.extend_from_slice(r);
-    }
-    std::fs::write(&mangled, bytes).unwrap();
+    write_pcap(&mangled, header, &recs);
     let keylog = fixture("tls13.keylog");
     let run = |file: &str| {
         let (code, out, err) =
@@ -301,11 +292,7 @@ fn a_capture_with_several_connections_gives_one_report_each() {
     a.extend(b);
     let dir = tempfile::tempdir().unwrap();
     let both = dir.path().join("both.pcap");
-    let mut bytes = header;
-    for r in &a {
-        bytes.extend_from_slice(r);
-    }
-    std::fs::write(&both, bytes).unwrap();
+    write_pcap(&both, header, &a);
     let keys = dir.path().join("keys.txt");
     let text = std::fs::read_to_string(fixture("tls12-ecdhe.keylog")).unwrap()
         + &std::fs::read_to_string(fixture("tls13.keylog")).unwrap();

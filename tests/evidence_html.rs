@@ -13,16 +13,8 @@ use std::process::Command;
 use assert_cmd::cargo::cargo_bin;
 use serde_json::Value;
 
-/// chromium is installed by scripts/test.sh; only a failed install may skip.
 fn chromium_ready() -> bool {
-    if Command::new("chromium").arg("--version").output().is_ok() {
-        return true;
-    }
-    if std::env::var_os("TLSIGHT_SKIP_CHROMIUM").is_some() {
-        eprintln!("SKIPPED: chromium is not installed (scripts/test.sh could not install it)");
-        return false;
-    }
-    panic!("chromium is not installed: run scripts/test.sh, which installs it");
+    common::tool_ready("chromium", "TLSIGHT_SKIP_CHROMIUM")
 }
 
 /// Runs headless chromium on a local file with a fresh profile; `mode` is `--dump-dom` or
@@ -87,15 +79,7 @@ fn dom(page: &Path) -> String {
 }
 
 fn server() -> common::OpensslServer {
-    common::OpensslServer::start(&[
-        "-www",
-        "-cert",
-        common::repo("certs/rsa2048.pem").to_str().unwrap(),
-        "-key",
-        common::repo("certs/rsa2048.key").to_str().unwrap(),
-        "-cert_chain",
-        common::repo("certs/intermediate.pem").to_str().unwrap(),
-    ])
+    common::test_pki_server(&[])
 }
 
 /// Runs tlsight with `--html PAGE --json`; returns the JSON report.
