@@ -5,6 +5,7 @@
 //!
 //! Entry points: [`verify_chain`], [`CertSummary::from_der`], [`render_chain_report`].
 
+mod der;
 pub mod diagnosis;
 pub mod lint;
 pub mod ocsp;
@@ -12,6 +13,7 @@ pub mod os_store;
 pub mod parse;
 pub mod path;
 pub mod render;
+mod report;
 pub mod sigcheck;
 pub mod stores;
 mod verify;
@@ -19,12 +21,12 @@ mod verify;
 pub use diagnosis::{Code, Finding};
 pub use parse::{CertSummary, PublicKeyInfo, certs_from_bytes, crls_from_bytes};
 pub use render::render_chain_report;
+pub use report::{
+    AnchorInfo, ChainReport, ConnectionInfo, Fetched, LinkReport, SentCert, StoreReport,
+};
 pub use sigcheck::{SigCheck, SigStatus};
 pub use stores::{Store, StoreKind};
-pub use verify::{
-    AnchorInfo, ChainReport, ConnectionInfo, Fetched, LinkReport, StoreReport, StoreSelection,
-    VerifyOptions, verify_chain, verify_chain_with_stores,
-};
+pub use verify::{StoreSelection, VerifyOptions, verify_chain, verify_chain_with_stores};
 
 /// Errors of the x509 layer: input that is not a certificate (or CRL) at all.
 ///
