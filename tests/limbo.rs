@@ -4,6 +4,12 @@
 //! (`$CARGO_MANIFEST_DIR/../shared/testsuites/x509-limbo`); the test is skipped with a note when
 //! it is absent. Every mismatch must be listed, with a reason, in tests/limbo-divergences.json;
 //! a listed case that starts to pass is reported so the list stays honest.
+//!
+//! Each case runs with the rule set its namespace states: `webpki::*` cases are the CA/B Forum
+//! Web PKI profile ([`Profile::Cabf`]), `rfc5280::*` cases RFC 5280 itself
+//! ([`Profile::Rfc5280`]; the two conflict on some pairs, see `conflicts_with`), all others
+//! (BetterTLS, CVEs, path length, CRLs, real chains) the default rules. The same `webpki::*`
+//! and `rfc5280::*` cases are also run with the default rules and that score is printed too.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -12,7 +18,7 @@ use std::path::PathBuf;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
 use serde_json::Value;
-use tlsight::x509::{self, StoreSelection, VerifyOptions};
+use tlsight::x509::{self, Profile, StoreSelection, VerifyOptions};
 
 #[derive(Debug, serde::Deserialize)]
 struct Divergence {
@@ -62,7 +68,16 @@ enum Outcome {
     Ran { accepted: bool, detail: String },
 }
 
-fn run_case(tc: &Value) -> Outcome {
+/// The rule set a case's namespace asks for (see the module comment).
+fn profile_for(id: &str) -> Profile {
+    match id.split("::").next() {
+        Some("webpki") => Profile::Cabf,
+        Some("rfc5280") => Profile::Rfc5280,
+        _ => Profile::Default,
+    }
+}
+
+fn run_case(tc: &Value, profile: Profile) -> Outcome {
     if tc["validation_kind"] != "SERVER" {
         return Outcome::Skip("client-auth validation is out of scope (server certificates only)");
     }
@@ -137,6 +152,7 @@ fn run_case(tc: &Value) -> Outcome {
             .map(|d| usize::try_from(d).expect("depth")),
         extra_anchors: anchors,
         crls,
+        profile,
         ..VerifyOptions::default()
     };
     let report = x509::verify_chain(&chain, &opts);
@@ -177,11 +193,24 @@ fn x509_limbo() {
     let mut by_family: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut unexpected_accepts = 0usize;
     let mut skip_reasons: BTreeMap<&'static str, usize> = BTreeMap::new();
+    // webpki::/rfc5280:: cases under the default rules: (passed, failed, unexpected accepts).
+    let mut default_rules = (0usize, 0usize, 0usize);
     for tc in &cases {
         let id = tc["id"].as_str().expect("id").to_string();
         let expected = tc["expected_result"] == "SUCCESS";
         let family = id.split("::").next().unwrap_or("").to_string();
-        match run_case(tc) {
+        let profile = profile_for(&id);
+        if profile != Profile::Default
+            && let Outcome::Ran { accepted, .. } = run_case(tc, Profile::Default)
+        {
+            if accepted == expected {
+                default_rules.0 += 1;
+            } else {
+                default_rules.1 += 1;
+                default_rules.2 += usize::from(accepted);
+            }
+        }
+        match run_case(tc, profile) {
             Outcome::Skip(why) => {
                 skipped += 1;
                 *skip_reasons.entry(why).or_insert(0usize) += 1;
@@ -216,6 +245,10 @@ fn x509_limbo() {
     println!(
         "x509-limbo: {passed} passed, {failed} failed, {skipped} skipped ({:.2}% of {ran} run; {known} failures are listed divergences; {unexpected_accepts} unexpected accepts)",
         100.0 * passed as f64 / ran.max(1) as f64
+    );
+    println!(
+        "  webpki::/rfc5280:: cases with the default rules instead of their namespace's profile: {} passed, {} failed ({} unexpected accepts)",
+        default_rules.0, default_rules.1, default_rules.2
     );
     for (family, (p, f)) in &by_family {
         println!("  {family:<14} {p} passed, {f} failed");

@@ -23,6 +23,19 @@ pub(crate) enum StoreArg {
     All,
 }
 
+/// Which certificate profile rules to apply on top of rustls-webpki (docs/verify.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ProfileArg {
+    /// Rules that hold for every chain, public or private.
+    Default,
+    /// Also the CA/B Forum rules for publicly-trusted server certificates (EKU present, CN
+    /// spelled as a SAN, no wildcard over any public suffix, no AKI issuer fields in roots).
+    Cabf,
+    /// Also RFC 5280 rules Web PKI practice relaxes (critical nameConstraints, SKI/AKI on the
+    /// anchor certificate).
+    Rfc5280,
+}
+
 /// Arguments of `tlsight verify`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Exit status: 0 trusted, 1 not trusted, 2 could not run.")]
@@ -49,6 +62,9 @@ pub(crate) struct Args {
     /// Validate at this time instead of now (RFC 3339, e.g. 2030-01-01T00:00:00Z, or a date).
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
+    /// Certificate profile rules to apply on top of path validation.
+    #[arg(long, value_enum, value_name = "RULES", default_value = "default")]
+    profile: ProfileArg,
     /// Check revocation against these CRLs (PEM or DER).
     #[arg(long, value_name = "FILE")]
     crl: Vec<PathBuf>,
@@ -89,6 +105,11 @@ fn read(path: &PathBuf) -> Result<Vec<u8>, String> {
 fn run_inner(args: Args) -> Result<u8, String> {
     let mut opts = VerifyOptions {
         host: args.host.clone(),
+        profile: match args.profile {
+            ProfileArg::Default => x509::Profile::Default,
+            ProfileArg::Cabf => x509::Profile::Cabf,
+            ProfileArg::Rfc5280 => x509::Profile::Rfc5280,
+        },
         ..VerifyOptions::default()
     };
     if let Some(at) = &args.at {

@@ -54,6 +54,9 @@ pub enum Code {
     ChainTooLong,
     /// Path building hit its work budget.
     PathBuildingBudgetExceeded,
+    /// The leaf has a wildcard dNSName over a public suffix (`*.co.uk`; CA/B Forum BR 3.2.2.6,
+    /// Public Suffix List ICANN section, or also the private section with the `cabf` profile).
+    WildcardPublicSuffix,
     // --- warnings: trusted, but worth fixing ---
     /// An issuer the server did not send was downloaded from the AIA URL (`--fetch`).
     IncompleteChainRecovered,
@@ -71,6 +74,12 @@ pub enum Code {
     StoreProblem,
     /// The stapled OCSP response is unusable (bad signature, stale, not about the leaf).
     OcspProblem,
+    /// The leaf's subject commonName is not a character-for-character copy of one of its
+    /// subjectAltNames (CA/B Forum BR 7.1.4.3); names are matched against the SANs only.
+    CnNotInSan,
+    /// The leaf has a wildcard over a private-section public suffix (`*.s3.amazonaws.com`):
+    /// legitimate for the suffix's operator only (CA/B Forum BR 3.2.2.6).
+    WildcardPrivateSuffix,
 }
 
 impl Code {
@@ -86,6 +95,8 @@ impl Code {
                 | Self::NoSct
                 | Self::StoreProblem
                 | Self::OcspProblem
+                | Self::CnNotInSan
+                | Self::WildcardPrivateSuffix
         )
     }
 

@@ -9,6 +9,7 @@ use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
 
 use super::diagnosis::{Code, Finding};
+use super::names::{self, CnProblem, SuffixSection};
 use super::report::ChainReport;
 use super::sigcheck::SigStatus;
 use super::stores::Anchor;
@@ -21,6 +22,25 @@ pub const MIN_EC_BITS: u32 = 256;
 fn is_weak_sig(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     n.contains("sha1") || n.contains("md5") || n.contains("md2")
+}
+
+/// Which rule set [`profile`] applies on top of rustls-webpki. Each rule of the stricter sets
+/// has a side that real chains break on purpose, so it is opt-in (`verify --profile`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// The rules that hold for every chain, public or private, as browsers apply them.
+    #[default]
+    Default,
+    /// Also the CA/B Forum Baseline Requirements for publicly-trusted server certificates that
+    /// private PKIs and some public operators break: leaf EKU present (BR 7.1.2.7.6), subject CN
+    /// spelled exactly as a SAN (7.1.4.3), no wildcard over a private-section public suffix
+    /// (3.2.2.6), no authorityCertIssuer/SerialNumber even in the root's AKI (7.1.2.1.3).
+    Cabf,
+    /// Also RFC 5280 rules where Web PKI practice differs: nameConstraints MUST be critical
+    /// (4.2.1.10), and the trust anchor's certificate is held to the SKI (4.2.1.2) and AKI
+    /// (4.2.1.1) rules too.
+    Rfc5280,
 }
 
 /// Findings about the built path (`report.chain`) and the input order.
@@ -173,6 +193,11 @@ pub(crate) fn chain(
                     format!("the leaf expires in {days} days ({})", c.not_after),
                 ));
             }
+            if let Some(der) = link.sent_index.and_then(|i| sent.get(i))
+                && let Ok((_, x)) = X509Certificate::from_der(der.as_ref())
+            {
+                out.extend(leaf_name_warnings(&x));
+            }
             if public_trust && c.sct_count == 0 {
                 out.push(Finding::at(
                     Code::NoSct,
@@ -263,12 +288,51 @@ pub(crate) fn chain(
     out
 }
 
+/// Warnings about the leaf's names that do not make it untrusted under [`Profile::Default`]:
+/// a commonName that is not a copy of a SAN, a wildcard over a private-section public suffix.
+fn leaf_name_warnings(leaf: &X509Certificate<'_>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = names::cn_san_problems(leaf)
+        .iter()
+        .map(|p| {
+            Finding::at(
+                Code::CnNotInSan,
+                0,
+                format!(
+                    "the leaf {} (CA/B Forum BR 7.1.4.3: the CN must copy a SAN; only the SANs are matched)",
+                    p.describe()
+                ),
+            )
+        })
+        .collect();
+    if let Ok(Some(san)) = leaf.subject_alternative_name() {
+        for n in &san.value.general_names {
+            if let x509_parser::extensions::GeneralName::DNSName(d) = n
+                && names::wildcard_over_public_suffix(d) == Some(SuffixSection::Private)
+            {
+                out.push(Finding::at(
+                    Code::WildcardPrivateSuffix,
+                    0,
+                    format!(
+                        "the leaf has the wildcard {d:?} over a private-section public suffix: legitimate only if the suffix's operator holds it (CA/B Forum BR 3.2.2.6)"
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// RFC 5280 / CA/B Forum profile rules that rustls-webpki does not apply, checked on one
 /// candidate path (`ders[0]` = leaf, then intermediates towards the anchor; `anchor` = the
 /// anchor's certificate when the store has it). A non-empty result makes webpki try another
 /// path, as a failed signature would. The rules follow what x509-limbo expects and what
 /// pyca/cryptography enforces; each says which clause it applies.
-pub(crate) fn profile(ders: &[&[u8]], anchor: Option<&Anchor>, at: i64) -> Vec<Finding> {
+pub(crate) fn profile(
+    ders: &[&[u8]],
+    anchor: Option<&Anchor>,
+    at: i64,
+    rules: Profile,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let anchor_der = anchor.and_then(|a| a.cert.as_ref()).map(|c| c.as_ref());
     let mut certs: Vec<(usize, &[u8])> = ders.iter().copied().enumerate().collect();
@@ -315,8 +379,8 @@ pub(crate) fn profile(ders: &[&[u8]], anchor: Option<&Anchor>, at: i64) -> Vec<F
                     if a.key_identifier.is_none() {
                         bad(Code::ProfileViolation, "has an authorityKeyIdentifier without keyIdentifier (RFC 5280 4.2.1.1)".into());
                     }
-                    // Anchors are exempt: roots in Debian's bundle carry these fields.
-                    if !is_anchor
+                    // Anchors are exempt by default: roots in Debian's bundle carry these fields.
+                    if (!is_anchor || rules == Profile::Cabf)
                         && (a.authority_cert_issuer.is_some() || a.authority_cert_serial.is_some())
                     {
                         bad(Code::ProfileViolation, "has authorityCertIssuer/SerialNumber in authorityKeyIdentifier (CA/B Forum BR 7.1.2: MUST NOT)".into());
@@ -342,8 +406,16 @@ pub(crate) fn profile(ders: &[&[u8]], anchor: Option<&Anchor>, at: i64) -> Vec<F
                     if is_leaf {
                         bad(Code::ProfileViolation, "carries nameConstraints, which only CA certificates may (RFC 5280 4.2.1.10)".into());
                     }
-                    // Non-critical nameConstraints are accepted: RFC 5280 says MUST be critical,
-                    // the CA/B Forum allows non-critical, and webpki enforces them either way.
+                    // Non-critical nameConstraints are accepted by default: RFC 5280 says MUST
+                    // be critical, the CA/B Forum allows non-critical, and webpki enforces them
+                    // either way.
+                    if rules == Profile::Rfc5280 && !ext.critical {
+                        bad(
+                            Code::ProfileViolation,
+                            "has non-critical nameConstraints (RFC 5280 4.2.1.10: MUST be critical)"
+                                .into(),
+                        );
+                    }
                     let empty = |t: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| {
                         t.as_ref().is_none_or(|v| v.is_empty())
                     };
@@ -405,7 +477,7 @@ pub(crate) fn profile(ders: &[&[u8]], anchor: Option<&Anchor>, at: i64) -> Vec<F
                 "has serial number zero (RFC 5280 4.1.2.2: MUST be positive)".into(),
             );
         }
-        if !self_issued && !is_anchor && !has_aki_kid {
+        if !self_issued && (!is_anchor || rules == Profile::Rfc5280) && !has_aki_kid {
             bad(Code::ProfileViolation, "has no authorityKeyIdentifier keyIdentifier (RFC 5280 4.2.1.1: MUST, except self-signed)".into());
         }
         // Only for anchors: a self-issued key-rollover intermediate legitimately names the
@@ -426,7 +498,11 @@ pub(crate) fn profile(ders: &[&[u8]], anchor: Option<&Anchor>, at: i64) -> Vec<F
             }
             match eku {
                 // RFC 5280 allows a leaf without EKU (any purpose); the CA/B Forum rule that it
-                // MUST be present is an issuance rule we do not turn into distrust.
+                // MUST be present is an issuance rule, distrust only with the cabf profile.
+                None if rules == Profile::Cabf => bad(
+                    Code::InvalidEku,
+                    "has no extendedKeyUsage (CA/B Forum BR 7.1.2.7.6: MUST be present)".into(),
+                ),
                 None => {}
                 Some((any, critical)) => {
                     if any {
@@ -453,14 +529,40 @@ pub(crate) fn profile(ders: &[&[u8]], anchor: Option<&Anchor>, at: i64) -> Vec<F
                     bad(Code::ProfileViolation, "has a subject and a critical subjectAltName (CA/B Forum BR 7.1.2.7.12: SHOULD NOT)".into());
                 }
                 for n in names {
-                    if let x509_parser::extensions::GeneralName::DNSName(d) = n
-                        && d.contains('_')
-                    {
+                    let x509_parser::extensions::GeneralName::DNSName(d) = n else {
+                        continue;
+                    };
+                    match names::wildcard_over_public_suffix(d) {
+                        Some(SuffixSection::Icann) => bad(
+                            Code::WildcardPublicSuffix,
+                            format!(
+                                "has the wildcard {d:?} over a registry-controlled public suffix (CA/B Forum BR 3.2.2.6; Public Suffix List)"
+                            ),
+                        ),
+                        Some(SuffixSection::Private) if rules == Profile::Cabf => bad(
+                            Code::WildcardPublicSuffix,
+                            format!(
+                                "has the wildcard {d:?} over a private-section public suffix (CA/B Forum BR 3.2.2.6; Public Suffix List)"
+                            ),
+                        ),
+                        _ => {}
+                    }
+                    if d.contains('_') {
                         bad(
                             Code::ProfileViolation,
                             format!(
                                 "has the dNSName {d:?} with an underscore (RFC 5280 4.2.1.6, preferred name syntax)"
                             ),
+                        );
+                    }
+                }
+            }
+            if rules == Profile::Cabf {
+                for p in names::cn_san_problems(&cert) {
+                    if !matches!(p, CnProblem::Absent { .. }) {
+                        bad(
+                            Code::ProfileViolation,
+                            format!("{} (CA/B Forum BR 7.1.4.3)", p.describe()),
                         );
                     }
                 }
@@ -484,8 +586,9 @@ pub(crate) fn profile(ders: &[&[u8]], anchor: Option<&Anchor>, at: i64) -> Vec<F
                         .into(),
                 );
             }
-            // Anchors are exempt: a root in Mozilla's program (webpki-roots 1.0.10) has no SKI.
-            if ski_val.is_none() && !is_anchor {
+            // Anchors are exempt by default: a root in Mozilla's program (webpki-roots 1.0.10)
+            // has no SKI.
+            if ski_val.is_none() && (!is_anchor || rules == Profile::Rfc5280) {
                 bad(
                     Code::ProfileViolation,
                     "is a CA without subjectKeyIdentifier (RFC 5280 4.2.1.2: MUST)".into(),
@@ -574,7 +677,7 @@ mod tests {
         let mut bad = Vec::new();
         for a in store.anchors.iter().filter(|a| a.cert.is_some()) {
             let leaf: &[u8] = &[];
-            let found = profile(&[leaf], Some(a), at);
+            let found = profile(&[leaf], Some(a), at, Profile::Default);
             if !found.is_empty() {
                 bad.push(format!("{:?}", found));
             }

@@ -8,6 +8,7 @@
 mod der;
 pub mod diagnosis;
 pub mod lint;
+pub mod names;
 pub mod ocsp;
 pub mod os_store;
 pub mod parse;
@@ -19,6 +20,7 @@ pub mod stores;
 mod verify;
 
 pub use diagnosis::{Code, Finding};
+pub use lint::Profile;
 pub use parse::{CertSummary, PublicKeyInfo, certs_from_bytes, crls_from_bytes};
 pub use render::render_chain_report;
 pub use report::{

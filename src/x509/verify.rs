@@ -56,6 +56,8 @@ pub struct VerifyOptions {
     pub max_intermediates: Option<usize>,
     /// Apply RFC 5280 profile checks webpki leaves out (see [`lint::profile`]).
     pub strict: bool,
+    /// Which of those rule sets (with `strict`).
+    pub profile: lint::Profile,
     /// A stapled OCSP response (DER) to decode and check against the leaf.
     pub stapled_ocsp: Option<Vec<u8>>,
 }
@@ -72,6 +74,7 @@ impl Default for VerifyOptions {
             expiry_warning_days: 30,
             max_intermediates: None,
             strict: true,
+            profile: lint::Profile::Default,
             stapled_ocsp: None,
         }
     }
@@ -452,7 +455,7 @@ fn validate_in_store(inp: &Inputs<'_>, si: usize, store: &Store) -> StoreOutcome
         if !opts.strict {
             return Ok(());
         }
-        let found = lint::profile(&ders, store.find(p.anchor()), at);
+        let found = lint::profile(&ders, store.find(p.anchor()), at, opts.profile);
         if found.is_empty() {
             Ok(())
         } else {
