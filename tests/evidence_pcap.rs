@@ -24,8 +24,26 @@ fn tlsight(args: &[&str]) -> (i32, String) {
     (code, out + &err)
 }
 
+/// Runs tshark on a capture (`-r FILE` among `args`), with the capture's server ports decoded
+/// as TLS: on an unusual port tshark only guesses, and may not guess a ClientHello that spans
+/// segments (a post-quantum key share makes it larger than one).
 fn tshark(args: &[&str]) -> String {
+    let mut decode = Vec::new();
+    if let Some(i) = args.iter().position(|a| *a == "-r") {
+        let cap =
+            tlsight::capture::load_capture(Path::new(args[i + 1])).expect("our capture reads");
+        let ports: std::collections::BTreeSet<u16> = cap
+            .streams
+            .iter()
+            .filter_map(|t| t.server.map(|s| s.port()))
+            .collect();
+        for p in ports {
+            decode.push("-d".to_string());
+            decode.push(format!("tcp.port=={p},tls"));
+        }
+    }
     let out = Command::new("tshark")
+        .args(&decode)
         .args(args)
         .output()
         .expect("run tshark");
@@ -401,13 +419,9 @@ fn audit_pcap_holds_every_probe_connection_as_its_own_stream() {
         "every stream carries the probe's hello"
     );
     // tshark recognises every TLS ClientHello; the SSLv2 probe's hello is not TLS.
-    // Decode the server port as TLS: tshark's heuristics may pass over a lone hello.
-    let decode_as = format!("tcp.port=={port},tls");
     let hellos = tshark(&[
         "-r",
         file,
-        "-d",
-        &decode_as,
         "-Y",
         "tls.handshake.type == 1",
         "-T",

@@ -242,3 +242,34 @@ fn fail_on_turns_a_bad_rating_into_exit_status_1() {
     assert_eq!(code, 2);
     assert!(err.contains("unknown rating `awful`"), "{err}");
 }
+
+#[test]
+fn nothing_explained_is_an_error_not_an_empty_report() {
+    // Before: `[]` on stdout with exit 2, which a script reads as "explained nothing".
+    let (code, out, err) = run(&["explain", "--json", "nonsense-suite"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("JSON error object");
+    assert_eq!(v["error"]["code"], "unknown_name", "{v:#}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown cipher suite `nonsense-suite`"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn suite_filters_on_a_group_or_scheme_list_are_refused() {
+    // Before: the whole group registry, sect163k1 first, as if filtered to TLS 1.3.
+    for what in ["groups", "sigalgs"] {
+        let (code, out, err) = run(&["explain", "--list", what, "--tls13"]);
+        assert_eq!(code, 2, "{what}: {out}");
+        assert!(out.is_empty(), "{out}");
+        assert_eq!(
+            err.trim(),
+            format!("tlsight: explain: --tls13 filter cipher suites only, not --list {what}")
+        );
+    }
+}

@@ -37,7 +37,15 @@ fn options(port: u16, versions: VersionChoice) -> InspectOptions {
 fn run(opts: &InspectOptions) -> (Inspection, HandshakeReport) {
     let ins = handshake::inspect(opts).expect("connect");
     let analysis = handshake::analyze(&ins);
-    let rep = HandshakeReport::build(&ins, analysis, BuildOptions::default());
+    let rep = HandshakeReport::build(
+        &ins,
+        analysis,
+        BuildOptions {
+            extra_roots: opts.extra_roots.clone(),
+            only_extra_roots: opts.only_extra_roots,
+            ..BuildOptions::default()
+        },
+    );
     (ins, rep)
 }
 
@@ -522,5 +530,86 @@ fn ipv6_loopback_target() {
         rep.verification.trusted,
         "the test leaf carries IP:::1: {:?}",
         rep.verification
+    );
+}
+
+/// A copied certificate (genuine chain, another P-256 key signs): the handshake verdict is
+/// untrusted with `key_possession_failed` first, and the chain's own validity stays visible.
+#[test]
+fn copied_certificate_is_key_possession_failed_first_tls13_and_tls12() {
+    for (versions, proof) in [
+        (VersionChoice::Tls13, "certificate_verify"),
+        (VersionChoice::Tls12, "server_key_exchange"),
+    ] {
+        let server = local(ServerSettings {
+            key: TestKey::EcdsaP256,
+            wrong_key: Some(TestKey::OtherEcdsaP256),
+            versions,
+            ..ServerSettings::default()
+        });
+        let (ins, rep) = run(&options(server.addr().port(), versions));
+        assert!(
+            matches!(
+                ins.failure,
+                Some(handshake::HandshakeError::KeyPossession(_))
+            ),
+            "{versions:?}: {:?}",
+            ins.failure
+        );
+        let v = &rep.verification;
+        assert!(!v.trusted, "{versions:?}");
+        assert!(v.chain_trusted, "{versions:?}: the chain itself is valid");
+        assert_eq!(
+            v.errors.first().map(String::as_str),
+            Some("key_possession_failed")
+        );
+        let json = serde_json::to_value(v).unwrap();
+        assert_eq!(json["key_possession"]["status"], "failed");
+        assert_eq!(json["key_possession"]["proof"], proof, "{versions:?}");
+        let text = tlsight::report::handshake::render(
+            &rep,
+            tlsight::report::Palette::PLAIN,
+            Default::default(),
+        );
+        assert!(
+            text.contains("NOT trusted for localhost: key_possession_failed"),
+            "{text}"
+        );
+        assert!(!text.contains("trusted for localhost ("), "{text}");
+    }
+}
+
+/// Only the `--ca` root anchors the test chain: the verdict names that store and its anchor,
+/// not every store consulted (Mozilla's roots were consulted too).
+#[test]
+fn trust_names_the_store_that_anchored_and_its_subject() {
+    let server = local(ServerSettings::default());
+    let (_, rep) = run(&options(server.addr().port(), VersionChoice::Tls13));
+    let v = &rep.verification;
+    assert!(v.trusted, "{v:?}");
+    assert_eq!(v.anchors, vec!["custom"]);
+    assert_eq!(v.stores_consulted, vec!["mozilla", "custom"]);
+    assert_eq!(v.anchored_by.len(), 1);
+    assert!(
+        v.anchored_by[0].subject.contains("tlsight Test Root CA"),
+        "{:?}",
+        v.anchored_by
+    );
+    let json = serde_json::to_value(v).unwrap();
+    assert_eq!(json["key_possession"]["status"], "proven");
+    assert_eq!(json["key_possession"]["proof"], "certificate_verify");
+    let text = tlsight::report::handshake::render(
+        &rep,
+        tlsight::report::Palette::PLAIN,
+        Default::default(),
+    );
+    assert!(
+        text.contains("trusted for localhost (custom anchor \"C=ZZ, O=tlsight test PKI, CN=tlsight Test Root CA\")")
+            || text.contains("trusted for localhost (custom anchor"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("mozilla"),
+        "Mozilla did not anchor this chain:\n{text}"
     );
 }

@@ -483,7 +483,14 @@ fn a_server_without_the_private_key_fails_key_possession() {
     assert_eq!(v["verdict"], "intercepted");
     let s = signal(&v, "key_possession_failed");
     assert_eq!(s["severity"], "critical");
+    assert_eq!(
+        signal_ids(&v)[0],
+        "key_possession_failed",
+        "first in the list"
+    );
     assert_eq!(v["server"]["handshake_signature_valid"], false);
+    assert_eq!(v["server"]["key_possession"]["status"], "failed");
+    assert_eq!(v["server"]["key_possession"]["proof"], "certificate_verify");
     // The genuine certificate is still shown, and still chains to the test root.
     assert_eq!(v["trust"]["custom"]["trusted"], true);
     assert_eq!(
@@ -807,7 +814,16 @@ fn key_possession_is_checked_in_tls12_too() {
     );
     assert_eq!(code, 1, "{v:#}");
     assert_eq!(signal(&v, "key_possession_failed")["severity"], "critical");
+    assert_eq!(
+        signal_ids(&v)[0],
+        "key_possession_failed",
+        "first in the list"
+    );
     assert_eq!(v["server"]["handshake_signature_valid"], false);
+    assert_eq!(
+        v["server"]["key_possession"]["proof"],
+        "server_key_exchange"
+    );
 }
 
 #[test]
@@ -910,4 +926,52 @@ fn a_custom_catalogue_replaces_the_built_in_one() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("bad interception catalogue"), "{err}");
+}
+
+/// `tlsight audit` through mitmproxy in reverse mode (a TLS-terminating proxy that stalls
+/// other connections while an odd hello is pending): the default audit, five connections at
+/// once, must give the same answer as the careful one with `--max-connections 1`.
+#[test]
+fn audit_through_mitmproxy_equals_the_one_connection_audit() {
+    let upstream = common::OpensslServer::start(&[
+        "-cert",
+        common::repo("certs/rsa2048.pem").to_str().unwrap(),
+        "-key",
+        common::repo("certs/rsa2048.key").to_str().unwrap(),
+        "-www",
+    ]);
+    let Some(md) = Mitmdump::reverse(upstream.target().parse().unwrap()) else {
+        return;
+    };
+    let audit = |max: &str| {
+        let out = Command::cargo_bin("tlsight")
+            .unwrap()
+            .args(["audit", &md.target(), "--json", "--timeout", "3"])
+            .args(["--at", "2026-06-01T00:00:00Z", "--max-connections", max])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let o = v.as_object_mut().unwrap();
+        for k in ["connections", "elapsed_ms", "throttled", "retried"] {
+            o.remove(k);
+        }
+        v
+    };
+    let default = audit("5");
+    let careful = audit("1");
+    assert_eq!(default["protocols"]["TLSv1.2"], true, "{default:#}");
+    assert_eq!(default["protocols"]["TLSv1.3"], true, "{default:#}");
+    for d in default["protocol_details"].as_array().unwrap() {
+        // Only the SSLv2 hello may go unanswered (mitmproxy waits for the rest of it).
+        if d["version"] != "SSLv2" {
+            assert_ne!(d["status"], "no_answer", "{d}");
+        }
+    }
+    assert_eq!(default, careful);
 }

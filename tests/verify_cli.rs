@@ -291,3 +291,99 @@ fn bad_input_exits_2_with_one_line() {
         assert!(err.starts_with("tlsight: verify: "), "{err}");
     }
 }
+
+/// Files with nothing to verify are bad input (exit 2, one line naming the file and what is
+/// wrong); a chain where one certificate of several does not parse stays a finding.
+#[test]
+fn input_files_without_a_certificate_or_crl_are_errors_naming_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).expect("write");
+        p.display().to_string()
+    };
+    let garbage = write("garbage.txt", b"hello, this is not a certificate\n");
+    let random = write(
+        "random.der",
+        &[0x30, 0x82, 0x01, 0x00, 0xde, 0xad, 0xbe, 0xef],
+    );
+    let bad_pem = write(
+        "bad.pem",
+        b"-----BEGIN CERTIFICATE-----\nMIIBzzCCAXWgAwIBAgIUbad=\n-----END CERTIFICATE-----\n",
+    );
+    let empty = write("empty.crl", b"");
+    let good = chains("good.pem");
+    let root = chains("root.pem");
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (
+            vec!["--chain", &garbage],
+            "garbage.txt",
+            "no parseable certificate",
+        ),
+        (
+            vec!["--chain", &random],
+            "random.der",
+            "no parseable certificate",
+        ),
+        (
+            vec!["--chain", &bad_pem],
+            "bad.pem",
+            "no parseable certificate",
+        ),
+        (
+            vec!["--chain", &good, "--crl", &garbage],
+            "garbage.txt",
+            "bad CRL",
+        ),
+        (
+            vec!["--chain", &good, "--crl", &empty],
+            "empty.crl",
+            "bad CRL",
+        ),
+        (
+            vec!["--chain", &good, "--ca", &garbage],
+            "garbage.txt",
+            "no parseable certificate",
+        ),
+        (
+            vec!["--chain", &good, "--ca", &root, "--crl", &root],
+            "root.pem",
+            "bad CRL",
+        ),
+    ];
+    for (args, file, what) in cases {
+        let out = tlsight().arg("verify").args(&args).output().expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("tlsight: verify: "), "{err}");
+        assert!(err.contains(file) && err.contains(what), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}: no report of nothing");
+    }
+}
+
+#[test]
+fn a_chain_with_one_malformed_certificate_is_a_finding_headlined_by_it() {
+    let out = tlsight()
+        .arg("verify")
+        .args([
+            "--chain",
+            &chains("malformed.pem"),
+            "--host",
+            "good.test",
+            "--ca",
+            &chains("root.pem"),
+            "--at",
+            AT,
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let headline = text.lines().next().unwrap_or_default();
+    assert!(
+        headline.starts_with("NOT TRUSTED for good.test (name not checked): malformed_certificate"),
+        "{headline}"
+    );
+    assert!(!headline.contains("does not match"), "{headline}");
+}

@@ -30,6 +30,27 @@ fn verify(args: &[&str]) -> (Option<i32>, Value, String) {
     )
 }
 
+/// `verify` of a loopback rustls server for `localhost`, anchored only in the test root.
+fn verify_local(target: &str, extra: &[&str]) -> (Option<i32>, Value, String) {
+    let mut args = vec![
+        target,
+        "--sni",
+        "localhost",
+        "--ca",
+        ROOT,
+        "--store",
+        "custom",
+        "--at",
+        AT,
+    ];
+    args.extend_from_slice(extra);
+    verify(&args)
+}
+
+fn local(settings: &ServerSettings) -> LocalServer {
+    LocalServer::start("127.0.0.1:0".parse().expect("addr"), settings).expect("server")
+}
+
 #[test]
 fn live_chain_from_a_loopback_rustls_server_is_trusted() {
     let server = LocalServer::start(
@@ -245,4 +266,67 @@ fn live_stapled_ocsp_is_decoded() {
     assert_eq!(v["ocsp"]["responses"][0]["status"], "revoked");
     assert_eq!(v["ocsp"]["signature_valid"], true);
     assert_eq!(v["errors"][0]["code"], "revoked");
+}
+
+/// A server that presents the genuine test chain but signs with another P-256 key (a copied
+/// certificate): the chain is valid, the server is not its owner, so never "trusted".
+#[test]
+fn a_server_without_the_leaf_key_is_not_trusted_tls13_and_tls12() {
+    use tlsight::handshake::VersionChoice;
+    use tlsight::handshake::server::TestKey;
+    for (versions, proof) in [
+        (VersionChoice::Tls13, "certificate_verify"),
+        (VersionChoice::Tls12, "server_key_exchange"),
+    ] {
+        let server = local(&ServerSettings {
+            key: TestKey::EcdsaP256,
+            wrong_key: Some(TestKey::OtherEcdsaP256),
+            versions,
+            ..ServerSettings::default()
+        });
+        let target = server.addr().to_string();
+        let (code, v, err) = verify_local(&target, &["--json"]);
+        assert_eq!(code, Some(1), "{versions:?}: {err} {v:#}");
+        assert_eq!(v["trusted"], false, "{versions:?}");
+        assert_eq!(
+            v["errors"][0]["code"], "key_possession_failed",
+            "{versions:?}: first error {v:#}"
+        );
+        // The chain's own validity stays visible.
+        assert_eq!(v["chain_trusted"], true, "{versions:?}");
+        assert_eq!(v["stores"]["custom"]["trusted"], true);
+        assert_eq!(v["key_possession"]["status"], "failed");
+        assert_eq!(v["key_possession"]["proof"], proof, "{versions:?}");
+        assert_eq!(v["connection"]["handshake_signature_valid"], false);
+
+        let out = Command::cargo_bin("tlsight")
+            .expect("binary")
+            .env("NO_COLOR", "1")
+            .args(["verify", &target, "--sni", "localhost", "--ca", ROOT])
+            .args(["--store", "custom", "--at", AT])
+            .output()
+            .expect("runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text.starts_with("NOT TRUSTED for localhost"),
+            "{versions:?}:\n{text}"
+        );
+        assert!(!text.contains("\nTRUSTED"), "{text}");
+        assert!(
+            text.contains("the chain itself is valid, but the server did not prove"),
+            "{text}"
+        );
+    }
+}
+
+/// The genuine server proves possession, and the report says with which message.
+#[test]
+fn a_genuine_server_proves_possession_with_certificate_verify() {
+    let server = local(&ServerSettings::default());
+    let (code, v, err) = verify_local(&server.addr().to_string(), &["--json"]);
+    assert_eq!(code, Some(0), "{err} {v:#}");
+    assert_eq!(v["key_possession"]["status"], "proven");
+    assert_eq!(v["key_possession"]["proof"], "certificate_verify");
+    assert_eq!(v["chain_trusted"], true);
 }

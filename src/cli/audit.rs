@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tlsight::probe::report::{AuditReport, Severity};
+use tlsight::probe::report::{AuditReport, ProtocolStatus, Severity};
 use tlsight::probe::scan::AuditOptions;
 use tlsight::probe::suite::Rating;
 use tlsight::probe::{Settings, audit};
@@ -20,6 +20,9 @@ pub(crate) struct Args {
     /// Print the report as JSON (schema: docs/audit.md).
     #[arg(long)]
     json: bool,
+    /// Name every suite behind a finding (the default counts long lists per version range).
+    #[arg(short, long)]
+    verbose: bool,
     /// Connections open at once to the server.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=64))]
     max_connections: u16,
@@ -49,10 +52,17 @@ pub(crate) struct Args {
 
 /// Runs `tlsight audit`.
 pub(crate) fn run(args: Args) -> ExitCode {
-    let fail = |msg: String| {
+    // Could not run: one line on stderr and, with --json, the same error for scripts.
+    let json = args.json;
+    let fail_with = |code: &str, msg: String| {
         eprintln!("tlsight: audit: {msg}");
+        if json {
+            let v = serde_json::json!({ "error": { "code": code, "message": msg } });
+            super::print_out(&format!("{v:#}\n"));
+        }
         ExitCode::from(super::exit::ERROR)
     };
+    let fail = |msg: String| fail_with("bad_argument", msg);
     let target = match tlsight::handshake::Target::parse(&args.target, 443) {
         Ok(t) => t,
         Err(e) => return fail(e.to_string()),
@@ -102,11 +112,11 @@ pub(crate) fn run(args: Args) -> ExitCode {
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+        Err(e) => return fail_with("internal", format!("cannot start the async runtime: {e}")),
     };
     let report = match rt.block_on(audit(&target, opts)) {
         Ok(r) => r,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail_with(e.code(), e.to_string()),
     };
     if let (Some(path), Some(tap)) = (&args.pcap, settings.tap) {
         let (transcripts, secrets) = tap.take();
@@ -126,9 +136,9 @@ pub(crate) fn run(args: Args) -> ExitCode {
         }
     }
     if args.json {
-        print!("{}", tlsight::report::to_json(&report));
+        super::print_out(&tlsight::report::to_json(&report));
     } else {
-        print!("{}", render(&report, Palette::detect()));
+        super::print_out(&render(&report, Palette::detect(), args.verbose));
     }
     match &args.policy {
         Some(p)
@@ -153,7 +163,21 @@ fn yes_no(p: Palette, v: Option<bool>, good_when: bool) -> String {
 }
 
 /// Human rendering of the report.
-fn render(r: &AuditReport, p: Palette) -> String {
+/// `--verbose`: every suite behind a counted line, one a line, with its versions.
+fn list_suites(o: &mut String, p: Palette, suites: &[tlsight::probe::report::FindingSuite]) {
+    use std::fmt::Write;
+    let width = suites.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    for s in suites {
+        let _ = writeln!(
+            o,
+            "           {:<width$}  {}",
+            s.name,
+            p.dim(tlsight::probe::report::version_span(&s.versions))
+        );
+    }
+}
+
+fn render(r: &AuditReport, p: Palette, verbose: bool) -> String {
     use std::fmt::Write;
     let mut o = String::new();
     let sni = r.sni.as_deref().unwrap_or("(none)");
@@ -168,10 +192,11 @@ fn render(r: &AuditReport, p: Palette) -> String {
     let _ = writeln!(o, "\n{}", p.bold("Protocols"));
     for d in &r.protocol_details {
         let mark = match (d.accepted, d.version.as_str()) {
-            (true, "SSLv2" | "SSLv3") => p.bad("accepted"),
-            (true, "TLSv1.0" | "TLSv1.1") => p.warn("accepted"),
-            (true, _) => p.good("accepted"),
-            (false, _) => p.dim("refused "),
+            (true, "SSLv2" | "SSLv3") => p.bad("accepted "),
+            (true, "TLSv1.0" | "TLSv1.1") => p.warn("accepted "),
+            (true, _) => p.good("accepted "),
+            (false, _) if d.status == ProtocolStatus::NoAnswer => p.warn("no answer"),
+            (false, _) => p.dim("refused  "),
         };
         let _ = writeln!(o, "  {:<8} {mark}  {}", d.version, p.dim(&d.detail));
     }
@@ -198,6 +223,14 @@ fn render(r: &AuditReport, p: Palette) -> String {
                 s.name,
                 s.key_exchange.as_deref().unwrap_or(""),
                 p.dim(s.flags.join(", ")),
+            );
+        }
+        for name in r.dropped_suites.get(v).into_iter().flatten() {
+            let _ = writeln!(
+                o,
+                "  {:<6} {name:<width$}  {}",
+                "",
+                p.warn("connection dropped when offered")
             );
         }
     }
@@ -314,7 +347,20 @@ fn render(r: &AuditReport, p: Palette) -> String {
             .map(|(k, s)| format!("{}: {}", k.name(), if s.trusted { "yes" } else { "no" }))
             .collect();
         let _ = writeln!(o, "  {:<22} {verdict} ({})", "trust", stores.join(", "));
-        for e in &v.errors {
+        if let Some(kp) = &v.key_possession {
+            let text = if kp.proven() {
+                p.good(&kp.detail)
+            } else {
+                p.bad(&kp.detail)
+            };
+            let _ = writeln!(o, "  {:<22} {text}", "key possession");
+        }
+        // The key-possession error is the line above.
+        for e in v
+            .errors
+            .iter()
+            .filter(|e| e.code != tlsight::x509::Code::KeyPossessionFailed)
+        {
             let _ = writeln!(o, "    {}", p.bad(&e.message));
         }
     }
@@ -332,7 +378,17 @@ fn render(r: &AuditReport, p: Palette) -> String {
                 Severity::Warning => p.warn("warning "),
                 Severity::Info => p.dim("info    "),
             };
-            let _ = writeln!(o, "  {sev} {}", fd.message);
+            // The message counts long lists; --verbose names every suite (JSON always does).
+            let named_in_message = fd.suites.len() <= tlsight::probe::report::NAMED_SUITES;
+            let hint = if named_in_message || verbose {
+                String::new()
+            } else {
+                p.dim("  (--verbose lists them)")
+            };
+            let _ = writeln!(o, "  {sev} {}{hint}", fd.message);
+            if verbose && !named_in_message {
+                list_suites(&mut o, p, &fd.suites);
+            }
         }
     }
 
@@ -365,6 +421,9 @@ fn render(r: &AuditReport, p: Palette) -> String {
         for fl in &m.failures {
             let _ = writeln!(o, "    {}", p.dim(fl));
         }
+        if verbose && m.suites_outside.len() > tlsight::probe::report::NAMED_SUITES {
+            list_suites(&mut o, p, &m.suites_outside);
+        }
     }
     let _ = writeln!(
         o,
@@ -373,5 +432,14 @@ fn render(r: &AuditReport, p: Palette) -> String {
         r.connections,
         r.elapsed_ms as f64 / 1000.0
     );
+    if r.throttled {
+        let _ = writeln!(
+            o,
+            "  {} {} hellos got no answer or a reset with several connections open; retried \
+             them and went on one connection at a time",
+            p.warn("throttled"),
+            r.retried
+        );
+    }
     o
 }

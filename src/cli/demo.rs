@@ -142,7 +142,8 @@ pub(crate) fn run_demo(args: DemoArgs) -> ExitCode {
             analysis,
             BuildOptions {
                 ja4s: false,
-                custom_anchors: true,
+                extra_roots: opts.extra_roots.clone(),
+                only_extra_roots: opts.only_extra_roots,
             },
         );
         report.assess_interception(&ins, &opts.extra_roots);

@@ -3,7 +3,6 @@
 //! All facts and judgements come from `tlsight::suites`; this file only parses arguments and
 //! renders (human text through `report::Palette`, or `--json` from the same serde model).
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
@@ -123,6 +122,33 @@ pub(crate) fn run(args: Args) -> ExitCode {
         return ExitCode::from(exit::ERROR);
     }
 
+    // The suite filters mean nothing for groups or signature schemes: say so rather than list
+    // the whole registry as if it had been filtered.
+    if matches!(args.list, Some(ListWhat::Groups | ListWhat::Sigalgs)) {
+        let used: Vec<&str> = [
+            (args.tls13, "--tls13"),
+            (args.tls12, "--tls12"),
+            (args.fs, "--fs"),
+            (args.aead, "--aead"),
+            (args.openssl, "--openssl"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+        if !used.is_empty() {
+            eprintln!(
+                "tlsight: explain: {} filter cipher suites only, not --list {}",
+                used.join(", "),
+                if matches!(args.list, Some(ListWhat::Groups)) {
+                    "groups"
+                } else {
+                    "sigalgs"
+                }
+            );
+            return ExitCode::from(exit::ERROR);
+        }
+    }
+
     let mut entries = Vec::new();
     let mut errors = Vec::new();
     for s in &args.suites {
@@ -148,6 +174,21 @@ pub(crate) fn run(args: Args) -> ExitCode {
         entries.extend(list(&args, what));
     }
 
+    // Nothing could be explained: an error, not an empty report.
+    if entries.is_empty() && !errors.is_empty() {
+        for e in &errors {
+            eprintln!("tlsight: explain: {}", describe_error(e));
+        }
+        if args.json {
+            let v = serde_json::json!({ "error": {
+                "code": "unknown_name",
+                "message": errors.iter().map(describe_error).collect::<Vec<_>>().join("; "),
+            }});
+            super::print_out(&format!("{v:#}\n"));
+        }
+        return ExitCode::from(exit::ERROR);
+    }
+
     let out = if args.json {
         report::to_json(&entries)
     } else if args.list.is_some()
@@ -164,12 +205,11 @@ pub(crate) fn run(args: Args) -> ExitCode {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    // A closed pipe (`| head`) is not an error worth reporting.
-    let _ = std::io::stdout().lock().write_all(out.as_bytes());
-
+    // Input errors first: a closed pipe (`| head`) ends the program inside print_out.
     for e in &errors {
         eprintln!("tlsight: explain: {}", describe_error(e));
     }
+    super::print_out(&out);
     if !errors.is_empty() {
         return ExitCode::from(exit::ERROR);
     }
@@ -393,11 +433,41 @@ fn render_group(g: &NamedGroup, p: Palette, width: usize) -> String {
             "no: a future quantum computer could break recorded exchanges".to_string()
         },
     );
+    if let Some(h) = tlsight::wire::hybrid::layout(g.code) {
+        out += &hybrid_lines(p, h);
+    }
     out += &registry_line(p, g.iana_recommended, g.reference);
     for n in g.notes() {
         out += &format!("  {} {}\n", p.dim("•"), wrap(&n, 4, width));
     }
     rating_block(&mut out, p, rating, &g.reasons(), width);
+    out
+}
+
+/// How a hybrid's shares and secret are laid out on the wire.
+fn hybrid_lines(p: Palette, h: &tlsight::wire::hybrid::HybridLayout) -> String {
+    use tlsight::wire::hybrid::ShareSender::{Client, Server};
+    let share = |sender| {
+        let parts = h
+            .parts(sender, h.share_len(sender))
+            .iter()
+            .map(|x| format!("{} ({})", x.label, x.len))
+            .collect::<Vec<_>>()
+            .join(" ‖ ");
+        format!("{parts} = {} bytes", h.share_len(sender))
+    };
+    let (first, second) = if h.kem_first {
+        (h.kem, h.classical)
+    } else {
+        (h.classical, h.kem)
+    };
+    let mut out = field(p, "client share", &share(Client));
+    out += &field(p, "server share", &share(Server));
+    out += &field(
+        p,
+        "secret",
+        &format!("{first} secret ‖ {second} secret, into the TLS 1.3 key schedule"),
+    );
     out
 }
 

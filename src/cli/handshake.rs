@@ -35,6 +35,11 @@ pub(crate) struct Args {
     /// Offer only TLS 1.3.
     #[arg(long)]
     tls13: bool,
+    /// Key-exchange groups to offer, in order, comma separated (default: X25519MLKEM768,
+    /// x25519, secp256r1, secp384r1, SecP256r1MLKEM768, SecP384r1MLKEM1024; the first two get
+    /// key shares). Names or code points as `explain --group` takes them.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    groups: Vec<String>,
     /// ALPN protocols to offer, comma separated (e.g. h2,http/1.1).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     alpn: Vec<String>,
@@ -108,6 +113,7 @@ fn run_inner(args: &Args) -> Result<u8, String> {
         .filter(|a| !a.is_empty())
         .map(|a| a.as_bytes().to_vec())
         .collect();
+    opts.groups = offered_groups(&args.groups)?;
     for path in &args.ca {
         opts.extra_roots.extend(load_ca_file(path)?);
     }
@@ -145,7 +151,9 @@ fn build_report(
         analysis,
         BuildOptions {
             ja4s: args.ja4s,
-            custom_anchors: !args.ca.is_empty(),
+            extra_roots: extra_roots.to_vec(),
+            // The CLI has no --ca-only: Mozilla's roots always count.
+            only_extra_roots: false,
         },
     );
     report.assess_interception(ins, extra_roots);
@@ -234,4 +242,34 @@ fn run_from(args: &Args, from: &std::path::Path) -> Result<u8, String> {
     }
     print_reports(args, &reports);
     Ok(code)
+}
+
+/// Resolves `--groups` against the registry, then keeps only what the handshake provider can
+/// offer: naming one it cannot is an error, not a silently shorter list.
+fn offered_groups(names: &[String]) -> Result<Vec<rustls::NamedGroup>, String> {
+    let available: Vec<rustls::NamedGroup> = handshake::provider()
+        .kx_groups
+        .iter()
+        .map(|g| g.name())
+        .collect();
+    let mut out = Vec::new();
+    for name in names.iter().filter(|n| !n.trim().is_empty()) {
+        let g = tlsight::suites::lookup_group(name).map_err(|e| format!("--groups: {e}"))?;
+        let named = rustls::NamedGroup::from(g.code);
+        if !available.contains(&named) {
+            let list: Vec<String> = available
+                .iter()
+                .map(|a| tlsight::suites::group_name(u16::from(*a)))
+                .collect();
+            return Err(format!(
+                "--groups: {} cannot be offered by handshake (it can offer {})",
+                g.name,
+                list.join(", ")
+            ));
+        }
+        if !out.contains(&named) {
+            out.push(named);
+        }
+    }
+    Ok(out)
 }

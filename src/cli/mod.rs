@@ -92,10 +92,18 @@ pub(crate) fn load_ca_file(
     path: &std::path::Path,
 ) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    tlsight::x509::certs_from_bytes(&bytes, &path.display().to_string()).map_err(|e| e.to_string())
+    let origin = path.display().to_string();
+    let certs = tlsight::x509::certs_from_bytes(&bytes, &origin).map_err(|e| e.to_string())?;
+    tlsight::x509::require_one_parses(&certs, &origin).map_err(|e| e.to_string())?;
+    Ok(certs)
 }
 
-/// Writes to stdout; a closed pipe (`| head`) ends the program quietly, as ripgrep does.
+/// Writes to stdout: every command's output goes through here, so a closed pipe (`| head`) is
+/// handled once. Rust ignores SIGPIPE, so the write fails with `BrokenPipe`; like ripgrep
+/// (crates/core/main.rs), that ends the program quietly with status 0, the reader having taken
+/// what it wanted. Restoring the default SIGPIPE action instead would need `unsafe` (forbidden
+/// here) and kill the process with status 141 mid-write, before files like `--record` are
+/// complete. `println!` would panic ("failed printing to stdout").
 pub(crate) fn print_out(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();

@@ -147,12 +147,15 @@ fn run_inner(args: Args) -> Result<u8, String> {
         opts.stapled_ocsp = Some(read(path)?);
     }
     let mut connection = None;
+    let mut possession = None;
     let chain = if !args.chain.is_empty() {
         let mut certs = Vec::new();
         for path in &args.chain {
             let bytes = read(path)?;
             let origin = path.display().to_string();
-            certs.extend(x509::certs_from_bytes(&bytes, &origin).map_err(|e| e.to_string())?);
+            let these = x509::certs_from_bytes(&bytes, &origin).map_err(|e| e.to_string())?;
+            x509::require_one_parses(&these, &origin).map_err(|e| e.to_string())?;
+            certs.extend(these);
         }
         if certs.len() > x509::parse::MAX_CERTS_PER_INPUT {
             return Err(format!(
@@ -201,6 +204,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
             handshake_signature_valid: ins.seen.signature_valid,
             handshake_error: ins.failure.as_ref().map(|f| f.to_string()),
         });
+        possession = Some(ins.key_possession());
         certs
     };
 
@@ -209,14 +213,18 @@ fn run_inner(args: Args) -> Result<u8, String> {
         report = fetch_and_reverify(report, chain, &mut opts, &fetch::Limits::default());
     }
     report.connection = connection;
+    // A live server must also prove it holds the leaf key, or the chain authenticates nothing.
+    if let Some(kp) = possession {
+        report.apply_key_possession(kp);
+    }
     if let Some(path) = &args.html {
         let page = report::verify::html::page(&report).map_err(|e| e.to_string())?;
         std::fs::write(path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     if args.json {
-        print!("{}", report::to_json(&report));
+        super::print_out(&report::to_json(&report));
     } else {
-        print!("{}", x509::render_chain_report(&report, Palette::detect()));
+        super::print_out(&x509::render_chain_report(&report, Palette::detect()));
     }
     Ok(if report.trusted {
         exit::OK

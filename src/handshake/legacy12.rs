@@ -96,6 +96,8 @@ pub struct Session {
     pub extended_master_secret: bool,
     /// The server's application data.
     pub response: Vec<u8>,
+    /// The leaf certificate the server sent (DER): the key the session proved it holds.
+    pub server_certificate: Vec<u8>,
 }
 
 /// NamedGroups offered for ECDHE, in preference order.
@@ -415,15 +417,17 @@ pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
         }
     }
 
-    // The request, then everything the server says until it closes.
+    // The request, then everything the server says until it closes. Without a request (a
+    // handshake only, e.g. to prove the server holds its key) there is nothing to wait for.
     let mut tx_seq = 1u64;
+    let mut wait_for_response = !opts.request.is_empty();
     for chunk in opts.request.chunks(1 << 14) {
         conn.send(&tx.seal(ContentType::APPLICATION_DATA, 0x0303, chunk, tx_seq))?;
         tx_seq += 1;
     }
     let mut response = Vec::new();
     const RESP: &str = "reading the response";
-    loop {
+    while wait_for_response {
         let rec = match conn.record(RESP) {
             Ok(Some(r)) => r,
             Ok(None) => break,
@@ -437,7 +441,7 @@ pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
         rx_seq += 1;
         match ContentType(rec.header[0]) {
             ContentType::APPLICATION_DATA => response.extend_from_slice(&o.plaintext),
-            ContentType::ALERT => break,
+            ContentType::ALERT => wait_for_response = false,
             _ => {}
         }
     }
@@ -458,6 +462,7 @@ pub fn run(addr: SocketAddr, opts: &Options) -> Result<Session, Legacy12Error> {
         suite: suite.code,
         extended_master_secret: ems,
         response,
+        server_certificate: cert,
     })
 }
 

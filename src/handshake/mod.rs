@@ -6,6 +6,7 @@
 pub mod fetch;
 pub mod legacy12;
 pub mod messages;
+pub mod pq;
 pub mod proxy;
 pub mod replay;
 pub mod server;
@@ -26,9 +27,18 @@ use crate::capture::{KeyLogSecrets, Recorder, RecordingKeyLog, Transcript};
 pub use target::Target;
 pub use verifier::{RecordingVerifier, SeenChain, error_code};
 
-/// The crypto provider for real handshakes. One place, so a post-quantum build can swap it.
+/// The crypto provider for real handshakes: ring, plus the post-quantum hybrids of [`pq`].
+/// Groups in the order current browsers offer them: X25519MLKEM768 first (rustls then sends
+/// its share and a plain x25519 share, reusing the x25519 key), then x25519, secp256r1,
+/// secp384r1; SecP256r1MLKEM768 and SecP384r1MLKEM1024 last (listed, no share: a server that
+/// accepts only those asks for one by HelloRetryRequest).
 pub fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    let mut p = rustls::crypto::ring::default_provider();
+    let mut groups = vec![pq::X25519MLKEM768];
+    groups.extend(p.kx_groups.iter().copied());
+    groups.extend([pq::SECP256R1MLKEM768, pq::SECP384R1MLKEM1024]);
+    p.kx_groups = groups;
+    Arc::new(p)
 }
 
 /// Which protocol versions to offer.
@@ -91,7 +101,8 @@ pub struct InspectOptions {
     pub extra_roots: Vec<CertificateDer<'static>>,
     /// Only the extra anchors, not Mozilla's (for tests and `--ca-only`).
     pub only_extra_roots: bool,
-    /// Key-exchange groups to offer, in order (rustls names: X25519, secp256r1, secp384r1);
+    /// Key-exchange groups to offer, in order (X25519MLKEM768, X25519, secp256r1, secp384r1,
+    /// SecP256r1MLKEM768, SecP384r1MLKEM1024);
     /// empty = provider default.
     pub groups: Vec<rustls::NamedGroup>,
     /// Signature schemes to offer (signature_algorithms); empty = all webpki verifies.
@@ -331,7 +342,7 @@ pub fn client_config(
             .collect();
         if provider.kx_groups.is_empty() {
             return Err(HandshakeError::Config(
-                "none of the requested groups is supported by the ring provider (X25519, secp256r1, secp384r1)".into(),
+                "none of the requested groups can be offered (X25519MLKEM768, x25519, secp256r1, secp384r1, SecP256r1MLKEM768, SecP384r1MLKEM1024)".into(),
             ));
         }
     }
@@ -474,6 +485,25 @@ pub fn inspect_stream(
         },
         failure,
     })
+}
+
+impl Inspection {
+    /// What this handshake proved about the leaf key. rustls verifies the CertificateVerify
+    /// (TLS 1.3) or ServerKeyExchange (TLS 1.2 ECDHE) signature; it offers no RSA key transport,
+    /// so a Finished-only proof never comes from here.
+    pub fn key_possession(&self) -> crate::x509::KeyPossession {
+        let proof = self.seen.proof.or(match self.negotiated.version {
+            Some(0x0304) => Some(crate::x509::ProofKind::CertificateVerify),
+            Some(_) => Some(crate::x509::ProofKind::ServerKeyExchange),
+            None => None,
+        });
+        let failure = self.failure.as_ref().map(|f| f.to_string());
+        crate::x509::KeyPossession::from_signature(
+            self.seen.signature_valid,
+            proof,
+            failure.as_deref(),
+        )
+    }
 }
 
 fn ms(d: Duration) -> f64 {

@@ -54,7 +54,7 @@ pub fn inspect_transcript(
         port: server.port(),
     };
     let negotiated = negotiated(msgs);
-    let seen = judge_chain(t, msgs, sni.as_deref(), &target, opts);
+    let seen = judge_chain(t, &analysis, sni.as_deref(), &target, opts);
     let failure = failure(msgs, &negotiated, t);
     let first_client = t
         .chunks
@@ -203,11 +203,12 @@ fn failure(msgs: &[Message], n: &Negotiated, t: &Transcript) -> Option<Handshake
 /// at the time of the capture; and the handshake signature checked with the leaf's key.
 fn judge_chain(
     t: &Transcript,
-    msgs: &[Message],
+    analysis: &super::Analysis,
     sni: Option<&str>,
     target: &Target,
     opts: &ReplayOptions,
 ) -> SeenChain {
+    let msgs = &analysis.messages;
     let mut seen = SeenChain::default();
     let Some(cert_msg) = msgs.iter().find_map(|m| match &m.fields {
         MessageContent::Handshake(HandshakeBody::Certificate(c))
@@ -250,20 +251,53 @@ fn judge_chain(
             v.verify_server_cert(leaf, rest, &server_name, &[], now)
         });
     seen.error = verdict.err();
-    seen.signature_valid = handshake_signature(msgs, leaf);
+    let (valid, proof) = handshake_signature(msgs, leaf);
+    seen.signature_valid = valid;
+    seen.proof = proof;
+    // RSA key transport signs nothing: the server's Finished, which needs the premaster secret
+    // sent under the leaf key, is the proof (when the capture could be decrypted).
+    if proof.is_none()
+        && let Some(&(_, ok)) = analysis
+            .finished_checks
+            .iter()
+            .find(|(d, _)| *d == Direction::ServerToClient)
+    {
+        seen.signature_valid = Some(ok);
+        seen.proof = Some(crate::x509::ProofKind::Finished);
+    }
     seen
 }
 
 /// Checks the server's proof of key possession: the TLS 1.3 CertificateVerify over the
 /// transcript hash, or the TLS 1.2 ServerKeyExchange signature over the randoms and params.
-/// `None` when the capture holds neither (RSA key transport, or undecrypted TLS 1.3).
-fn handshake_signature(msgs: &[Message], leaf: &[u8]) -> Option<bool> {
-    let sh = server_hello(msgs)?;
-    let ch = msgs.iter().find_map(|m| match &m.fields {
-        MessageContent::Handshake(HandshakeBody::ClientHello(ch)) => Some(ch),
-        _ => None,
-    })?;
+/// `None` when the capture holds neither (RSA key transport, or undecrypted TLS 1.3); the
+/// second value names the message that carried (or should carry) the proof.
+fn handshake_signature(
+    msgs: &[Message],
+    leaf: &[u8],
+) -> (Option<bool>, Option<crate::x509::ProofKind>) {
+    use crate::x509::ProofKind;
+    let Some(sh) = server_hello(msgs) else {
+        return (None, None);
+    };
     if sh.selected_version().0 == 0x0304 {
+        return (
+            tls13_signature(msgs, sh, leaf),
+            Some(ProofKind::CertificateVerify),
+        );
+    }
+    match tls12_signature(msgs, sh, leaf) {
+        Some(v) => (Some(v), Some(ProofKind::ServerKeyExchange)),
+        None => (None, None),
+    }
+}
+
+fn tls13_signature(
+    msgs: &[Message],
+    sh: &crate::wire::handshake::ServerHello,
+    leaf: &[u8],
+) -> Option<bool> {
+    {
         let hrr = msgs.iter().any(|m| {
             matches!(&m.fields, MessageContent::Handshake(HandshakeBody::ServerHello(s)) if s.hello_retry_request)
         });
@@ -296,8 +330,19 @@ fn handshake_signature(msgs: &[Message], leaf: &[u8]) -> Option<bool> {
         let mut signed = vec![0x20u8; 64];
         signed.extend_from_slice(b"TLS 1.3, server CertificateVerify\0");
         signed.extend_from_slice(hash.as_ref());
-        return Some(crate::crypto::kx::verify_signature(leaf, scheme, &signed, sig).is_ok());
+        Some(crate::crypto::kx::verify_signature(leaf, scheme, &signed, sig).is_ok())
     }
+}
+
+fn tls12_signature(
+    msgs: &[Message],
+    sh: &crate::wire::handshake::ServerHello,
+    leaf: &[u8],
+) -> Option<bool> {
+    let ch = msgs.iter().find_map(|m| match &m.fields {
+        MessageContent::Handshake(HandshakeBody::ClientHello(ch)) => Some(ch),
+        _ => None,
+    })?;
     let (ske, raw) = msgs.iter().find_map(|m| match &m.fields {
         MessageContent::Handshake(HandshakeBody::ServerKeyExchange(ske)) => Some((ske, &m.raw)),
         _ => None,

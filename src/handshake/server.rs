@@ -30,6 +30,9 @@ pub enum TestKey {
     EcdsaP256,
     /// certs/ed25519.pem.
     Ed25519,
+    /// certs/chains/good.pem: another ECDSA P-256 leaf with its own key, the signer of a server
+    /// that presents `EcdsaP256`'s certificate without its key (same algorithm, wrong key).
+    OtherEcdsaP256,
 }
 
 impl TestKey {
@@ -46,6 +49,10 @@ impl TestKey {
             Self::Ed25519 => (
                 include_bytes!("../../certs/ed25519.pem"),
                 include_bytes!("../../certs/ed25519.key"),
+            ),
+            Self::OtherEcdsaP256 => (
+                include_bytes!("../../certs/chains/good.pem"),
+                include_bytes!("../../certs/chains/good.key"),
             ),
         }
     }

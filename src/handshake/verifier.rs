@@ -20,6 +20,8 @@ pub struct SeenChain {
     pub error: Option<rustls::Error>,
     /// Whether the handshake signature (CertificateVerify / ServerKeyExchange) verified.
     pub signature_valid: Option<bool>,
+    /// Which message carried that signature.
+    pub proof: Option<crate::x509::ProofKind>,
 }
 
 /// The recording verifier. With `enforce`, untrusted chains fail the handshake.
@@ -53,11 +55,14 @@ impl RecordingVerifier {
         self
     }
 
-    fn note_signature(&self, r: &Result<HandshakeSignatureValid, rustls::Error>) {
-        self.seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .signature_valid = Some(r.is_ok());
+    fn note_signature(
+        &self,
+        r: &Result<HandshakeSignatureValid, rustls::Error>,
+        proof: crate::x509::ProofKind,
+    ) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.signature_valid = Some(r.is_ok());
+        seen.proof = Some(proof);
     }
 }
 
@@ -100,7 +105,7 @@ impl ServerCertVerifier for RecordingVerifier {
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
         let r = self.inner.verify_tls12_signature(message, cert, dss);
-        self.note_signature(&r);
+        self.note_signature(&r, crate::x509::ProofKind::ServerKeyExchange);
         r
     }
 
@@ -111,7 +116,7 @@ impl ServerCertVerifier for RecordingVerifier {
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
         let r = self.inner.verify_tls13_signature(message, cert, dss);
-        self.note_signature(&r);
+        self.note_signature(&r, crate::x509::ProofKind::CertificateVerify);
         r
     }
 

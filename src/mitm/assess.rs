@@ -156,6 +156,11 @@ pub fn assess_with_report(
             ja3s: obs.ja3s.clone(),
             ja3s_string: obs.ja3s_string.clone(),
             handshake_signature_valid: obs.handshake_signature_valid,
+            key_possession: crate::x509::KeyPossession::from_signature(
+                obs.handshake_signature_valid,
+                obs.signature_proof,
+                obs.failure.as_deref(),
+            ),
         },
         baseline,
         path_comparison,
@@ -237,7 +242,27 @@ impl<'a> Cx<'a> {
 
 fn key_possession(cx: &Cx<'_>) -> Option<Signal> {
     if !cx.obs.key_possession_failed {
-        return None;
+        // A handshake that ended after the certificate but before its proof leaves the
+        // server unauthenticated: not proof of replay, but never clean.
+        let failure = cx.obs.failure.as_ref()?;
+        if cx.obs.handshake_signature_valid.is_some() {
+            return None;
+        }
+        return Some(signal(
+            "key_possession_failed",
+            Severity::Warning,
+            "the server never proved it holds the key of the certificate it sent",
+            vec![
+                format!(
+                    "no CertificateVerify / ServerKeyExchange signature with the key of {} was \
+                     checked",
+                    cx.label(0)
+                ),
+                failure.clone(),
+            ],
+            "a certificate is public: only a signature with its private key shows the server \
+             owns it",
+        ));
     }
     Some(signal(
         "key_possession_failed",

@@ -60,6 +60,8 @@ pub struct ServerSummary {
     pub ja3s_string: Option<String>,
     /// The handshake signature verified with the leaf's key (null: never checked).
     pub handshake_signature_valid: Option<bool>,
+    /// What the handshake proved about the leaf key, and with which message.
+    pub key_possession: crate::x509::KeyPossession,
 }
 
 /// Differences between the direct path and the proxy path.

@@ -29,6 +29,8 @@ pub struct Observation {
     pub handshake_signature_valid: Option<bool>,
     /// The handshake failed because the server does not hold the key.
     pub key_possession_failed: bool,
+    /// The message that carried the handshake signature (CertificateVerify / ServerKeyExchange).
+    pub signature_proof: Option<crate::x509::ProofKind>,
     /// Why the handshake failed, if it did.
     pub failure: Option<String>,
     /// Negotiated version name.
@@ -103,6 +105,7 @@ impl Observation {
             ocsp: ins.seen.ocsp.clone(),
             handshake_signature_valid: ins.seen.signature_valid,
             key_possession_failed: matches!(ins.failure, Some(HandshakeError::KeyPossession(_))),
+            signature_proof: ins.key_possession().proof,
             failure: ins.failure.as_ref().map(|f| f.to_string()),
             version: n.version.map(crate::report::names::version),
             cipher_suite: n.cipher_suite.map(crate::report::names::suite),

@@ -156,10 +156,10 @@ fn render_facts(a: &Assessment, p: Palette, o: &mut String) {
     let _ = writeln!(
         o,
         "    key      {}",
-        match a.server.handshake_signature_valid {
-            Some(true) => p.good("handshake signature verified with the leaf's key"),
-            Some(false) => p.bad("handshake signature did NOT verify with the leaf's key"),
-            None => p.dim("handshake signature not checked"),
+        match a.server.key_possession.status {
+            crate::x509::PossessionStatus::Proven => p.good(&a.server.key_possession.detail),
+            crate::x509::PossessionStatus::Failed => p.bad(&a.server.key_possession.detail),
+            crate::x509::PossessionStatus::NotShown => p.dim(&a.server.key_possession.detail),
         }
     );
 

@@ -63,6 +63,7 @@ fn observation(p: &Pki) -> Observation {
         ocsp: Vec::new(),
         handshake_signature_valid: Some(true),
         key_possession_failed: false,
+        signature_proof: Some(crate::x509::ProofKind::CertificateVerify),
         failure: None,
         version: Some("TLSv1.3".into()),
         cipher_suite: Some("TLS_AES_128_GCM_SHA256".into()),
@@ -251,5 +252,21 @@ fn a_wrong_name_is_suspicious() {
         a.signals[0].evidence[0].contains("DNS:example.test"),
         "{:?}",
         a.signals[0]
+    );
+}
+
+#[test]
+fn a_handshake_that_stops_before_the_key_proof_is_never_clean() {
+    let p = pki(2);
+    let mut obs = observation(&p);
+    obs.handshake_signature_valid = None;
+    obs.failure = Some("server closed the connection during the handshake".into());
+    let r = report_anchored_in(&obs, &p, &[StoreKind::Custom]);
+    let a = assess_with_report(&obs, &r, &options(empty_layout())).unwrap();
+    assert_eq!(ids(&a)[0], "key_possession_failed", "{:?}", ids(&a));
+    assert_eq!(a.verdict, Verdict::Suspicious);
+    assert_eq!(
+        a.server.key_possession.status,
+        crate::x509::PossessionStatus::NotShown
     );
 }

@@ -3,7 +3,7 @@
 //! reader that turns the server's first flight into a [`Reply`].
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -35,9 +35,15 @@ pub enum Reply {
     /// The server reset the connection.
     Reset,
     /// No complete answer within the read timeout.
-    Timeout,
+    Timeout {
+        /// Bytes that came before the timeout (a slow-dripping peer sends some).
+        received: usize,
+    },
     /// Bytes that are not a TLS answer.
     Garbage(String),
+    /// A zero-length handshake, alert or change_cipher_spec record before any hello, which no
+    /// TLS version allows (RFC 5246 §6.2.1, RFC 8446 §5.1).
+    EmptyRecord,
     /// An SSLv2 SERVER-HELLO.
     Sslv2 {
         /// Server version field (0x0002).
@@ -80,8 +86,12 @@ impl Reply {
             ),
             Reply::Closed => "connection closed".into(),
             Reply::Reset => "connection reset".into(),
-            Reply::Timeout => "timeout".into(),
+            Reply::Timeout { received: 0 } => "no answer (timeout)".into(),
+            Reply::Timeout { received } => {
+                format!("no complete answer (timeout after {received} bytes)")
+            }
             Reply::Garbage(s) => format!("not TLS: {s}"),
+            Reply::EmptyRecord => "empty record".into(),
             Reply::Sslv2 { .. } => "SSLv2 SERVER-HELLO".into(),
         }
     }
@@ -104,9 +114,33 @@ pub fn parse_reply(buf: &[u8], at_eof: bool) -> Option<Reply> {
         let rec = match read_record(&buf[pos..], pos) {
             Ok(Some(r)) => r,
             Ok(None) => break,
+            Err(e @ crate::wire::WireError::NotTls { .. }) => {
+                // Show what came instead, printable bytes only.
+                let preview: String = buf[pos..]
+                    .iter()
+                    .take(32)
+                    .map(|&b| {
+                        if (0x20..0x7f).contains(&b) {
+                            b as char
+                        } else {
+                            '.'
+                        }
+                    })
+                    .collect();
+                return Some(Reply::Garbage(format!("{e}; first bytes \"{preview}\"")));
+            }
             Err(e) => return Some(Reply::Garbage(e.to_string())),
         };
         pos += rec.wire_len();
+        if flight.is_none()
+            && rec.fragment.is_empty()
+            && matches!(
+                rec.content_type,
+                ContentType::HANDSHAKE | ContentType::ALERT | ContentType::CHANGE_CIPHER_SPEC
+            )
+        {
+            return Some(Reply::EmptyRecord);
+        }
         match rec.content_type {
             ContentType::ALERT if flight.is_none() => {
                 if rec.fragment.len() < 2 {
@@ -231,8 +265,122 @@ pub struct Cost {
     pub elapsed_ms: u64,
 }
 
+/// What the server answered over the whole audit, kept by the [`Scheduler`] so an audit that got
+/// no TLS answer at all can say what the peer did instead of reporting nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcomes {
+    /// ServerHellos, HelloRetryRequests and SSLv2 SERVER-HELLOs.
+    pub hellos: usize,
+    /// Alert descriptions received before any hello, each once, in order of arrival.
+    pub alerts: Vec<u8>,
+    /// The first answer that was not TLS.
+    pub garbage: Option<String>,
+    /// Zero-length records.
+    pub empty_records: usize,
+    /// Closes without an answer.
+    pub closed: usize,
+    /// Resets.
+    pub resets: usize,
+    /// Timeouts.
+    pub timeouts: usize,
+    /// Most bytes received by a connection that timed out.
+    pub dripped: usize,
+}
+
+impl Outcomes {
+    fn record(&mut self, r: &Reply) {
+        match r {
+            Reply::Hello(_) | Reply::HelloRetry(_) | Reply::Sslv2 { .. } => self.hellos += 1,
+            Reply::Alert { description, .. } => {
+                if !self.alerts.contains(description) {
+                    self.alerts.push(*description);
+                }
+            }
+            Reply::Garbage(g) => {
+                self.garbage.get_or_insert_with(|| g.clone());
+            }
+            Reply::EmptyRecord => self.empty_records += 1,
+            Reply::Closed => self.closed += 1,
+            Reply::Reset => self.resets += 1,
+            Reply::Timeout { received } => {
+                self.timeouts += 1;
+                self.dripped = self.dripped.max(*received);
+            }
+        }
+    }
+}
+
+impl Outcomes {
+    /// When no hello of the audit got a TLS answer: a stable code and what the peer did
+    /// instead, most telling first (an alert says more than a close, a close more than silence).
+    pub fn nothing_to_audit(&self, read_timeout_secs: f64) -> Option<(&'static str, String)> {
+        if self.hellos > 0 {
+            return None;
+        }
+        Some(if !self.alerts.is_empty() {
+            let names: Vec<String> = self
+                .alerts
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{} ({d})",
+                        crate::wire::AlertDescription(*d)
+                            .name()
+                            .unwrap_or("unknown")
+                    )
+                })
+                .collect();
+            (
+                "alerts_only",
+                format!(
+                    "the server answered every hello with an alert, only alerts: {}",
+                    names.join(", ")
+                ),
+            )
+        } else if let Some(g) = &self.garbage {
+            let what = g.strip_prefix("not TLS").unwrap_or(g);
+            ("not_tls", format!("the server does not speak TLS{what}"))
+        } else if self.empty_records > 0 {
+            (
+                "empty_records",
+                "the server answered with empty records only (zero-length records no TLS \
+                 version allows)"
+                    .to_string(),
+            )
+        } else if self.closed > 0 {
+            (
+                "closed",
+                "the server closed the connection after the ClientHello without answering"
+                    .to_string(),
+            )
+        } else if self.resets > 0 {
+            (
+                "reset",
+                "the server reset the connection after the ClientHello".to_string(),
+            )
+        } else if self.dripped > 0 {
+            (
+                "no_answer",
+                format!(
+                    "no complete answer within {read_timeout_secs:.1} s: the server sent only \
+                     {} bytes of it",
+                    self.dripped
+                ),
+            )
+        } else {
+            (
+                "no_answer",
+                format!("no answer within {read_timeout_secs:.1} s to any hello"),
+            )
+        })
+    }
+}
+
 /// Owns every connection to one server: at most `max_connections` at once, `delay` between
-/// connection starts, connect and read timeouts on each.
+/// connection starts, connect and read timeouts on each. A hello that gets no answer or a reset
+/// is retried once, after the scheduler has backed off to one connection at a time: fragile
+/// peers (TLS-terminating proxies, small embedded stacks) stall under concurrent hellos, and a
+/// stall is not a refusal.
 #[derive(Debug)]
 pub struct Scheduler {
     addr: SocketAddr,
@@ -240,6 +388,16 @@ pub struct Scheduler {
     slots: Semaphore,
     next_start: Mutex<Instant>,
     opened: AtomicUsize,
+    /// Backed off to one connection at a time.
+    throttled: AtomicBool,
+    /// Hellos sent again after a timeout or reset.
+    retried: AtomicUsize,
+    /// Two retries, alone on the wire, also got no answer before the server ever answered: the
+    /// peer is silent, not overloaded, so no more retries. (Two, because the first retried
+    /// hello may be one the server ignores while it would answer the others.)
+    silent: AtomicBool,
+    lone_timeouts: AtomicUsize,
+    outcomes: std::sync::Mutex<Outcomes>,
 }
 
 impl Scheduler {
@@ -250,6 +408,11 @@ impl Scheduler {
             slots: Semaphore::new(settings.max_connections.max(1)),
             next_start: Mutex::new(Instant::now()),
             opened: AtomicUsize::new(0),
+            throttled: AtomicBool::new(false),
+            retried: AtomicUsize::new(0),
+            silent: AtomicBool::new(false),
+            lone_timeouts: AtomicUsize::new(0),
+            outcomes: std::sync::Mutex::new(Outcomes::default()),
             settings,
         }
     }
@@ -259,9 +422,37 @@ impl Scheduler {
         self.addr
     }
 
+    /// The limits in force.
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+
     /// Connections opened so far.
     pub fn connections(&self) -> usize {
         self.opened.load(Ordering::Relaxed)
+    }
+
+    /// Whether the scheduler backed off to one connection at a time.
+    pub fn throttled(&self) -> bool {
+        self.throttled.load(Ordering::Relaxed)
+    }
+
+    /// Hellos sent again after a timeout or a reset.
+    pub fn retried(&self) -> usize {
+        self.retried.load(Ordering::Relaxed)
+    }
+
+    /// Whether lone retries got no answer before the server had ever answered (a silent peer).
+    pub fn silent(&self) -> bool {
+        self.silent.load(Ordering::Relaxed)
+    }
+
+    /// Everything the server answered so far.
+    pub fn outcomes(&self) -> Outcomes {
+        self.outcomes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Counts a connection made outside [`Self::exchange`] (the rustls handshake for a TLS 1.3
@@ -289,9 +480,68 @@ impl Scheduler {
         Ok(permit)
     }
 
-    /// Opens a connection, sends `hello` and reads the first flight.
+    /// Backs off to one connection at a time, for the rest of the audit: takes every slot but
+    /// one out of circulation, waiting for the connections in flight to end first (the
+    /// semaphore is fair, so hellos queued after this wait behind it).
+    async fn throttle(&self) -> Result<(), ProbeError> {
+        let extra = self.settings.max_connections.max(1) - 1;
+        if extra == 0 || self.throttled.swap(true, Ordering::Relaxed) {
+            return Ok(());
+        }
+        let n = u32::try_from(extra).map_err(|e| ProbeError::Internal(e.to_string()))?;
+        self.slots
+            .acquire_many(n)
+            .await
+            .map_err(|_| ProbeError::Internal("connection scheduler closed".into()))?
+            .forget();
+        Ok(())
+    }
+
+    /// Opens a connection, sends `hello` and reads the first flight. No answer or a reset is
+    /// retried once, one connection at a time (see [`Scheduler`]).
     pub async fn exchange(&self, hello: &[u8]) -> Result<Reply, ProbeError> {
-        let _permit = self.slot().await?;
+        let first = self.exchange_single(hello).await?;
+        if !matches!(first, Reply::Timeout { .. } | Reply::Reset) || self.silent() {
+            return Ok(first);
+        }
+        self.throttle().await?;
+        Ok(self.exchange_once(hello, true).await?.unwrap_or(first))
+    }
+
+    /// One hello on one connection, no retry (the SSLv2 probe: many servers wait for the rest
+    /// of what they take for a TLS record, and that is an answer of its own).
+    pub async fn exchange_single(&self, hello: &[u8]) -> Result<Reply, ProbeError> {
+        Ok(self
+            .exchange_once(hello, false)
+            .await?
+            .unwrap_or(Reply::Timeout { received: 0 }))
+    }
+
+    /// `retry`: skipped (None) when the peer turned out silent while this one waited.
+    async fn exchange_once(&self, hello: &[u8], retry: bool) -> Result<Option<Reply>, ProbeError> {
+        let permit = self.slot().await?;
+        if retry {
+            if self.silent() {
+                return Ok(None);
+            }
+            self.retried.fetch_add(1, Ordering::Relaxed);
+        }
+        let reply = self.connect_and_read(hello).await?;
+        drop(permit);
+        let mut o = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        o.record(&reply);
+        if retry
+            && matches!(reply, Reply::Timeout { .. })
+            && o.hellos == 0
+            && o.alerts.is_empty()
+            && self.lone_timeouts.fetch_add(1, Ordering::Relaxed) >= 1
+        {
+            self.silent.store(true, Ordering::Relaxed);
+        }
+        Ok(Some(reply))
+    }
+
+    async fn connect_and_read(&self, hello: &[u8]) -> Result<Reply, ProbeError> {
         self.opened.fetch_add(1, Ordering::Relaxed);
         let mut sock = match tokio::time::timeout(
             self.settings.connect_timeout,
@@ -331,7 +581,9 @@ impl Scheduler {
                 Err(_) => {
                     return Ok(parse_reply(&buf, true)
                         .filter(|r| matches!(r, Reply::Hello(_)))
-                        .unwrap_or(Reply::Timeout));
+                        .unwrap_or(Reply::Timeout {
+                            received: buf.len(),
+                        }));
                 }
                 Ok(Err(e)) => {
                     return Ok(match parse_reply(&buf, true) {
@@ -436,6 +688,52 @@ mod tests {
                 cipher_specs: vec![0x010080]
             })
         );
+    }
+
+    #[test]
+    fn empty_record_before_any_hello_is_named() {
+        assert_eq!(
+            parse_reply(&[22, 3, 3, 0, 0], false),
+            Some(Reply::EmptyRecord)
+        );
+        assert_eq!(
+            parse_reply(&[21, 3, 1, 0, 0], false),
+            Some(Reply::EmptyRecord)
+        );
+    }
+
+    #[test]
+    fn nothing_to_audit_names_the_most_telling_answer() {
+        let mut o = Outcomes::default();
+        for r in [
+            Reply::Timeout { received: 0 },
+            Reply::Closed,
+            Reply::Alert {
+                level: 2,
+                description: 40,
+            },
+        ] {
+            o.record(&r);
+        }
+        let (code, msg) = o.nothing_to_audit(5.0).unwrap();
+        assert_eq!(code, "alerts_only");
+        assert!(msg.contains("only alerts: handshake_failure (40)"), "{msg}");
+        let mut o = Outcomes::default();
+        o.record(&Reply::Timeout { received: 3 });
+        o.record(&Reply::Timeout { received: 0 });
+        assert_eq!(
+            o.nothing_to_audit(2.0),
+            Some((
+                "no_answer",
+                "no complete answer within 2.0 s: the server sent only 3 bytes of it".into()
+            ))
+        );
+        o.record(&Reply::Reset);
+        assert_eq!(o.nothing_to_audit(2.0).unwrap().0, "reset");
+        o.record(&Reply::HelloRetry(Box::new(
+            ServerHello::decode(&sh_record(0x0304, 0x1301, &[])[9..]).unwrap(),
+        )));
+        assert_eq!(o.nothing_to_audit(2.0), None);
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! Guide" 2009r plus the 2014–2020 caps), and Mozilla server-side TLS profile compliance (v5.7).
 //! Deviations from SSL Labs are listed in docs/audit.md.
 
-use super::report::{AuditReport, Finding, Grade, ProfileResult, Severity};
+use super::report::{
+    AuditReport, Finding, FindingSuite, Grade, ProfileResult, Severity, VERSION_ORDER,
+    suites_message,
+};
 use super::suite;
 
 fn finding(r: &mut AuditReport, id: &str, severity: Severity, message: impl Into<String>) {
@@ -10,7 +13,48 @@ fn finding(r: &mut AuditReport, id: &str, severity: Severity, message: impl Into
         id: id.into(),
         severity,
         message: message.into(),
+        suites: Vec::new(),
     });
+}
+
+/// The suites matching `pred`, each once with the versions where it matched, oldest first.
+fn suites_where(
+    infos: &[(String, suite::SuiteInfo)],
+    pred: &dyn Fn(&str, &suite::SuiteInfo) -> bool,
+) -> Vec<FindingSuite> {
+    group_suites(
+        infos
+            .iter()
+            .filter(|(v, i)| pred(v, i))
+            .map(|(v, i)| (v.clone(), i.code)),
+    )
+}
+
+/// (version, suite) pairs grouped per suite, in first-seen order, versions oldest first.
+fn group_suites(pairs: impl Iterator<Item = (String, u16)>) -> Vec<FindingSuite> {
+    let mut out: Vec<FindingSuite> = Vec::new();
+    for (v, code) in pairs {
+        let code_text = format!("0x{code:04X}");
+        match out.iter_mut().find(|s| s.code == code_text) {
+            Some(s) if !s.versions.contains(&v) => s.versions.push(v),
+            Some(_) => {}
+            None => out.push(FindingSuite {
+                name: suite::suite_name(code),
+                code: code_text,
+                versions: vec![v],
+            }),
+        }
+    }
+    let rank = |v: &String| {
+        VERSION_ORDER
+            .iter()
+            .position(|w| w == v)
+            .unwrap_or(usize::MAX)
+    };
+    for s in &mut out {
+        s.versions.sort_by_key(rank);
+    }
+    out
 }
 
 fn accepted(r: &AuditReport, v: &str) -> bool {
@@ -89,80 +133,60 @@ fn findings(r: &mut AuditReport) {
         finding(r, "no_tls13", Severity::Info, "TLS 1.3 not accepted");
     }
     let mut flag =
-        |id: &str, sev: Severity, what: &str, pred: &dyn Fn(&suite::SuiteInfo) -> bool| {
-            let names: Vec<String> = infos
-                .iter()
-                .filter(|(_, i)| pred(i))
-                .map(|(v, i)| format!("{} ({v})", i.name))
-                .collect();
-            if !names.is_empty() {
-                let mut uniq = names.clone();
-                uniq.dedup();
-                r.findings.push(Finding {
-                    id: id.into(),
-                    severity: sev,
-                    message: format!("{what}: {}", uniq.join(", ")),
-                });
+        |id: &str, sev: Severity, what: &str, pred: &dyn Fn(&str, &suite::SuiteInfo) -> bool| {
+            let list = suites_where(&infos, pred);
+            if !list.is_empty() {
+                r.findings.push(Finding::about_suites(id, sev, what, list));
             }
         };
     flag(
         "null_cipher",
         Severity::Critical,
         "NULL encryption accepted",
-        &|i| i.null(),
+        &|_, i| i.null(),
     );
     flag(
         "anonymous",
         Severity::Critical,
         "anonymous key exchange accepted (no server authentication)",
-        &|i| i.anonymous(),
+        &|_, i| i.anonymous(),
     );
     flag(
         "export",
         Severity::Critical,
         "export-grade suites accepted (FREAK/Logjam)",
-        &|i| i.export(),
+        &|_, i| i.export(),
     );
     flag(
         "rc4",
         Severity::Critical,
         "RC4 accepted (RFC 7465 prohibits it)",
-        &|i| i.rc4(),
+        &|_, i| i.rc4(),
     );
     flag(
         "des",
         Severity::Critical,
         "single DES or RC2 accepted (56-bit or weaker)",
-        &|i| i.des(),
+        &|_, i| i.des(),
     );
     flag(
         "sweet32",
         Severity::Warning,
         "64-bit block ciphers accepted (Sweet32)",
-        &|i| i.sweet32(),
+        &|_, i| i.sweet32(),
     );
     flag(
         "no_forward_secrecy",
         Severity::Warning,
         "suites without forward secrecy accepted",
-        &|i| !i.forward_secret() && !i.anonymous(),
+        &|_, i| !i.forward_secret() && !i.anonymous(),
     );
-    let beast: Vec<String> = infos
-        .iter()
-        .filter(|(v, i)| (v == "TLSv1.0" || v == "SSLv3") && i.cbc())
-        .map(|(v, i)| format!("{} ({v})", i.name))
-        .collect();
-    if !beast.is_empty() {
-        finding(
-            r,
-            "beast",
-            Severity::Info,
-            format!(
-                "CBC suites in TLS 1.0/SSLv3 (BEAST, mitigated client-side by 1/n-1 splitting): {}",
-                beast.len()
-            ),
-        );
-    }
+    flag(
+        "beast",
+        Severity::Info,
+        "CBC suites in TLS 1.0/SSLv3 (BEAST, mitigated client-side by 1/n-1 splitting)",
+        &|v, i| (v == "TLSv1.0" || v == "SSLv3") && i.cbc(),
+    );
     if !infos.is_empty() && infos.iter().all(|(_, i)| !i.forward_secret()) {
         finding(
             r,
@@ -239,7 +263,13 @@ fn findings(r: &mut AuditReport) {
         && !v.trusted
     {
         let why: Vec<String> = v.errors.iter().map(|e| e.message.clone()).collect();
-        let msg = format!("certificate chain not trusted: {}", why.join("; "));
+        // A valid chain from a server that did not prove it holds the key is not the chain's fault.
+        let what = if v.chain_trusted {
+            "server not authenticated (its chain is valid)"
+        } else {
+            "certificate chain not trusted"
+        };
+        let msg = format!("{what}: {}", why.join("; "));
         finding(r, "cert_untrusted", Severity::Critical, msg);
     }
     if let Some(c) = r.certificate.clone() {
@@ -463,6 +493,19 @@ fn profile(r: &AuditReport, name: &str) -> ProfileResult {
             failures.push(format!("{v} must be disabled"));
         }
     }
+    // A version that never answered may be enabled: compliance cannot be claimed. (SSLv2 is
+    // left out: its hello gets one try and a real SSLv2 server answers it at once.)
+    for d in &r.protocol_details {
+        if d.status == super::report::ProtocolStatus::NoAnswer
+            && d.version != "SSLv2"
+            && !versions.contains(&d.version.as_str())
+        {
+            failures.push(format!(
+                "{} got no answer: cannot confirm it is disabled",
+                d.version
+            ));
+        }
+    }
     let needed = if name == "modern" {
         "TLSv1.3"
     } else {
@@ -471,15 +514,14 @@ fn profile(r: &AuditReport, name: &str) -> ProfileResult {
     if !accepted(r, needed) {
         failures.push(format!("{needed} must be enabled"));
     }
-    let mut bad: Vec<String> = all_suites(r)
-        .into_iter()
-        .filter(|(_, c)| !suites.contains(c))
-        .map(|(_, c)| suite::suite_name(c))
-        .collect();
-    bad.sort();
-    bad.dedup();
-    if !bad.is_empty() {
-        failures.push(format!("suites outside the profile: {}", bad.join(", ")));
+    let mut outside = group_suites(
+        all_suites(r)
+            .into_iter()
+            .filter(|(_, c)| !suites.contains(c)),
+    );
+    outside.sort_by(|a, b| a.name.cmp(&b.name));
+    if !outside.is_empty() {
+        failures.push(suites_message("suites outside the profile", &outside));
     }
     let allowed_groups: &[u16] = if name == "modern" {
         &[0x001D, 0x0017, 0x0018, 0x11EC]
@@ -524,6 +566,7 @@ fn profile(r: &AuditReport, name: &str) -> ProfileResult {
         profile: name.into(),
         compliant: failures.is_empty(),
         failures,
+        suites_outside: outside,
     }
 }
 

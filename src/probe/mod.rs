@@ -13,6 +13,7 @@
 
 pub mod conn;
 pub mod grade;
+mod possession;
 pub mod report;
 pub mod resume;
 pub mod scan;
@@ -52,6 +53,19 @@ impl Default for Settings {
     }
 }
 
+impl ProbeError {
+    /// Stable code for `--json` errors (docs/audit.md).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProbeError::Connect { .. } => "connect_failed",
+            ProbeError::ConnectTimeout { .. } => "connect_timeout",
+            ProbeError::Target(_) => "bad_target",
+            ProbeError::NothingToAudit { code, .. } => code,
+            ProbeError::Internal(_) => "internal",
+        }
+    }
+}
+
 /// Why an audit could not run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProbeError {
@@ -74,6 +88,16 @@ pub enum ProbeError {
     /// Name resolution or target syntax.
     #[error("{0}")]
     Target(String),
+    /// No hello got a TLS answer: nothing to audit. `code` is stable (docs/audit.md).
+    #[error("{addr}: {message}")]
+    NothingToAudit {
+        /// Address probed.
+        addr: SocketAddr,
+        /// `not_tls`, `no_answer`, `closed`, `reset`, `alerts_only`, `empty_records`.
+        code: &'static str,
+        /// What the peer did instead.
+        message: String,
+    },
     /// A bug or an impossible state; says which.
     #[error("internal error: {0}")]
     Internal(String),

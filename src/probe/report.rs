@@ -61,10 +61,31 @@ pub struct AuditReport {
     pub grade: Grade,
     /// Mozilla server-side TLS profile compliance.
     pub mozilla: Vec<ProfileResult>,
+    /// Version → suites whose offer makes the server drop the connection (isolated by splitting
+    /// the bundle it closed on); a client offering one of them first cannot connect.
+    pub dropped_suites: BTreeMap<String, Vec<String>>,
+    /// Some hellos got no answer or a reset with several connections open, so the scheduler
+    /// retried them and went on one connection at a time.
+    pub throttled: bool,
+    /// Hellos sent again after a timeout or a reset.
+    pub retried: usize,
     /// TCP connections used.
     pub connections: usize,
     /// Wall time in milliseconds.
     pub elapsed_ms: u64,
+}
+
+/// How a version was answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProtocolStatus {
+    /// The server chose a suite at this version.
+    Accepted,
+    /// The server said no: an alert, a ServerHello at another version, a close.
+    Refused,
+    /// No answer within the timeout, or resets, even one connection at a time.
+    #[default]
+    NoAnswer,
 }
 
 /// One protocol version's verdict.
@@ -74,6 +95,9 @@ pub struct ProtocolResult {
     pub version: String,
     /// Accepted.
     pub accepted: bool,
+    /// `accepted`, `refused` (an explicit answer: alert, lower-version ServerHello, a close),
+    /// or `no_answer` (timeouts or resets even one connection at a time: unknown, not refused).
+    pub status: ProtocolStatus,
     /// What the server answered to the first hello of this version.
     pub detail: String,
 }
@@ -184,8 +208,126 @@ pub struct Finding {
     pub id: String,
     /// Severity.
     pub severity: Severity,
-    /// One-line reason.
+    /// One-line reason; about many suites, a count per version range, not every name.
     pub message: String,
+    /// Every suite the finding is about, with the versions that accept it (empty when the
+    /// finding is not about suites). The complete list behind `message`.
+    pub suites: Vec<FindingSuite>,
+}
+
+/// A suite named by a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FindingSuite {
+    /// IANA name.
+    pub name: String,
+    /// Code point, `0x....`.
+    pub code: String,
+    /// Versions that accept it (`TLSv1.0`, ...), oldest first.
+    pub versions: Vec<String>,
+}
+
+/// Report version names, oldest first.
+pub const VERSION_ORDER: [&str; 6] = ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+
+/// Short human form of a set of versions: "TLS 1.0-1.2", "SSLv3-TLS 1.2", "TLS 1.0, 1.2".
+pub fn version_span<S: AsRef<str>>(versions: &[S]) -> String {
+    let idx: Vec<usize> = VERSION_ORDER
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| versions.iter().any(|w| w.as_ref() == **v))
+        .map(|(i, _)| i)
+        .collect();
+    let short = |i: usize| VERSION_ORDER[i].trim_start_matches("TLSv").to_string();
+    let long = |i: usize| match VERSION_ORDER[i].strip_prefix("TLSv") {
+        Some(n) => format!("TLS {n}"),
+        None => VERSION_ORDER[i].to_string(),
+    };
+    let (Some(&first), Some(&last)) = (idx.first(), idx.last()) else {
+        return String::new();
+    };
+    let tls = |i: usize| VERSION_ORDER[i].starts_with("TLS");
+    if first == last {
+        long(first)
+    } else if last - first + 1 == idx.len() {
+        let end = if tls(first) { short(last) } else { long(last) };
+        format!("{}-{end}", long(first))
+    } else {
+        let mut parts = vec![long(first)];
+        parts.extend(
+            idx[1..]
+                .iter()
+                .map(|&i| if tls(first) { short(i) } else { long(i) }),
+        );
+        parts.join(", ")
+    }
+}
+
+/// Suites a line names; more are counted.
+pub const NAMED_SUITES: usize = 3;
+
+/// "WHAT: A (TLS 1.2), B (TLS 1.0-1.2)" for up to [`NAMED_SUITES`] suites, else
+/// "WHAT: 13 suites in TLS 1.0-1.2", with counts per version when they differ.
+pub fn suites_message(what: &str, suites: &[FindingSuite]) -> String {
+    if suites.len() <= NAMED_SUITES {
+        let named: Vec<String> = suites
+            .iter()
+            .map(|s| format!("{} ({})", s.name, version_span(&s.versions)))
+            .collect();
+        format!("{what}: {}", named.join(", "))
+    } else {
+        let all: Vec<&str> = VERSION_ORDER
+            .iter()
+            .copied()
+            .filter(|v| suites.iter().any(|s| s.versions.iter().any(|w| w == v)))
+            .collect();
+        let counts: Vec<(&str, usize)> = all
+            .iter()
+            .map(|v| {
+                (
+                    *v,
+                    suites
+                        .iter()
+                        .filter(|s| s.versions.iter().any(|w| w == v))
+                        .count(),
+                )
+            })
+            .collect();
+        let per_version = if counts.iter().all(|(_, n)| *n == suites.len()) || all.len() < 2 {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                counts
+                    .iter()
+                    .map(|(v, n)| format!("{}: {n}", version_span(&[*v])))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        format!(
+            "{what}: {} suites in {}{per_version}",
+            suites.len(),
+            version_span(&all)
+        )
+    }
+}
+
+impl Finding {
+    /// A finding about a set of suites: its message from [`suites_message`], and `suites`
+    /// keeps them all.
+    pub fn about_suites(
+        id: &str,
+        severity: Severity,
+        what: &str,
+        suites: Vec<FindingSuite>,
+    ) -> Self {
+        Self {
+            id: id.to_string(),
+            severity,
+            message: suites_message(what, &suites),
+            suites,
+        }
+    }
 }
 
 /// SSL Labs-style grade.
@@ -214,4 +356,50 @@ pub struct ProfileResult {
     pub compliant: bool,
     /// Why not.
     pub failures: Vec<String>,
+    /// Every accepted suite the profile does not allow (the complete list behind the
+    /// "suites outside the profile" failure).
+    pub suites_outside: Vec<FindingSuite>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fs(name: &str, versions: &[&str]) -> FindingSuite {
+        FindingSuite {
+            name: name.into(),
+            code: "0x0000".into(),
+            versions: versions.iter().map(|v| v.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn version_spans_read_like_people_write_them() {
+        assert_eq!(
+            version_span(&["TLSv1.2", "TLSv1.0", "TLSv1.1"]),
+            "TLS 1.0-1.2"
+        );
+        assert_eq!(version_span(&["TLSv1.0", "TLSv1.2"]), "TLS 1.0, 1.2");
+        assert_eq!(version_span(&["SSLv3", "TLSv1.0"]), "SSLv3-TLS 1.0");
+        assert_eq!(version_span(&["TLSv1.3"]), "TLS 1.3");
+    }
+
+    #[test]
+    fn many_suites_are_counted_per_version_few_are_named() {
+        let all = ["TLSv1.0", "TLSv1.1", "TLSv1.2"];
+        let many: Vec<FindingSuite> = (0..13).map(|i| fs(&format!("S{i}"), &all)).collect();
+        let f = Finding::about_suites("null_cipher", Severity::Critical, "NULL encryption", many);
+        assert_eq!(f.message, "NULL encryption: 13 suites in TLS 1.0-1.2");
+        assert_eq!(f.suites.len(), 13);
+        let mut uneven: Vec<FindingSuite> = (0..4).map(|i| fs(&format!("S{i}"), &all)).collect();
+        uneven.push(fs("ONLY12", &["TLSv1.2"]));
+        let f = Finding::about_suites("x", Severity::Warning, "weak", uneven);
+        assert_eq!(
+            f.message,
+            "weak: 5 suites in TLS 1.0-1.2 (TLS 1.0: 4, TLS 1.1: 4, TLS 1.2: 5)"
+        );
+        let few = vec![fs("TLS_RSA_WITH_RC4_128_SHA", &["TLSv1.0", "TLSv1.2"])];
+        let f = Finding::about_suites("rc4", Severity::Critical, "RC4", few);
+        assert_eq!(f.message, "RC4: TLS_RSA_WITH_RC4_128_SHA (TLS 1.0, 1.2)");
+    }
 }

@@ -163,14 +163,38 @@ fn candidates(version: u16) -> Vec<u16> {
     v.into_iter().map(|s| s.code).collect()
 }
 
+/// How a version answered: accepted, refused by an explicit answer, or never answered (a
+/// timeout or a reset is not a refusal).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Answered {
+    #[default]
+    Nothing,
+    Refused,
+    Accepted,
+}
+
+impl From<Answered> for super::report::ProtocolStatus {
+    fn from(a: Answered) -> Self {
+        match a {
+            Answered::Nothing => Self::NoAnswer,
+            Answered::Refused => Self::Refused,
+            Answered::Accepted => Self::Accepted,
+        }
+    }
+}
+
 /// What one version's enumeration found.
 #[derive(Debug, Clone, Default)]
 struct VersionScan {
     version: u16,
     accepted: bool,
+    /// Refused explicitly (alert, lower-version ServerHello, a close), as opposed to no answer.
+    status: Answered,
     detail: String,
     /// Suites in discovery order.
     suites: Vec<u16>,
+    /// Suites whose offer alone makes the server drop the connection.
+    dropped: Vec<u16>,
     /// Flights (TLS ≤ 1.2) or retry requests (TLS 1.3), one per accepted suite.
     flights: Vec<Flight>,
     retries: Vec<ServerHello>,
@@ -181,23 +205,252 @@ struct VersionScan {
     ignores_offer: Option<u16>,
 }
 
-/// Enumerates one version's suites: offer a bundle, take the chosen suite out, offer again,
-/// until the server refuses; then the next bundle.
+/// One hello's answer, as the enumeration reads it.
+enum Answer {
+    /// The server chose this offered suite at the probed version.
+    Picked(u16, Reply),
+    /// Anything that ends the version (other version, suite not offered, a version refusal).
+    Stop,
+    /// Nothing in this offer is accepted (an alert, bytes that are not TLS).
+    Refused,
+    /// The connection was closed without an answer.
+    Closed,
+    /// No answer or a reset, even after the scheduler's retry.
+    Silent,
+}
+
+/// One version's enumeration: offer a bundle, take the chosen suite out, offer again, until the
+/// server refuses; then the next bundle. A bundle answered by a close without an alert is split
+/// in halves, so one suite that makes the server drop the connection (a DHE suite without DH
+/// parameters, a suite whose key is missing) neither hides the rest nor reads as a refusal.
+struct VersionEnum<'a> {
+    s: &'a Scheduler,
+    h: &'a Hellos,
+    out: VersionScan,
+    compact: bool,
+    /// Hellos sent for this version.
+    sent: usize,
+    /// The server has refused some hello of this version with an alert: it says no in words,
+    /// so a close is something else (it dropped the connection on a suite).
+    refuses_with_alert: bool,
+    /// A split found the server closing on both halves without ever sending an alert: it
+    /// refuses by closing, so later closes in this version are refusals, not worth a split.
+    refuses_by_close: bool,
+    stop: bool,
+}
+
+impl VersionEnum<'_> {
+    fn hello(&self, offer: &[u16]) -> Vec<u8> {
+        let version = self.out.version;
+        if version == TLS13 {
+            let g = tls13_groups();
+            let n = if self.compact {
+                g.len().min(8)
+            } else {
+                g.len()
+            };
+            self.h.tls13(offer, &g[..n])
+        } else {
+            self.h
+                .legacy_with(version, offer, &legacy_groups(), SIG_OFFER, self.compact)
+        }
+    }
+
+    /// Sends one hello offering `offer` and reads the answer.
+    async fn offer(&mut self, offer: &[u16]) -> Result<(Reply, Answer), ProbeError> {
+        let reply = self.s.exchange(&self.hello(offer)).await?;
+        self.sent += 1;
+        let answer = self.read(offer, &reply);
+        Ok((reply, answer))
+    }
+
+    fn read(&mut self, offer: &[u16], reply: &Reply) -> Answer {
+        let version = self.out.version;
+        let first = self.out.detail.is_empty();
+        if first && !matches!(reply, Reply::Closed) {
+            self.out.detail = reply.describe();
+        }
+        let (selected_version, chosen) = match reply {
+            Reply::Hello(f) => (
+                f.server_hello.selected_version().0,
+                f.server_hello.cipher_suite,
+            ),
+            Reply::HelloRetry(r) => (r.selected_version().0, r.cipher_suite),
+            Reply::Alert { description, .. } => {
+                if *description == 70 && self.out.suites.is_empty() {
+                    self.out.status = Answered::Refused;
+                    return Answer::Stop;
+                }
+                self.refuses_with_alert = true;
+                self.mark_refused();
+                return Answer::Refused;
+            }
+            Reply::Garbage(_) | Reply::EmptyRecord | Reply::Sslv2 { .. } => {
+                self.mark_refused();
+                if self.out.suites.is_empty() {
+                    return Answer::Stop;
+                }
+                return Answer::Refused;
+            }
+            Reply::Closed => return Answer::Closed,
+            Reply::Timeout { .. } | Reply::Reset => {
+                if self.out.status == Answered::Nothing {
+                    // Nothing from this version yet, even alone on the wire: no answer.
+                    return Answer::Stop;
+                }
+                self.out.notes.push(format!(
+                    "{} in answer to a hello of {} suites: they may be missing",
+                    reply.describe(),
+                    offer.len()
+                ));
+                return Answer::Silent;
+            }
+        };
+        if selected_version != version {
+            if self.out.suites.is_empty() {
+                self.out.detail = format!(
+                    "answered with {} instead",
+                    crate::wire::ProtocolVersion(selected_version).label()
+                );
+                self.out.status = Answered::Refused;
+            } else {
+                self.out.notes.push(format!(
+                    "switched to {} after offering {} suites",
+                    version_name(selected_version),
+                    self.out.suites.len()
+                ));
+            }
+            return Answer::Stop;
+        }
+        if !offer.contains(&chosen) {
+            self.out.notes.push(format!(
+                "server selected {} which was not offered: it ignores the client's list",
+                suite::suite_name(chosen)
+            ));
+            self.out.ignores_offer = Some(chosen);
+            if !self.out.suites.contains(&chosen) {
+                self.accept(chosen, reply.clone());
+            }
+            return Answer::Stop;
+        }
+        Answer::Picked(chosen, reply.clone())
+    }
+
+    fn mark_refused(&mut self) {
+        if self.out.status == Answered::Nothing {
+            self.out.status = Answered::Refused;
+        }
+    }
+
+    fn accept(&mut self, code: u16, reply: Reply) {
+        if !self.out.accepted {
+            // What the version is known by: its first ServerHello, not a split's alert.
+            self.out.detail = reply.describe();
+        }
+        self.out.accepted = true;
+        self.out.status = Answered::Accepted;
+        self.out.suites.push(code);
+        match reply {
+            Reply::Hello(f) => self.out.flights.push(*f),
+            Reply::HelloRetry(r) => self.out.retries.push(*r),
+            _ => {}
+        }
+    }
+
+    /// Remove-and-retry over `left`, whose first offer was answered with `answer`. A close
+    /// splits what is left in halves, each offered once; when both halves are closed on too
+    /// and the server never said no with an alert, the close is its way of refusing and the
+    /// split stops there (so a server that refuses by closing costs two hellos more, not a
+    /// tree of them).
+    fn bundle(
+        &mut self,
+        mut left: Vec<u16>,
+        mut answer: Answer,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), ProbeError>> + Send + '_>> {
+        Box::pin(async move {
+            loop {
+                match answer {
+                    Answer::Stop => {
+                        self.stop = true;
+                        return Ok(());
+                    }
+                    Answer::Refused | Answer::Silent => return Ok(()),
+                    Answer::Picked(c, reply) => {
+                        self.accept(c, reply);
+                        left.retain(|x| *x != c);
+                        if left.is_empty() {
+                            return Ok(());
+                        }
+                    }
+                    Answer::Closed if self.refuses_by_close && !self.refuses_with_alert => {
+                        return Ok(());
+                    }
+                    Answer::Closed if left.len() == 1 => {
+                        if self.refuses_with_alert {
+                            // The server refuses in words, yet drops the connection when this
+                            // suite alone is offered: it picks it and cannot serve it.
+                            self.out.dropped.push(left[0]);
+                            self.mark_refused();
+                        }
+                        return Ok(());
+                    }
+                    Answer::Closed => {
+                        // Discovery order no longer follows the server's preference.
+                        self.out.one_bundle = false;
+                        let b = left.split_off(left.len() / 2);
+                        let a = left;
+                        let (_, ra) = self.offer(&a).await?;
+                        if matches!(ra, Answer::Stop) {
+                            self.stop = true;
+                            return Ok(());
+                        }
+                        let (_, rb) = self.offer(&b).await?;
+                        if matches!(rb, Answer::Stop) {
+                            self.stop = true;
+                            return Ok(());
+                        }
+                        let both_closed =
+                            matches!(ra, Answer::Closed) && matches!(rb, Answer::Closed);
+                        if both_closed && !self.refuses_with_alert {
+                            self.refuses_by_close = true;
+                            self.mark_refused();
+                            return Ok(());
+                        }
+                        self.bundle(a, ra).await?;
+                        if !self.stop {
+                            self.bundle(b, rb).await?;
+                        }
+                        return Ok(());
+                    }
+                }
+                let (_, next) = self.offer(&left).await?;
+                answer = next;
+            }
+        })
+    }
+}
+
+/// Enumerates one version's suites (see [`VersionEnum`]).
 async fn scan_version(s: &Scheduler, h: &Hellos, version: u16) -> Result<VersionScan, ProbeError> {
-    let mut out = VersionScan {
-        version,
-        one_bundle: true,
-        ..Default::default()
+    let mut e = VersionEnum {
+        s,
+        h,
+        out: VersionScan {
+            version,
+            one_bundle: true,
+            ..Default::default()
+        },
+        compact: false,
+        sent: 0,
+        refuses_with_alert: false,
+        refuses_by_close: false,
+        stop: false,
     };
     let mut pending: std::collections::VecDeque<u16> = candidates(version).into();
     let mut per_hello = MAX_SUITES_PER_HELLO - 1; // room for the SCSV
-    let mut compact = false;
-    let mut offer: Vec<u16> = Vec::new();
     let mut bundles = 0usize;
-    let groups12 = legacy_groups();
-    let groups13 = tls13_groups();
-    let mut first = true;
     loop {
+        let mut offer = Vec::new();
         while offer.len() < per_hello {
             match pending.pop_front() {
                 Some(c) => offer.push(c),
@@ -207,99 +460,38 @@ async fn scan_version(s: &Scheduler, h: &Hellos, version: u16) -> Result<Version
         if offer.is_empty() {
             break;
         }
-        let hello = if version == TLS13 {
-            h.tls13(
-                &offer,
-                &groups13[..if compact {
-                    groups13.len().min(8)
-                } else {
-                    groups13.len()
-                }],
-            )
-        } else {
-            h.legacy_with(version, &offer, &groups12, SIG_OFFER, compact)
-        };
-        let reply = s.exchange(&hello).await?;
+        let (reply, answer) = e.offer(&offer).await?;
         // A silent close on the first full-size hello may be a fragile stack rather than a
         // refusal: retry once with a compact hello and fewer suites (TLS 1.0 and up).
-        if first && !compact && version >= TLS10 && matches!(reply, Reply::Closed | Reply::Reset) {
-            compact = true;
+        if e.sent == 1
+            && version >= TLS10
+            && matches!(reply, Reply::Closed | Reply::Reset)
+            && e.out.suites.is_empty()
+        {
+            e.compact = true;
+            e.out.detail.clear();
             per_hello = 48;
-            let keep = offer.len().min(per_hello);
-            pending.extend(offer.drain(keep..));
-            continue;
-        }
-        if first {
-            out.detail = reply.describe();
-        }
-        let (selected_version, chosen) = match &reply {
-            Reply::Hello(f) => (
-                f.server_hello.selected_version().0,
-                f.server_hello.cipher_suite,
-            ),
-            Reply::HelloRetry(r) => (r.selected_version().0, r.cipher_suite),
-            _ => {
-                // Refused: a version-level refusal on the first hello ends this version;
-                // otherwise nothing in this bundle is accepted and the next bundle goes.
-                let version_refusal = matches!(
-                    reply,
-                    Reply::Alert {
-                        description: 70,
-                        ..
-                    } | Reply::Garbage(_)
-                ) || (first
-                    && matches!(reply, Reply::Closed | Reply::Reset | Reply::Timeout));
-                if first && version_refusal {
-                    return Ok(out);
-                }
-                first = false;
-                bundles += 1;
-                offer.clear();
-                continue;
+            for c in offer.drain(per_hello.min(offer.len())..).rev() {
+                pending.push_front(c);
             }
-        };
-        first = false;
-        if selected_version != version {
-            if out.suites.is_empty() {
-                out.detail = format!(
-                    "answered with {} instead",
-                    crate::wire::ProtocolVersion(selected_version).label()
-                );
-            } else {
-                out.notes.push(format!(
-                    "switched to {} after offering {} suites",
-                    version_name(selected_version),
-                    out.suites.len()
-                ));
+            let (_, answer) = e.offer(&offer).await?;
+            bundles += 1;
+            e.bundle(offer, answer).await?;
+        } else {
+            bundles += 1;
+            let before = e.out.suites.len();
+            e.bundle(offer, answer).await?;
+            if bundles > 1 && e.out.suites.len() > before {
+                e.out.one_bundle = false;
             }
+        }
+        if e.stop {
             break;
         }
-        if !offer.contains(&chosen) {
-            out.notes.push(format!(
-                "server selected {} which was not offered: it ignores the client's list",
-                suite::suite_name(chosen)
-            ));
-            out.accepted = true;
-            out.ignores_offer = Some(chosen);
-            if !out.suites.contains(&chosen) {
-                out.suites.push(chosen);
-                if let Reply::Hello(f) = reply {
-                    out.flights.push(*f);
-                }
-            }
-            break;
-        }
-        out.accepted = true;
-        if bundles > 0 {
-            out.one_bundle = false;
-        }
-        out.suites.push(chosen);
-        offer.retain(|c| *c != chosen);
-        match reply {
-            Reply::Hello(f) => out.flights.push(*f),
-            Reply::HelloRetry(r) => out.retries.push(*r),
-            _ => {}
-        }
+    }
+    let mut out = e.out;
+    if out.detail.is_empty() {
+        out.detail = Reply::Closed.describe();
     }
     Ok(out)
 }
@@ -422,17 +614,25 @@ fn ske(f: &Flight, version: u16) -> Option<ServerKeyExchange> {
     ServerKeyExchange::decode(body, info.is_ecdhe(), version >= TLS12 && !info.anonymous()).ok()
 }
 
-/// TLS ≤ 1.2 ECDHE groups via ServerKeyExchange, offering the accepted ECDHE suites.
+/// TLS ≤ 1.2 ECDHE groups via ServerKeyExchange, offering the accepted ECDHE suites. In
+/// TLS ≤ 1.2 supported_groups also names the curves the client accepts for the server's ECDSA
+/// certificate (RFC 8422 §5.1), so `cert_curve` stays in every offer (last): without it an
+/// ECDSA server would fail for a reason unrelated to key exchange once that group is found.
 async fn groups12(
     s: &Scheduler,
     h: &Hellos,
     version: u16,
     ecdhe: &[u16],
     first: Option<u16>,
+    cert_curve: Option<u16>,
 ) -> Result<Vec<u16>, ProbeError> {
     remove_and_retry(suite::ec_groups(), first, |left| async move {
+        let mut offer = left;
+        if let Some(c) = cert_curve.filter(|c| !offer.contains(c)) {
+            offer.push(c);
+        }
         let reply = s
-            .exchange(&h.legacy(version, ecdhe, &left, SIG_OFFER))
+            .exchange(&h.legacy(version, ecdhe, &offer, SIG_OFFER))
             .await?;
         Ok(match reply {
             Reply::Hello(f) => match ske(&f, version).map(|k| k.params) {
@@ -443,6 +643,22 @@ async fn groups12(
         })
     })
     .await
+}
+
+/// The TLS group of the leaf certificate's EC curve (None for other keys).
+fn cert_curve(flights: &[Flight]) -> Option<u16> {
+    let leaf = flights
+        .iter()
+        .find_map(|f| f.certificate.as_ref())?
+        .entries
+        .first()?;
+    let (_, cert) = x509_parser::parse_x509_certificate(&leaf.der).ok()?;
+    match crate::x509::parse::ec_curve_oid(cert.public_key()).as_str() {
+        "1.2.840.10045.3.1.7" => Some(0x0017),
+        "1.3.132.0.34" => Some(0x0018),
+        "1.3.132.0.35" => Some(0x0019),
+        _ => None,
+    }
 }
 
 /// TLS 1.2 signature schemes via ServerKeyExchange, offering the accepted (EC)DHE suites.
@@ -464,7 +680,7 @@ async fn sigalgs12(
 
 /// Options for a real rustls handshake with the probed server (TLS 1.3 facts that only a
 /// completed handshake reveals), bounded by the audit's read timeout.
-fn rustls_probe(
+pub(super) fn rustls_probe(
     addr: SocketAddr,
     sni: Option<String>,
     settings: Settings,
@@ -599,16 +815,16 @@ pub async fn audit_addr(
     let s = Arc::new(Scheduler::new(addr, settings));
     let h = Hellos { sni: sni.clone() };
 
-    // Phase 1: every version at once (the scheduler caps concurrency).
-    let (v2, ssl3, t10, t11, t12, t13) = tokio::join!(
-        sslv2(&s),
+    // Phase 1: every version at once (the scheduler caps concurrency). The SSLv2 hello goes
+    // last, alone: peers that take it for the start of a long TLS record wait for the rest,
+    // and some stall every other connection meanwhile.
+    let (ssl3, t10, t11, t12, t13) = tokio::join!(
         scan_version(&s, &h, SSL3),
         scan_version(&s, &h, TLS10),
         scan_version(&s, &h, TLS11),
         scan_version(&s, &h, TLS12),
         scan_version(&s, &h, TLS13),
     );
-    let v2 = v2?;
     let scans = [ssl3?, t10?, t11?, t12?, t13?];
 
     let mut report = AuditReport {
@@ -617,13 +833,6 @@ pub async fn audit_addr(
         sni,
         ..Default::default()
     };
-    report.protocols.insert("SSLv2".into(), v2.0);
-    report.protocol_details.push(ProtocolResult {
-        version: "SSLv2".into(),
-        accepted: v2.0,
-        detail: v2.1.clone(),
-    });
-    report.features.sslv2_ciphers = v2.2.clone();
     for sc in &scans {
         let name = version_name(sc.version).to_string();
         report.protocols.insert(name.clone(), sc.accepted);
@@ -635,8 +844,15 @@ pub async fn audit_addr(
         report.protocol_details.push(ProtocolResult {
             version: name,
             accepted: sc.accepted,
+            status: sc.status.into(),
             detail,
         });
+        if !sc.dropped.is_empty() {
+            report.dropped_suites.insert(
+                version_name(sc.version).to_string(),
+                sc.dropped.iter().map(|c| suite::suite_name(*c)).collect(),
+            );
+        }
     }
 
     // Phase 2: preference per version, groups, signature schemes, fallback, all concurrent.
@@ -693,7 +909,8 @@ pub async fn audit_addr(
     let g12_fut = async {
         match &legacy_best {
             Some(sc) if !ecdhe_best.is_empty() => {
-                groups12(&s, &h, sc.version, &ecdhe_best, first12_group).await
+                let curve = cert_curve(&sc.flights);
+                groups12(&s, &h, sc.version, &ecdhe_best, first12_group, curve).await
             }
             _ => Ok(Vec::new()),
         }
@@ -784,7 +1001,7 @@ pub async fn audit_addr(
     report.signature_algorithms = sigs?.iter().map(|c| suite::sig_scheme_name(*c)).collect();
     report.signature_algorithms_tls13 =
         sigs13?.iter().map(|c| suite::sig_scheme_name(*c)).collect();
-    report.features = features(&scans, report.features.sslv2_ciphers.clone());
+    report.features = features(&scans, Vec::new());
     report.features.fallback_scsv = fallback?;
     report.features.downgrade_sentinel = downgrade_sentinel(&scans);
     let (rid, rticket) = resumed?;
@@ -819,13 +1036,66 @@ pub async fn audit_addr(
         report.sni_changes_certificate = Some(differs);
         if differs {
             report.certificate_without_sni = Some(summarize(without, at));
-            report.certificate_without_sni_verification =
-                Some(verify_blocking(without.clone(), verify.clone()).await?);
+            let mut v = verify_blocking(without.clone(), verify.clone()).await?;
+            let offer = super::possession::Offer {
+                tls13: scans[4].accepted,
+                tls12_suites: scans[3].suites.clone(),
+                sni: None,
+            };
+            let leaf = without.first().cloned().unwrap_or_default();
+            v.apply_key_possession(
+                super::possession::prove(&s, addr, settings, &offer, &leaf).await?,
+            );
+            report.certificate_without_sni_verification = Some(v);
         }
     }
     if let Some(chain) = chain {
-        report.interception = interception(&report, &chain, &verify).await;
-        report.certificate_verification = Some(verify_blocking(chain, verify).await?);
+        let offer = super::possession::Offer {
+            tls13: scans[4].accepted,
+            tls12_suites: scans[3].suites.clone(),
+            sni: report.sni.clone(),
+        };
+        let leaf = chain.first().cloned().unwrap_or_default();
+        // The chain is only the server's if it proves it holds the leaf key.
+        let kp = super::possession::prove(&s, addr, settings, &offer, &leaf).await?;
+        report.interception = interception(&report, &chain, &verify, &kp).await;
+        let mut v = verify_blocking(chain, verify).await?;
+        v.apply_key_possession(kp);
+        report.certificate_verification = Some(v);
+    }
+
+    // SSLv2 last and alone (see phase 1), skipped when the peer turned out silent.
+    let (v2_status, v2_detail, v2_ciphers) = if s.silent() {
+        (
+            Answered::Nothing,
+            Reply::Timeout { received: 0 }.describe(),
+            Vec::new(),
+        )
+    } else {
+        sslv2(&s).await?
+    };
+    report
+        .protocols
+        .insert("SSLv2".into(), v2_status == Answered::Accepted);
+    report.protocol_details.insert(
+        0,
+        ProtocolResult {
+            version: "SSLv2".into(),
+            accepted: v2_status == Answered::Accepted,
+            status: v2_status.into(),
+            detail: v2_detail,
+        },
+    );
+    report.features.sslv2_ciphers = v2_ciphers;
+    if let Some((code, message)) = s
+        .outcomes()
+        .nothing_to_audit(settings.read_timeout.as_secs_f64())
+    {
+        return Err(ProbeError::NothingToAudit {
+            addr,
+            code,
+            message,
+        });
     }
 
     for sc in &scans {
@@ -839,22 +1109,70 @@ pub async fn audit_addr(
                     version_name(sc.version),
                     suite::suite_name(c)
                 ),
+                suites: Vec::new(),
             });
         }
     }
+    for d in &report.protocol_details {
+        if d.status == super::report::ProtocolStatus::NoAnswer {
+            // The SSLv2 hello is sent once, alone; many peers just wait for more bytes.
+            let (severity, how) = if d.version == "SSLv2" {
+                (super::report::Severity::Info, "")
+            } else {
+                (
+                    super::report::Severity::Warning,
+                    ", even one connection at a time",
+                )
+            };
+            report.findings.push(super::report::Finding {
+                id: "no_answer".into(),
+                severity,
+                message: format!(
+                    "{}: {}{how}: whether it is accepted is unknown",
+                    d.version, d.detail
+                ),
+                suites: Vec::new(),
+            });
+        }
+    }
+    for (v, names) in &report.dropped_suites {
+        report.findings.push(super::report::Finding {
+            id: "suite_drops_connection".into(),
+            severity: super::report::Severity::Warning,
+            message: format!(
+                "{v}: the server drops the connection when offered {} (a suite it selects but \
+                 cannot serve: clients preferring it cannot connect)",
+                names.join(", ")
+            ),
+            suites: names
+                .iter()
+                .map(|name| super::report::FindingSuite {
+                    name: name.clone(),
+                    code: crate::suites::lookup(name)
+                        .map(|cs| format!("0x{:04X}", cs.code))
+                        .unwrap_or_default(),
+                    versions: vec![v.clone()],
+                })
+                .collect(),
+        });
+    }
+    report.throttled = s.throttled();
+    report.retried = s.retried();
     report.connections = s.connections();
     report.elapsed_ms = elapsed_ms(start);
     grade::judge(&mut report);
     Ok(report)
 }
 
-/// `tlsight mitm`'s judgement of the chain the audit saw (no handshake signature or SCTs from
-/// the TLS layer here: the probes do not finish handshakes).
+/// `tlsight mitm`'s judgement of the chain the audit saw, with what the audit proved about the
+/// leaf key (no SCTs from the TLS layer here: the probes do not finish handshakes).
 async fn interception(
     report: &AuditReport,
     chain: &[Vec<u8>],
     verify: &crate::x509::VerifyOptions,
+    kp: &crate::x509::KeyPossession,
 ) -> Option<Box<crate::mitm::Assessment>> {
+    use crate::x509::PossessionStatus;
     let obs = crate::mitm::Observation {
         target: report.target.clone(),
         address: report.address.clone(),
@@ -865,9 +1183,14 @@ async fn interception(
             .map(|c| rustls_pki_types::CertificateDer::from(c.clone()))
             .collect(),
         ocsp: Vec::new(),
-        handshake_signature_valid: None,
-        key_possession_failed: false,
-        failure: None,
+        handshake_signature_valid: match kp.status {
+            PossessionStatus::Proven => Some(true),
+            PossessionStatus::Failed => Some(false),
+            PossessionStatus::NotShown => None,
+        },
+        key_possession_failed: kp.status == PossessionStatus::Failed,
+        signature_proof: kp.proof,
+        failure: (kp.status == PossessionStatus::Failed).then(|| kp.detail.clone()),
         version: None,
         cipher_suite: None,
         ja3s: None,
@@ -932,15 +1255,20 @@ fn suite_result(code: u16, sc: &VersionScan) -> SuiteResult {
     }
 }
 
-/// SSLv2: (accepted, detail, cipher kinds).
-async fn sslv2(s: &Scheduler) -> Result<(bool, String, Vec<String>), ProbeError> {
-    let reply = s.exchange(&Sslv2ClientHello::new().encode()).await?;
+/// SSLv2: (answer, detail, cipher kinds). One connection, no retry: a peer waiting for the
+/// rest of what it takes for a TLS record is common and says nothing about SSLv2.
+async fn sslv2(s: &Scheduler) -> Result<(Answered, String, Vec<String>), ProbeError> {
+    let reply = s.exchange_single(&Sslv2ClientHello::new().encode()).await?;
     Ok(match reply {
         Reply::Sslv2 {
             version: 0x0002,
             cipher_specs,
         } => (
-            !cipher_specs.is_empty(),
+            if cipher_specs.is_empty() {
+                Answered::Refused
+            } else {
+                Answered::Accepted
+            },
             format!(
                 "SSLv2 SERVER-HELLO with {} cipher kinds",
                 cipher_specs.len()
@@ -953,7 +1281,8 @@ async fn sslv2(s: &Scheduler) -> Result<(bool, String, Vec<String>), ProbeError>
                 })
                 .collect(),
         ),
-        other => (false, other.describe(), Vec::new()),
+        r @ (Reply::Timeout { .. } | Reply::Reset) => (Answered::Nothing, r.describe(), Vec::new()),
+        other => (Answered::Refused, other.describe(), Vec::new()),
     })
 }
 
@@ -1072,7 +1401,7 @@ async fn certificate_fresh(
         offer.extend(
             candidates(sc.version)
                 .into_iter()
-                .filter(|c| !sc.suites.contains(c)),
+                .filter(|c| !sc.suites.contains(c) && !sc.dropped.contains(c)),
         );
         offer.truncate(MAX_SUITES_PER_HELLO - 1);
         let hello = h.legacy(sc.version, &offer, &legacy_groups(), SIG_OFFER);

@@ -12,7 +12,7 @@ use super::names;
 use crate::capture::Direction;
 use crate::handshake::Timings;
 use crate::handshake::messages::{Message, MessageContent};
-use crate::wire::extensions::{Extension, ExtensionValue};
+use crate::wire::extensions::{Extension, ExtensionValue, KeyShareEntry};
 use crate::wire::handshake::{ClientKeyExchange, HandshakeBody, KeyExchangeParams};
 
 /// Everything `tlsight handshake` found.
@@ -66,6 +66,9 @@ pub struct NegotiatedReport {
     pub cipher_suite_components: Option<SuiteComponents>,
     /// Key-exchange group.
     pub group: Option<String>,
+    /// The group's family from the registry: "ECDHE", "FFDHE", "hybrid PQ" (post-quantum
+    /// hybrid such as X25519MLKEM768), "ML-KEM".
+    pub group_kind: Option<String>,
     /// ALPN protocol.
     pub alpn: Option<String>,
     /// Whether the server acknowledged our SNI (empty server_name in ServerHello/EE).
@@ -237,8 +240,27 @@ pub struct VerificationReport {
     pub name: String,
     /// Whether the handshake signature verified with the leaf's key (null if never checked).
     pub handshake_signature_valid: Option<bool>,
-    /// Stores consulted.
+    /// What the handshake proved about the leaf key; `trusted` needs `status == "proven"`.
+    pub key_possession: crate::x509::KeyPossession,
+    /// The chain's own verdict (anchored, valid for the name), whatever the server proved.
+    pub chain_trusted: bool,
+    /// Stores that anchor the chain (`mozilla`, `custom` for `--ca`); empty when none does.
     pub anchors: Vec<String>,
+    /// Each anchoring store with the anchor it reached.
+    pub anchored_by: Vec<AnchoredBy>,
+    /// Stores the verdict consulted.
+    pub stores_consulted: Vec<String>,
+}
+
+/// One store that anchors the chain, and where.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnchoredBy {
+    /// `mozilla` or `custom`.
+    pub store: String,
+    /// The anchor's subject.
+    pub subject: String,
+    /// The anchor's SPKI pin (base64 SHA-256).
+    pub spki_sha256: String,
 }
 
 /// One certificate as sent: decoded, or why it could not be.
@@ -723,6 +745,22 @@ fn describe_extensions(exts: &[Extension], add: &mut impl FnMut(&str, String)) {
     }
 }
 
+/// "x25519 (32 bytes)", or for a hybrid its parts in wire order:
+/// "X25519MLKEM768 (1216 bytes: ML-KEM-768 encapsulation key 1184 + X25519 share 32)".
+fn key_share(s: &KeyShareEntry) -> String {
+    let parts = s
+        .parts
+        .iter()
+        .map(|p| format!("{} {}", p.label, p.len))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    if parts.is_empty() {
+        format!("{} ({} bytes)", names::group(s.group), s.key_len)
+    } else {
+        format!("{} ({} bytes: {parts})", names::group(s.group), s.key_len)
+    }
+}
+
 fn ext_value(e: &Extension) -> String {
     use ExtensionValue as V;
     match &e.value {
@@ -743,12 +781,10 @@ fn ext_value(e: &Extension) -> String {
             if shares.is_empty() {
                 "(no shares: asks the server to pick a group)".into()
             } else {
-                list(shares, |s| {
-                    format!("{} ({} bytes)", names::group(s.group), s.key_len)
-                })
+                list(shares, key_share)
             }
         }
-        V::KeyShare { share } => format!("{} ({} bytes)", names::group(share.group), share.key_len),
+        V::KeyShare { share } => key_share(share),
         V::KeyShareRequest { group } => format!("send a share for {}", names::group(*group)),
         V::PskModes { modes } => list(modes, |m| match m {
             0 => "psk_ke".into(),
@@ -894,7 +930,16 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
         }
         rows.push(("", text));
     }
-    rows.push(("group", n.group.clone().unwrap_or_else(|| "-".into())));
+    rows.push((
+        "group",
+        match (&n.group, n.group_kind.as_deref()) {
+            (Some(g), Some(k)) if k == crate::suites::GroupKind::HybridPq.name() => {
+                format!("{g} (hybrid post-quantum: ECDHE + ML-KEM)")
+            }
+            (Some(g), _) => g.clone(),
+            (None, _) => "-".into(),
+        },
+    ));
     rows.push(("ALPN", n.alpn.clone().unwrap_or_else(|| "(none)".into())));
     rows.push((
         "SNI",
@@ -938,24 +983,28 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
         },
     ));
     let v = &r.verification;
+    let kp = &v.key_possession;
     rows.push((
         "key possession",
-        match v.handshake_signature_valid {
-            Some(true) => p.good("server's handshake signature verified with the leaf key"),
-            Some(false) => {
-                p.bad("server's handshake signature FAILED: it does not hold the leaf key")
+        match kp.status {
+            crate::x509::PossessionStatus::Proven => p.good(&kp.detail),
+            crate::x509::PossessionStatus::Failed => p.bad(&kp.detail),
+            crate::x509::PossessionStatus::NotShown if r.certificates.is_empty() => {
+                "not checked (no certificate reached)".into()
             }
-            None => "not checked (no signature reached)".into(),
+            crate::x509::PossessionStatus::NotShown => p.bad(&kp.detail),
         },
     ));
+    let anchored = v
+        .anchored_by
+        .iter()
+        .map(|a| format!("{} anchor \"{}\"", a.store, a.subject))
+        .collect::<Vec<_>>()
+        .join(" + ");
     rows.push((
         "trust",
         if v.trusted {
-            p.good(format!(
-                "trusted for {} ({})",
-                v.name,
-                v.anchors.join(" + ")
-            ))
+            p.good(format!("trusted for {} ({anchored})", v.name))
         } else if v.errors.is_empty() {
             "-".into()
         } else {
@@ -970,6 +1019,14 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
             ))
         },
     ));
+    if !v.trusted && v.chain_trusted {
+        rows.push((
+            "",
+            p.dim(format!(
+                "the chain itself is valid ({anchored}); the server is not proven to be its owner"
+            )),
+        ));
+    }
     for (i, c) in r.certificates.iter().enumerate() {
         let label = if i == 0 { "certificates" } else { "" };
         rows.push((label, cert_summary_line(i, c, p)));
@@ -1029,12 +1086,53 @@ fn yes_no(b: bool, p: Palette) -> String {
 }
 
 /// Options that shape the report (not its rendering).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
     /// Compute JA4S (the user accepted the FoxIO License 1.1 with `--ja4s`).
     pub ja4s: bool,
-    /// Extra anchors were given with `--ca`.
-    pub custom_anchors: bool,
+    /// The `--ca` anchors the handshake trusted besides Mozilla's roots (to name the store
+    /// that anchors the chain).
+    pub extra_roots: Vec<rustls_pki_types::CertificateDer<'static>>,
+    /// The handshake trusted only `extra_roots`, not Mozilla's.
+    pub only_extra_roots: bool,
+}
+
+/// The stores among those the handshake trusted (Mozilla unless `only_extra_roots`, plus the
+/// `--ca` anchors) that anchor `chain`, each with its anchor.
+fn anchoring_stores(
+    chain: &[rustls_pki_types::CertificateDer<'static>],
+    name: &str,
+    opts: &BuildOptions,
+) -> Vec<AnchoredBy> {
+    let vo = crate::x509::VerifyOptions {
+        host: Some(name.to_string()),
+        stores: crate::x509::StoreSelection {
+            mozilla: !opts.only_extra_roots,
+            os: false,
+        },
+        extra_anchors: opts.extra_roots.clone(),
+        // Same semantics as the handshake's webpki verdict: which store anchors, not lints.
+        strict: false,
+        ..crate::x509::VerifyOptions::default()
+    };
+    crate::x509::verify_chain(chain, &vo)
+        .stores
+        .iter()
+        .filter(|(_, s)| s.trusted)
+        .map(|(k, s)| AnchoredBy {
+            store: k.name().to_string(),
+            subject: s
+                .anchor
+                .as_ref()
+                .map(|a| a.subject.clone())
+                .unwrap_or_default(),
+            spki_sha256: s
+                .anchor
+                .as_ref()
+                .map(|a| a.spki_sha256.clone())
+                .unwrap_or_default(),
+        })
+        .collect()
 }
 
 impl HandshakeReport {
@@ -1119,6 +1217,10 @@ impl HandshakeReport {
                 )
             }),
             group: n.group.map(names::group),
+            group_kind: n
+                .group
+                .and_then(crate::suites::group)
+                .map(|g| g.kind.name().to_string()),
             alpn: n.alpn.clone(),
             sni_acknowledged: has(0),
             handshake_kind: n.handshake_kind.map(str::to_string),
@@ -1128,24 +1230,41 @@ impl HandshakeReport {
             server_signature_scheme: server_signature_scheme.map(names::sig_scheme),
         };
         let name = ins.sni.clone().unwrap_or_else(|| ins.target.host.clone());
-        let mut anchors = vec!["mozilla".to_string()];
-        if opts.custom_anchors {
-            anchors.push("--ca".into());
+        let mut stores_consulted = Vec::new();
+        if !opts.only_extra_roots {
+            stores_consulted.push("mozilla".to_string());
         }
+        if !opts.extra_roots.is_empty() {
+            stores_consulted.push("custom".to_string());
+        }
+        let chain_trusted = !ins.seen.certificates.is_empty() && ins.seen.error.is_none();
+        let key_possession = ins.key_possession();
+        let mut errors: Vec<String> = ins
+            .seen
+            .error
+            .iter()
+            .map(|e| crate::handshake::error_code(e).to_string())
+            .collect();
+        // A chain without proof of the key authenticates nothing: that comes first.
+        if !ins.seen.certificates.is_empty() && !key_possession.proven() {
+            errors.insert(0, "key_possession_failed".to_string());
+        }
+        let anchored_by = if chain_trusted {
+            anchoring_stores(&ins.seen.certificates, &name, &opts)
+        } else {
+            Vec::new()
+        };
         let verification = VerificationReport {
-            trusted: ins.failure.is_none()
-                && !ins.seen.certificates.is_empty()
-                && ins.seen.error.is_none(),
-            errors: ins
-                .seen
-                .error
-                .iter()
-                .map(|e| crate::handshake::error_code(e).to_string())
-                .collect(),
+            trusted: ins.failure.is_none() && chain_trusted && key_possession.proven(),
+            errors,
             detail: ins.seen.error.as_ref().map(|e| e.to_string()),
             name,
             handshake_signature_valid: ins.seen.signature_valid,
-            anchors,
+            key_possession,
+            chain_trusted,
+            anchors: anchored_by.iter().map(|a| a.store.clone()).collect(),
+            anchored_by,
+            stores_consulted,
         };
         let mut fingerprints = FingerprintReport::default();
         if let Some(ch) = hello {

@@ -219,6 +219,7 @@ impl Serialize for NamedGroup {
         st.serialize_field("pq_category", &self.pq_category)?;
         st.serialize_field("iana_recommended", &self.iana_recommended)?;
         st.serialize_field("reference", self.reference)?;
+        st.serialize_field("hybrid", &crate::wire::hybrid::layout(self.code))?;
         reasons_and_rating(&mut st, worst(&reasons), &reasons)?;
         st.end()
     }

@@ -399,7 +399,7 @@ component!(
         /// Finite-field Diffie-Hellman (RFC 7919 groups).
         Ffdhe => "FFDHE", "finite-field Diffie-Hellman with a fixed, well-known prime (RFC 7919)";
         /// ECDHE combined with a post-quantum KEM.
-        HybridPq => "hybrid PQ", "classical ECDHE combined with the ML-KEM post-quantum KEM: secure if either holds";
+        HybridPq => "hybrid PQ", "classical ECDHE combined with a post-quantum KEM (ML-KEM, or its pre-standard Kyber draft): secure if either holds";
         /// Pure ML-KEM.
         MlKem => "ML-KEM", "post-quantum key encapsulation (FIPS 203) with no classical component";
         /// Explicitly described curves (RFC 8422, deprecated).

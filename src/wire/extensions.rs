@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::codec::Reader;
 use super::enums::ExtensionType;
+use super::hybrid::{KeySharePart, ShareSender, share_parts};
 use super::{WireError, hex_bytes};
 
 /// Which message an extension block belongs to.
@@ -52,6 +53,10 @@ pub struct KeyShareEntry {
     /// The key_exchange bytes.
     #[serde(with = "hex_bytes")]
     pub key: Vec<u8>,
+    /// A hybrid post-quantum share split into its labelled parts, in wire order (empty for
+    /// other groups, or when the length does not match the group's layout).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<KeySharePart>,
 }
 
 /// A pre_shared_key identity offered by the client.
@@ -319,7 +324,7 @@ fn decode_value(typ: u16, body: &[u8], ctx: ExtContext) -> Result<ExtensionValue
             let mut lr = Reader::new(list, "client_shares");
             let mut shares = Vec::new();
             while !lr.is_empty() {
-                shares.push(read_key_share(&mut lr)?);
+                shares.push(read_key_share(&mut lr, ShareSender::Client)?);
             }
             V::KeyShares { shares }
         }
@@ -327,7 +332,7 @@ fn decode_value(typ: u16, body: &[u8], ctx: ExtContext) -> Result<ExtensionValue
             group: r.u16("selected_group")?,
         },
         (ExtensionType::KEY_SHARE, _) => V::KeyShare {
-            share: read_key_share(&mut r)?,
+            share: read_key_share(&mut r, ShareSender::Server)?,
         },
         (ExtensionType::PSK_KEY_EXCHANGE_MODES, _) => V::PskModes {
             modes: r.vec8("ke_modes")?.to_vec(),
@@ -449,13 +454,14 @@ fn decode_value(typ: u16, body: &[u8], ctx: ExtContext) -> Result<ExtensionValue
     Ok(v)
 }
 
-fn read_key_share(r: &mut Reader<'_>) -> Result<KeyShareEntry, WireError> {
+fn read_key_share(r: &mut Reader<'_>, sender: ShareSender) -> Result<KeyShareEntry, WireError> {
     let group = r.u16("group")?;
     let key = r.vec16("key_exchange")?;
     Ok(KeyShareEntry {
         group,
         key_len: key.len(),
         key: key.to_vec(),
+        parts: share_parts(group, sender, key.len()),
     })
 }
 
@@ -490,5 +496,27 @@ mod tests {
         let hrr = [0, 51, 0, 2, 0, 0x17];
         let e = decode_extensions(&hrr, ExtContext::HelloRetryRequest).unwrap();
         assert_eq!(e[0].value, ExtensionValue::KeyShareRequest { group: 0x17 });
+    }
+
+    #[test]
+    fn hybrid_server_share_is_split_into_labelled_parts() {
+        let mut b = vec![0, 51, 0x04, 0x64, 0x11, 0xEC, 0x04, 0x60];
+        b.extend(std::iter::repeat_n(7u8, 1120));
+        let e = decode_extensions(&b, ExtContext::ServerHello).unwrap();
+        let ExtensionValue::KeyShare { share } = &e[0].value else {
+            panic!("{e:?}")
+        };
+        let parts: Vec<_> = share
+            .parts
+            .iter()
+            .map(|p| (p.label.as_str(), p.offset, p.len))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                ("ML-KEM-768 ciphertext", 0, 1088),
+                ("X25519 share", 1088, 32)
+            ]
+        );
     }
 }

@@ -11,6 +11,7 @@ pub mod codec;
 pub mod enums;
 pub mod extensions;
 pub mod handshake;
+pub mod hybrid;
 pub mod record;
 
 pub use codec::Reader;

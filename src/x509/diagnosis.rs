@@ -8,6 +8,10 @@ use serde::Serialize;
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     // --- errors: the chain is not trusted ---
+    /// The server did not prove it holds the leaf's private key (its CertificateVerify or
+    /// ServerKeyExchange signature failed, or never came): the chain may be valid, the server
+    /// is not its owner.
+    KeyPossessionFailed,
     /// A certificate in the path is past its notAfter.
     Expired,
     /// A certificate in the path is before its notBefore.

@@ -13,6 +13,7 @@ pub mod ocsp;
 pub mod os_store;
 pub mod parse;
 pub mod path;
+pub mod possession;
 pub mod render;
 mod report;
 pub mod sigcheck;
@@ -21,7 +22,10 @@ mod verify;
 
 pub use diagnosis::{Code, Finding};
 pub use lint::Profile;
-pub use parse::{CertSummary, PublicKeyInfo, certs_from_bytes, crls_from_bytes};
+pub use parse::{
+    CertSummary, PublicKeyInfo, certs_from_bytes, crls_from_bytes, require_one_parses,
+};
+pub use possession::{KeyPossession, PossessionStatus, ProofKind};
 pub use render::render_chain_report;
 pub use report::{
     AnchorInfo, ChainReport, ConnectionInfo, Fetched, LinkReport, SentCert, StoreReport,
@@ -60,6 +64,16 @@ pub enum X509Error {
         /// Where the bytes came from.
         origin: String,
         /// What went wrong.
+        detail: String,
+    },
+    /// Input in certificate form (PEM blocks or DER) of which no certificate parses.
+    #[error("{origin}: no parseable certificate in it{} ({detail})", if *count > 1 { format!(" ({count} candidates, first error)") } else { String::new() })]
+    Unparseable {
+        /// Where the bytes came from.
+        origin: String,
+        /// Certificates found.
+        count: usize,
+        /// Why the first one does not parse.
         detail: String,
     },
     /// A CRL that cannot be parsed.

@@ -514,11 +514,36 @@ pub fn certs_from_bytes(
     Ok(out)
 }
 
+/// Input where nothing can be verified is an error, while a chain where some certificates
+/// parse and one does not is a finding (`malformed_certificate`): at least one must parse.
+pub fn require_one_parses(certs: &[CertificateDer<'_>], origin: &str) -> Result<(), X509Error> {
+    let mut first = None;
+    for c in certs {
+        match X509Certificate::from_der(c.as_ref()) {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                first.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    Err(X509Error::Unparseable {
+        origin: origin.to_string(),
+        count: certs.len(),
+        detail: first.unwrap_or_else(|| "empty input".into()),
+    })
+}
+
 /// Reads CRLs from PEM (`X509 CRL` blocks) or a single DER CRL.
 pub fn crls_from_bytes(
     bytes: &[u8],
     origin: &str,
 ) -> Result<Vec<CertificateRevocationListDer<'static>>, X509Error> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(X509Error::Crl {
+            origin: origin.to_string(),
+            detail: "the input is empty".into(),
+        });
+    }
     let out: Vec<_> = if looks_like_pem(bytes) {
         CertificateRevocationListDer::pem_slice_iter(bytes)
             .collect::<Result<_, _>>()
@@ -534,6 +559,17 @@ pub fn crls_from_bytes(
             origin: origin.to_string(),
             detail: "no \"BEGIN X509 CRL\" block found".into(),
         });
+    }
+    // Bytes that are not a CRL at all are a bad input, not a revocation finding.
+    for (i, crl) in out.iter().enumerate() {
+        if let Err(e) =
+            x509_parser::revocation_list::CertificateRevocationList::from_der(crl.as_ref())
+        {
+            return Err(X509Error::Crl {
+                origin: origin.to_string(),
+                detail: format!("CRL #{i} is not a DER CertificateList: {e}"),
+            });
+        }
     }
     Ok(out)
 }

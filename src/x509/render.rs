@@ -29,10 +29,26 @@ pub fn render_chain_report(r: &ChainReport, p: Palette) -> String {
     };
     let host = match (&r.host, r.host_valid) {
         (Some(h), Some(true)) => format!("for {} {}", p.bold(h), p.good("(name matches)")),
-        (Some(h), _) => format!("for {} {}", p.bold(h), p.bad("(name does not match)")),
+        (Some(h), Some(false)) => format!("for {} {}", p.bold(h), p.bad("(name does not match)")),
+        // The leaf did not parse: the name is unknown, not wrong.
+        (Some(h), None) => format!("for {} {}", p.bold(h), p.warn("(name not checked)")),
         (None, _) => p.dim("(no host name checked)"),
     };
-    let _ = writeln!(out, "{verdict} {host}");
+    // The headline names the first error: the one that explains the others.
+    let why = match r.errors.first() {
+        Some(f) if !r.trusted => format!(": {} — {}", p.bad(f.code.as_str()), f.message),
+        _ => String::new(),
+    };
+    let _ = writeln!(out, "{verdict} {host}{why}");
+    if r.chain_trusted && !r.trusted {
+        // The chain is fine; the server is not its owner. Say both.
+        let _ =
+            writeln!(
+            out,
+            "{}",
+            p.bad("the chain itself is valid, but the server did not prove it holds the leaf's key")
+        );
+    }
     let _ = writeln!(out, "{}", p.dim(format!("validated at {}", r.validated_at)));
     if let Some(c) = &r.connection {
         let _ = writeln!(
@@ -45,10 +61,14 @@ pub fn render_chain_report(r: &ChainReport, p: Palette) -> String {
                 c.sni.as_deref().unwrap_or("none")
             ))
         );
-        let possession = match c.handshake_signature_valid {
-            Some(true) => p.good("server proved possession of the leaf key"),
-            Some(false) => p.bad("server signature with the leaf key did NOT verify"),
-            None => p.warn("server key possession not shown (handshake incomplete)"),
+        let possession = match &r.key_possession {
+            Some(kp) if kp.proven() => p.good(&kp.detail),
+            Some(kp) => p.bad(&kp.detail),
+            None => match c.handshake_signature_valid {
+                Some(true) => p.good("server proved possession of the leaf key"),
+                Some(false) => p.bad("server signature with the leaf key did NOT verify"),
+                None => p.warn("server key possession not shown (handshake incomplete)"),
+            },
         };
         let ocsp = if c.stapled_ocsp_bytes > 0 {
             format!("stapled OCSP response: {} bytes", c.stapled_ocsp_bytes)

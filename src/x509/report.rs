@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::diagnosis::{Code, Finding};
 use super::parse::CertSummary;
+use super::possession::KeyPossession;
 use super::sigcheck::SigCheck;
 use super::stores::StoreKind;
 
@@ -121,8 +122,15 @@ pub struct Fetched {
 /// Everything `tlsight verify` knows about a chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainReport {
-    /// At least one store validates the chain, the name matches and no error applies.
+    /// At least one store validates the chain, the name matches, no error applies and, for a
+    /// live server, the server proved it holds the leaf's key.
     pub trusted: bool,
+    /// The chain's own verdict (stores, name, findings), whatever the server proved: a copied
+    /// certificate has a valid chain and an untrusted server.
+    pub chain_trusted: bool,
+    /// What the handshake proved about the leaf key (live servers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_possession: Option<KeyPossession>,
     /// Requested host name / IP address.
     pub host: Option<String>,
     /// Whether the leaf covers `host`.
@@ -159,5 +167,23 @@ impl ChainReport {
             .iter()
             .chain(&self.warnings)
             .any(|f| f.code == code)
+    }
+}
+
+// Here rather than in `possession`, which stays below this file (no import circle).
+impl ChainReport {
+    /// Records what the handshake proved about the leaf key. A chain whose server did not prove
+    /// possession is not trusted: `key_possession_failed` becomes the first error, while
+    /// `chain_trusted` keeps the chain's own verdict visible.
+    pub fn apply_key_possession(&mut self, kp: KeyPossession) {
+        if !kp.proven() {
+            self.errors.retain(|f| f.code != Code::KeyPossessionFailed);
+            self.errors.insert(
+                0,
+                Finding::at(Code::KeyPossessionFailed, 0, kp.detail.clone()),
+            );
+            self.trusted = false;
+        }
+        self.key_possession = Some(kp);
     }
 }

@@ -111,6 +111,8 @@ pub fn verify_chain_with_stores(
     let at = opts.at.unwrap_or_else(now_unix);
     let mut report = ChainReport {
         trusted: false,
+        chain_trusted: false,
+        key_possession: None,
         host: opts.host.clone(),
         host_valid: None,
         validated_at: rfc3339(at),
@@ -336,7 +338,12 @@ pub fn verify_chain_with_stores(
             report.warnings.push(f);
         }
     }
+    // A certificate that does not parse explains the path errors after it: it comes first.
+    report
+        .errors
+        .sort_by_key(|f| f.code != Code::MalformedCertificate);
     report.trusted = any_trusted && report.errors.is_empty();
+    report.chain_trusted = report.trusted;
     report
 }
 

@@ -53,18 +53,31 @@ impl Drop for OpensslServer {
 /// take it in between (picking a free port first and passing it on races with every other
 /// connection the test suite makes). Do not pass `-quiet`, which silences that line.
 pub fn spawn_s_server<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Child, SocketAddr) {
-    use std::io::BufRead;
-    let mut child = Command::new("openssl")
-        .args(["s_server", "-accept", "127.0.0.1:0"])
+    let mut cmd = Command::new("openssl");
+    cmd.args(["s_server", "-accept", "127.0.0.1:0"])
         .args(args)
+        .stderr(Stdio::null());
+    let what = format!(
+        "openssl s_server {:?}",
+        args.iter()
+            .map(|a| a.as_ref().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+    );
+    spawn_until_accept(cmd, &what)
+}
+
+/// Spawns a server that prints `ACCEPT ADDR` once listening (s_server's convention, also used
+/// by tests/pq/server.js) and returns it with that address; stdin is a pipe (the server may
+/// treat its end as the signal to stop) and stdout is drained so it never blocks.
+pub fn spawn_until_accept(mut cmd: Command, what: &str) -> (Child, SocketAddr) {
+    use std::io::BufRead;
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .spawn()
-        .expect("openssl s_server (install openssl)");
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
-    // Keep draining stdout so s_server never blocks on a full pipe.
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
@@ -73,7 +86,7 @@ pub fn spawn_s_server<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Child, SocketAd
             }
         }
     });
-    match rx.recv_timeout(Duration::from_secs(10)) {
+    match rx.recv_timeout(Duration::from_secs(20)) {
         Ok(a) => {
             let addr: SocketAddr = a.parse().expect("ACCEPT address");
             (child, addr)
@@ -81,12 +94,7 @@ pub fn spawn_s_server<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Child, SocketAd
         Err(_) => {
             let _ = child.kill();
             let _ = child.wait();
-            panic!(
-                "openssl s_server did not start with {:?}",
-                args.iter()
-                    .map(|a| a.as_ref().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-            );
+            panic!("{what} did not start");
         }
     }
 }
