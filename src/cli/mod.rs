@@ -13,6 +13,7 @@ mod handshake;
 mod mitm;
 mod net;
 mod scan;
+mod shell;
 mod verify;
 
 /// Exit codes shared by all subcommands (documented in the README).
@@ -55,6 +56,10 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Serve the committed test PKI over TLS on loopback (a peer to practise on).
     Serve(demo::ServeArgs),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command with --dir.
+    Man(shell::ManArgs),
 }
 
 /// Entry point called by `main.rs`.
@@ -82,6 +87,8 @@ pub(crate) fn main() -> ExitCode {
         Command::Demo(args) => demo::run_demo(args),
         Command::Mitm(args) => mitm::run(args),
         Command::Scan(args) => scan::run(args),
+        Command::Completions(args) => shell::run_completions(args),
+        Command::Man(args) => shell::run_man(args),
     }
 }
 

@@ -260,6 +260,7 @@ fn run_inner(args: Args) -> Result<(), ScanError> {
             read_timeout: limits.handshake_timeout,
             max_connections: args.audit_connections.max(1),
             delay: Duration::ZERO,
+            tap: None,
         }),
         shard,
         skip,

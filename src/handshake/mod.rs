@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod legacy12;
 pub mod messages;
 pub mod pq;
+pub mod replay;
 pub mod server;
 pub mod verifier;
 
@@ -110,6 +111,8 @@ pub struct InspectOptions {
     pub enforce_trust: bool,
     /// Proxy and STARTTLS upgrade below TLS.
     pub net: NetOptions,
+    /// Where to leave the transcript and secrets for a capture file (`--pcap`).
+    pub tap: Option<&'static crate::capture::Tap>,
 }
 
 impl InspectOptions {
@@ -133,6 +136,7 @@ impl InspectOptions {
             timeouts: Timeouts::default(),
             enforce_trust: false,
             net: NetOptions::default(),
+            tap: None,
         }
     }
 }
@@ -418,7 +422,10 @@ pub fn inspect_stream(
     let mut conn = ClientConnection::new(Arc::new(cfg), server_name)
         .map_err(|e| HandshakeError::Config(e.to_string()))?;
 
-    let log = Arc::new(Mutex::new(Transcript::new(Some(opts.target.to_string()))));
+    let log = Arc::new(Mutex::new(
+        Transcript::new(Some(opts.target.to_string()))
+            .with_endpoints(tcp.local_addr().ok(), Some(address)),
+    ));
     let start = Instant::now();
     let mut sock = Recorder::new(tcp, start, log.clone());
     let deadline = start + opts.timeouts.handshake;
@@ -435,12 +442,16 @@ pub fn inspect_stream(
     let seen = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let failure = failure.map(|f| refine_failure(f, &seen));
     let transcript = log.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let secrets = keylog.secrets();
+    if let Some(tap) = opts.tap {
+        tap.push(transcript.clone(), &secrets);
+    }
     Ok(Inspection {
         target: opts.target.clone(),
         address,
         sni: opts.sni.clone(),
         transcript,
-        secrets: keylog.secrets(),
+        secrets,
         negotiated,
         seen,
         timings: Timings {

@@ -1,6 +1,8 @@
 //! The `tlsight handshake` report: one data model, rendered as JSON (`--json`, schema in
 //! docs/handshake.md) and as aligned human text.
 
+pub mod html;
+
 use std::fmt::Write as _;
 
 use serde::Serialize;
