@@ -46,6 +46,13 @@ struct Farm {
 const TLS_PEERS: usize = 250;
 const EACH_HOSTILE: usize = 6;
 
+/// The farm serves one scan at a time: on a 2-core machine, three scans in parallel starve its
+/// servers past any sensible handshake deadline (debug builds, shared CI runners).
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn farm() -> &'static Farm {
     static FARM: OnceLock<Farm> = OnceLock::new();
     FARM.get_or_init(start_farm)
@@ -166,13 +173,13 @@ fn tlsight() -> Command {
 // Deadlines generous enough for a loaded debug build, short enough to keep the test quick.
 const FAST: [&str; 12] = [
     "--concurrency",
-    "64",
+    "32",
     "--connect-timeout",
-    "2",
+    "3",
     "--handshake-timeout",
-    "2",
+    "3",
     "--target-timeout",
-    "5",
+    "8",
     "--retries",
     "1",
     "--ca",
@@ -214,6 +221,7 @@ fn by_key(recs: &[Value]) -> BTreeMap<String, Value> {
 
 #[test]
 fn over_a_thousand_targets_every_line_accounted_for_hostile_ones_bounded() {
+    let _turn = one_at_a_time();
     let f = farm();
     let dir = tempfile::tempdir().unwrap();
     let (text, want) = target_list(f, true);
@@ -236,10 +244,10 @@ fn over_a_thousand_targets_every_line_accounted_for_hostile_ones_bounded() {
     for (key, status) in &want {
         let r = &got[key];
         assert_eq!(r["status"], status.as_str(), "{key}: {r}");
-        // No hostile peer holds a target past its 5 s deadline (slack for a loaded machine).
+        // No hostile peer holds a target past its 8 s deadline (slack for a loaded machine).
         let ms = r["elapsed_ms"].as_f64().unwrap();
         if status != "ok" {
-            assert!(ms < 7_000.0, "{key} took {ms} ms: {r}");
+            assert!(ms < 10_000.0, "{key} took {ms} ms: {r}");
         }
     }
     // Timeouts were retried once; refusals and alerts were not.
@@ -309,6 +317,7 @@ fn over_a_thousand_targets_every_line_accounted_for_hostile_ones_bounded() {
 
 #[test]
 fn union_of_shards_is_the_unsharded_run() {
+    let _turn = one_at_a_time();
     let f = farm();
     let dir = tempfile::tempdir().unwrap();
     let (text, want) = subset(target_list(f, false), 360);
@@ -365,6 +374,7 @@ fn union_of_shards_is_the_unsharded_run() {
 
 #[test]
 fn resume_after_a_kill_completes_the_rest() {
+    let _turn = one_at_a_time();
     let f = farm();
     let dir = tempfile::tempdir().unwrap();
     // The fast targets only, at a limited rate, so the kill lands mid-run.
@@ -423,6 +433,7 @@ fn resume_after_a_kill_completes_the_rest() {
 
 #[test]
 fn audit_per_target_and_stdin_input() {
+    let _turn = one_at_a_time();
     let f = farm();
     let (tls, _) = f.peers.iter().find(|(_, k)| *k == Kind::Tls).unwrap();
     let (refused, _) = f.peers.iter().find(|(_, k)| *k == Kind::Refused).unwrap();
