@@ -573,17 +573,7 @@ pub fn classify_not_tls(s: &[u8]) -> Option<HandshakeError> {
     let (_, err) = crate::wire::split_records(s);
     match err {
         Some(e @ crate::wire::WireError::NotTls { .. }) => {
-            let preview: String = s
-                .iter()
-                .take(40)
-                .map(|&b| {
-                    if (0x20..0x7f).contains(&b) {
-                        b as char
-                    } else {
-                        '.'
-                    }
-                })
-                .collect();
+            let preview = crate::wire::printable_preview(&s, 40);
             Some(HandshakeError::NotTls(format!(
                 "{e}; first bytes: \"{preview}\""
             )))

@@ -116,17 +116,7 @@ pub fn parse_reply(buf: &[u8], at_eof: bool) -> Option<Reply> {
             Ok(None) => break,
             Err(e @ crate::wire::WireError::NotTls { .. }) => {
                 // Show what came instead, printable bytes only.
-                let preview: String = buf[pos..]
-                    .iter()
-                    .take(32)
-                    .map(|&b| {
-                        if (0x20..0x7f).contains(&b) {
-                            b as char
-                        } else {
-                            '.'
-                        }
-                    })
-                    .collect();
+                let preview = crate::wire::printable_preview(&buf[pos..], 32);
                 return Some(Reply::Garbage(format!("{e}; first bytes \"{preview}\"")));
             }
             Err(e) => return Some(Reply::Garbage(e.to_string())),
