@@ -573,7 +573,7 @@ pub fn classify_not_tls(s: &[u8]) -> Option<HandshakeError> {
     let (_, err) = crate::wire::split_records(s);
     match err {
         Some(e @ crate::wire::WireError::NotTls { .. }) => {
-            let preview = crate::wire::printable_preview(&s, 40);
+            let preview = crate::wire::printable_preview(s, 40);
             Some(HandshakeError::NotTls(format!(
                 "{e}; first bytes: \"{preview}\""
             )))
