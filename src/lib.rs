@@ -16,6 +16,7 @@ pub mod mitm;
 pub mod net;
 pub mod probe;
 pub mod report;
+pub mod scan;
 pub mod suites;
 pub mod wire;
 pub mod x509;

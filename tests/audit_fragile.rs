@@ -150,6 +150,7 @@ fn silent_server_times_out_cleanly() {
             connect_timeout: Duration::from_millis(300),
             max_connections: 8,
             delay: Duration::ZERO,
+            tap: None,
         },
         ..Default::default()
     };
@@ -316,6 +317,7 @@ fn run_audit(addr: SocketAddr, max_connections: usize) -> tlsight::probe::AuditR
             connect_timeout: Duration::from_millis(1000),
             max_connections,
             delay: Duration::ZERO,
+            tap: None,
         },
         ..Default::default()
     };

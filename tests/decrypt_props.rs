@@ -49,7 +49,7 @@ proptest! {
 
     #[test]
     fn arbitrary_recordings_never_panic(chunks in proptest::collection::vec(arb_chunk(), 0..8)) {
-        let t = Transcript { format: 1, target: None, chunks };
+        let t = Transcript { chunks, ..Transcript::new(None) };
         let _ = decrypt_session(&t, &KeyLogSecrets::default());
         let _ = cleartext_handshake(&t);
     }

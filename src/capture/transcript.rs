@@ -52,6 +52,15 @@ pub struct Transcript {
     /// `host:port` the client connected to, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// Wall-clock time of the start, microseconds since the Unix epoch (the origin of `t_us`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_unix_us: Option<u64>,
+    /// The client's socket address, when known (a capture's TCP endpoints).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<std::net::SocketAddr>,
+    /// The server's socket address, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<std::net::SocketAddr>,
     /// Chunks in socket order.
     pub chunks: Vec<Chunk>,
 }
@@ -60,13 +69,45 @@ pub struct Transcript {
 pub const RECORDING_FORMAT: u32 = 1;
 
 impl Transcript {
-    /// An empty transcript.
+    /// An empty transcript starting now.
     pub fn new(target: Option<String>) -> Self {
         Self {
             format: RECORDING_FORMAT,
             target,
+            start_unix_us: unix_us(std::time::SystemTime::now()),
+            client: None,
+            server: None,
             chunks: Vec::new(),
         }
+    }
+
+    /// Appends bytes read or written at `t_us`. Consecutive writes in the same direction within
+    /// 1 ms are merged: one flight, one chunk.
+    pub fn push_bytes(&mut self, dir: Direction, t_us: u64, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        match self.chunks.last_mut() {
+            Some(last) if last.dir == dir && t_us.saturating_sub(last.t_us) < 1000 => {
+                last.data.extend_from_slice(data)
+            }
+            _ => self.chunks.push(Chunk {
+                dir,
+                t_us,
+                data: data.to_vec(),
+            }),
+        }
+    }
+
+    /// Notes the TCP endpoints of the connection being recorded.
+    pub fn with_endpoints(
+        mut self,
+        client: Option<std::net::SocketAddr>,
+        server: Option<std::net::SocketAddr>,
+    ) -> Self {
+        self.client = client;
+        self.server = server;
+        self
     }
 
     /// All bytes one side sent, concatenated, with the start offset and time of each chunk.
@@ -122,6 +163,13 @@ impl Transcript {
     }
 }
 
+/// Microseconds since the Unix epoch (`None` for a clock before 1970).
+pub fn unix_us(t: std::time::SystemTime) -> Option<u64> {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| u64::try_from(d.as_micros()).ok())
+}
+
 mod b64 {
     use super::B64;
     use base64::Engine as _;
@@ -157,23 +205,10 @@ impl<S> Recorder<S> {
     }
 
     fn record(&self, dir: Direction, data: &[u8]) {
-        if data.is_empty() {
-            return;
-        }
         let t_us = u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX);
         // A poisoned lock only means another recorder thread panicked; keep recording.
         let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
-        match log.chunks.last_mut() {
-            // Merge consecutive writes in the same direction within 1 ms: one flight, one chunk.
-            Some(last) if last.dir == dir && t_us.saturating_sub(last.t_us) < 1000 => {
-                last.data.extend_from_slice(data)
-            }
-            _ => log.chunks.push(Chunk {
-                dir,
-                t_us,
-                data: data.to_vec(),
-            }),
-        }
+        log.push_bytes(dir, t_us, data);
     }
 }
 

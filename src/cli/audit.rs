@@ -43,6 +43,13 @@ pub(crate) struct Args {
     ca: Option<std::path::PathBuf>,
     #[command(flatten)]
     net: super::net::NetArgs,
+    /// Write a pcapng capture of every probe connection, each its own TCP stream,, with the session secrets embedded (Decryption Secrets
+    /// Block) so Wireshark and tshark open it decrypted.
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<std::path::PathBuf>,
+    /// Write the report as one self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
 }
 
 /// Runs `tlsight audit`.
@@ -91,6 +98,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
         read_timeout: Duration::from_secs_f64(args.timeout),
         max_connections: args.max_connections as usize,
         delay: Duration::from_millis(args.delay),
+        tap: args.pcap.as_ref().map(|_| tlsight::capture::Tap::leak()),
     };
     let mut verify = tlsight::x509::VerifyOptions::default();
     if let Some(path) = &args.ca {
@@ -130,6 +138,23 @@ pub(crate) fn run(args: Args) -> ExitCode {
         }
         Err(e) => return fail_with(e.code(), e.to_string()),
     };
+    if let (Some(path), Some(tap)) = (&args.pcap, settings.tap) {
+        let (transcripts, secrets) = tap.take();
+        if let Err(e) = tlsight::capture::save_pcapng(path, &transcripts, &secrets) {
+            return fail(e.to_string());
+        }
+    }
+    if let Some(path) = &args.html {
+        let written = tlsight::report::audit::html::page(&report)
+            .map_err(|e| e.to_string())
+            .and_then(|page| {
+                std::fs::write(path, page)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            });
+        if let Err(e) = written {
+            return fail(e);
+        }
+    }
     if args.json {
         super::print_out(&tlsight::report::to_json(&report));
     } else {

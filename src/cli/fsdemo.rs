@@ -51,7 +51,8 @@ pub(crate) struct DemoArgs {
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("secret").required(true).args(["key", "keylog"])))]
 pub(crate) struct DecryptArgs {
-    /// A recording (tlsight's JSON format, docs/recording.md).
+    /// A recording (tlsight's JSON format, docs/recording.md) or a pcap/pcapng capture (every
+    /// TLS connection in it; secrets from --keylog, --key, or its Decryption Secrets Block).
     recording: PathBuf,
     /// The server's RSA private key (TLS 1.2 RSA key transport only).
     #[arg(long, value_name = "KEY.pem")]
@@ -668,60 +669,97 @@ struct DecryptReport {
     plaintext: Plaintext,
 }
 
-/// Runs `tlsight decrypt`.
+/// Runs `tlsight decrypt`: a JSON recording, or every TLS connection of a pcap/pcapng capture.
 pub(crate) fn run_decrypt(args: DecryptArgs) -> ExitCode {
     const CMD: &str = "decrypt";
-    let t = match Transcript::load(&args.recording) {
-        Ok(t) => t,
-        Err(e) => return fail(CMD, e),
+    let name = args.recording.display().to_string();
+    let head = match std::fs::read(&args.recording) {
+        Ok(b) => b,
+        Err(e) => return fail(CMD, format!("{name}: {e}")),
     };
-    let (secrets, recovered, source) = match (&args.key, &args.keylog) {
-        (Some(key_path), _) => {
-            let key = match rsa_kx::load_private_key_file(key_path) {
-                Ok(k) => k,
-                Err(e) => return fail(CMD, e),
-            };
-            match rsa_kx::recover(&t, &key) {
-                Ok(r) => (
-                    r.secrets.clone(),
-                    Some(RecoveryAccount::from(&r)),
-                    "private_key",
-                ),
-                Err(e) => return fail(CMD, e),
-            }
+    // A capture may hold several connections and carry its own key log (a DSB).
+    let (streams, embedded) = if tlsight::capture::pcap_in::is_capture(&head) {
+        match tlsight::capture::pcap_in::read_capture(&head, &name) {
+            Ok(c) => (c.streams, c.secrets),
+            Err(e) => return fail(CMD, e),
         }
-        (None, Some(path)) => match KeyLogSecrets::load(path) {
-            Ok(s) => (s, None, "keylog"),
+    } else {
+        match Transcript::load(&args.recording) {
+            Ok(t) => (vec![t], KeyLogSecrets::default()),
+            Err(e) => return fail(CMD, e),
+        }
+    };
+    let key = match &args.key {
+        Some(path) => match rsa_kx::load_private_key_file(path) {
+            Ok(k) => Some(k),
             Err(e) => return fail(CMD, e),
         },
-        (None, None) => return fail(CMD, "give --key or --keylog"),
+        None => None,
     };
-    let session = match decrypt_session(&t, &secrets) {
-        Ok(s) => s,
-        Err(e) => return fail(CMD, e),
+    let keylog = match (&args.key, &args.keylog) {
+        (None, Some(path)) => match KeyLogSecrets::load(path) {
+            Ok(s) => Some(s),
+            Err(e) => return fail(CMD, e),
+        },
+        (None, None) if !embedded.is_empty() => Some(embedded),
+        (None, None) => {
+            return fail(
+                CMD,
+                "give --key or --keylog (the input carries no Decryption Secrets Block)",
+            );
+        }
+        _ => None,
     };
-    if recovered.is_some() && session.finished.iter().any(|f| !f.ok) {
-        return fail(
-            CMD,
-            "the Finished messages did not verify with the recovered keys: wrong private key",
-        );
+    let source = match (&key, &args.keylog) {
+        (Some(_), _) => "private_key",
+        (None, Some(_)) => "keylog",
+        (None, None) => "embedded",
+    };
+    let mut reports = Vec::new();
+    for t in &streams {
+        let (secrets, recovered) = match (&key, &keylog) {
+            (Some(key), _) => match rsa_kx::recover(t, key) {
+                Ok(r) => (r.secrets.clone(), Some(RecoveryAccount::from(&r))),
+                Err(e) => return fail(CMD, e),
+            },
+            (None, Some(s)) => (s.clone(), None),
+            (None, None) => return fail(CMD, "no secrets"),
+        };
+        let session = match decrypt_session(t, &secrets) {
+            Ok(s) => s,
+            Err(e) => return fail(CMD, e),
+        };
+        if recovered.is_some() && session.finished.iter().any(|f| !f.ok) {
+            return fail(
+                CMD,
+                "the Finished messages did not verify with the recovered keys: wrong private key",
+            );
+        }
+        reports.push(DecryptReport {
+            recording: name.clone(),
+            secret_source: source,
+            key_exchange: fs::describe_key_exchange(t)
+                .ok()
+                .filter(|_| !session_is_13(&session)),
+            recovered,
+            plaintext: Plaintext::of(&session),
+            session,
+        });
     }
-    let report = DecryptReport {
-        recording: args.recording.display().to_string(),
-        secret_source: source,
-        key_exchange: fs::describe_key_exchange(&t)
-            .ok()
-            .filter(|_| !session_is_13(&session)),
-        recovered,
-        plaintext: Plaintext::of(&session),
-        session,
-    };
     if args.json {
-        print_out(&report::to_json(&report));
+        match reports.as_slice() {
+            [one] => print_out(&report::to_json(one)),
+            many => print_out(&report::to_json(&many)),
+        }
     } else {
-        print_out(&render_decrypt(&report, &t, Palette::detect()));
+        let text: Vec<String> = reports
+            .iter()
+            .zip(&streams)
+            .map(|(r, t)| render_decrypt(r, t, Palette::detect()))
+            .collect();
+        print_out(&text.join("\n"));
     }
-    ExitCode::from(if report.session.fully_verified() {
+    ExitCode::from(if reports.iter().all(|r| r.session.fully_verified()) {
         exit::OK
     } else {
         exit::FINDING

@@ -49,6 +49,13 @@ pub(crate) struct Args {
     json: bool,
     #[command(flatten)]
     net: super::net::NetArgs,
+    /// Write a pcapng capture of every connection made (direct and through the proxy), with the session secrets embedded (Decryption Secrets
+    /// Block) so Wireshark and tshark open it decrypted.
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<std::path::PathBuf>,
+    /// Write the report as one self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
 }
 
 /// Runs `tlsight mitm`.
@@ -97,6 +104,8 @@ fn run_inner(args: Args) -> Result<u8, String> {
                 .map_err(|_| format!("--at {at:?}: expected Unix seconds such as @1893456000"))?,
         );
     }
+    let tap = args.pcap.as_ref().map(|_| tlsight::capture::Tap::leak());
+    inspect.tap = tap;
     let opts = RunOptions {
         inspect,
         proxy,
@@ -112,6 +121,14 @@ fn run_inner(args: Args) -> Result<u8, String> {
         }
         Err(e) => return Err(e.to_string()),
     };
+    if let (Some(path), Some(tap)) = (&args.pcap, tap) {
+        let (transcripts, secrets) = tap.take();
+        tlsight::capture::save_pcapng(path, &transcripts, &secrets).map_err(|e| e.to_string())?;
+    }
+    if let Some(path) = &args.html {
+        let page = report::mitm::html::page(&a).map_err(|e| e.to_string())?;
+        std::fs::write(path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
     if args.json {
         print_out(&report::to_json(&a));
     } else {

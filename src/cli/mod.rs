@@ -12,6 +12,8 @@ mod fsdemo;
 mod handshake;
 mod mitm;
 mod net;
+mod scan;
+mod shell;
 mod verify;
 
 /// Exit codes shared by all subcommands (documented in the README).
@@ -44,6 +46,8 @@ enum Command {
     Audit(audit::Args),
     /// Tell whether the TLS connection to a server is intercepted: verdict, signals, evidence.
     Mitm(mitm::Args),
+    /// Scan many targets: one JSON line per target, summary, shards for a cluster.
+    Scan(scan::Args),
     /// Show forward secrecy on real recorded sessions: RSA key transport vs ECDHE.
     FsDemo(fsdemo::DemoArgs),
     /// Decrypt a recorded TLS session with the server's RSA key or an NSS key log.
@@ -52,6 +56,10 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Serve the committed test PKI over TLS on loopback (a peer to practise on).
     Serve(demo::ServeArgs),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command with --dir.
+    Man(shell::ManArgs),
 }
 
 /// Entry point called by `main.rs`.
@@ -78,6 +86,9 @@ pub(crate) fn main() -> ExitCode {
         Command::Serve(args) => demo::run_serve(args),
         Command::Demo(args) => demo::run_demo(args),
         Command::Mitm(args) => mitm::run(args),
+        Command::Scan(args) => scan::run(args),
+        Command::Completions(args) => shell::run_completions(args),
+        Command::Man(args) => shell::run_man(args),
     }
 }
 
@@ -136,6 +147,14 @@ pub(crate) fn engine_choice(s: &str) -> tlsight::handshake::EngineChoice {
         "tlsight" => tlsight::handshake::EngineChoice::Tlsight,
         _ => tlsight::handshake::EngineChoice::Auto,
     }
+}
+
+/// `--alpn` values as protocol ids (empty entries dropped).
+pub(crate) fn alpn_ids(alpn: &[String]) -> Vec<Vec<u8>> {
+    alpn.iter()
+        .filter(|a| !a.is_empty())
+        .map(|a| a.as_bytes().to_vec())
+        .collect()
 }
 
 /// Writes to stdout: every command's output goes through here, so a closed pipe (`| head`) is

@@ -80,6 +80,13 @@ pub(crate) struct Args {
     json: bool,
     #[command(flatten)]
     net: super::net::NetArgs,
+    /// Write a pcapng capture of the connection (HOST mode), with the session secrets embedded (Decryption Secrets
+    /// Block) so Wireshark and tshark open it decrypted.
+    #[arg(long, value_name = "FILE", conflicts_with = "chain")]
+    pcap: Option<std::path::PathBuf>,
+    /// Write the report as one self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
 }
 
 /// Runs `tlsight verify`.
@@ -175,6 +182,14 @@ fn run_inner(args: Args) -> Result<u8, String> {
             Ok(ins) => ins,
             Err(e) => return super::net::failed_before_tls(&target, &e, args.json),
         };
+        if let Some(path) = &args.pcap {
+            tlsight::capture::save_pcapng(
+                path,
+                std::slice::from_ref(&ins.transcript),
+                &ins.secrets,
+            )
+            .map_err(|e| e.to_string())?;
+        }
         if opts.host.is_none() {
             opts.host = Some(io.sni.clone().unwrap_or_else(|| target.host.clone()));
         }
@@ -209,6 +224,10 @@ fn run_inner(args: Args) -> Result<u8, String> {
     // A live server must also prove it holds the leaf key, or the chain authenticates nothing.
     if let Some(kp) = possession {
         report.apply_key_possession(kp);
+    }
+    if let Some(path) = &args.html {
+        let page = report::verify::html::page(&report).map_err(|e| e.to_string())?;
+        std::fs::write(path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     if args.json {
         super::print_out(&report::to_json(&report));

@@ -636,10 +636,10 @@ impl Walk<'_> {
                 self.check_finished(d, dir, &f.body);
             }
             match f.typ {
-                // Post-handshake messages are not part of the transcript.
-                HandshakeType::NEW_SESSION_TICKET
-                | HandshakeType::KEY_UPDATE
-                | HandshakeType::HELLO_REQUEST => {}
+                // Post-handshake messages are not part of the transcript. A TLS 1.2
+                // NewSessionTicket (RFC 5077 §3.3) comes before the server's Finished and is.
+                HandshakeType::NEW_SESSION_TICKET if self.tls13 => {}
+                HandshakeType::KEY_UPDATE | HandshakeType::HELLO_REQUEST => {}
                 HandshakeType::SERVER_HELLO if self.tls13 => {
                     let is_hrr = f.body.get(2..34) == Some(&HRR_RANDOM[..]); // ServerHello.random
                     if is_hrr && !self.hrr_seen {

@@ -224,13 +224,13 @@ pub(crate) fn drive(
         }
         let _ = sock.get_ref().set_read_timeout(Some(left));
         match sock.read(&mut buf) {
-            Ok(0) => return Err(super::classify_eof(log)),
+            Ok(0) => return Err(super::classify_eof(&super::server_stream(log))),
             Ok(n) => {
                 if let Err(e) = client.receive(&buf[..n]) {
                     // Flush our alert so the server sees why.
                     let _ = sock.write_all(&client.take_output());
                     if let EngineError::Protocol(_) = e
-                        && let Some(nt) = super::classify_not_tls(log)
+                        && let Some(nt) = super::classify_not_tls(&super::server_stream(log))
                     {
                         return Err(nt);
                     }
@@ -244,7 +244,7 @@ pub(crate) fn drive(
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) if e.kind() == ErrorKind::ConnectionReset => {
-                return Err(super::classify_eof(log));
+                return Err(super::classify_eof(&super::server_stream(log)));
             }
             Err(e) => return Err(HandshakeError::Io(io_reason(&e))),
         }

@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod legacy12;
 pub mod messages;
 pub mod pq;
+pub mod replay;
 pub mod server;
 pub mod verifier;
 
@@ -102,7 +103,7 @@ pub enum EngineChoice {
     Tlsight,
 }
 
-/// The implementation that spoke (`"rustls"` / `"tlsight"` in JSON).
+/// The implementation that spoke (`"rustls"` / `"tlsight"` / `"capture"` in JSON).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EngineName {
@@ -111,6 +112,8 @@ pub enum EngineName {
     Rustls,
     /// tlsight's own TLS 1.0-1.2 engine ([`crate::engine`]).
     Tlsight,
+    /// Nobody spoke: the bytes come from a capture file (`handshake --from`).
+    Capture,
 }
 
 impl EngineName {
@@ -119,6 +122,7 @@ impl EngineName {
         match self {
             Self::Rustls => "rustls",
             Self::Tlsight => "tlsight",
+            Self::Capture => "capture",
         }
     }
 }
@@ -187,6 +191,8 @@ pub struct InspectOptions {
     pub engine: EngineChoice,
     /// Proxy and STARTTLS upgrade below TLS.
     pub net: NetOptions,
+    /// Where to leave the transcript and secrets for a capture file (`--pcap`).
+    pub tap: Option<&'static crate::capture::Tap>,
 }
 
 impl InspectOptions {
@@ -212,12 +218,13 @@ impl InspectOptions {
             cipher_suites: Vec::new(),
             engine: EngineChoice::Auto,
             net: NetOptions::default(),
+            tap: None,
         }
     }
 }
 
 /// Milliseconds spent in each phase.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Timings {
     /// Name resolution (0 for IP literals).
     pub dns: f64,
@@ -250,6 +257,27 @@ pub struct Negotiated {
     pub alpn: Option<String>,
     /// "full", "full_with_hello_retry_request" or "resumed".
     pub handshake_kind: Option<&'static str>,
+}
+
+impl Negotiated {
+    /// What a rustls connection negotiated (so far).
+    pub fn of(conn: &ClientConnection) -> Self {
+        Self {
+            version: conn.protocol_version().map(u16::from),
+            cipher_suite: conn.negotiated_cipher_suite().map(|s| u16::from(s.suite())),
+            group: conn
+                .negotiated_key_exchange_group()
+                .map(|g| u16::from(g.name())),
+            alpn: conn
+                .alpn_protocol()
+                .map(|a| String::from_utf8_lossy(a).into_owned()),
+            handshake_kind: conn.handshake_kind().map(|k| match k {
+                rustls::HandshakeKind::Full => "full",
+                rustls::HandshakeKind::FullWithHelloRetryRequest => "full_with_hello_retry_request",
+                rustls::HandshakeKind::Resumed => "resumed",
+            }),
+        }
+    }
 }
 
 /// The result of one inspected connection, complete or not.
@@ -346,28 +374,9 @@ pub fn connect(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, Han
     Ok(crate::net::connect(addrs, timeout)?)
 }
 
-fn io_reason(e: &std::io::Error) -> String {
+/// Short text for a socket error ("connection refused", ...).
+pub fn io_reason(e: &std::io::Error) -> String {
     crate::net::io_reason(e)
-}
-
-/// webpki over Mozilla's roots plus the extra anchors (or only those): the chain verdict of
-/// both engines.
-pub fn webpki_verifier(
-    opts: &InspectOptions,
-    provider: Arc<CryptoProvider>,
-) -> Result<Arc<WebPkiServerVerifier>, HandshakeError> {
-    let mut roots = RootCertStore::empty();
-    if !opts.only_extra_roots {
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    }
-    for c in &opts.extra_roots {
-        roots
-            .add(c.clone())
-            .map_err(|e| HandshakeError::Config(format!("unusable --ca certificate: {e}")))?;
-    }
-    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-        .build()
-        .map_err(|e| HandshakeError::Config(format!("cannot build verifier: {e}")))
 }
 
 /// Builds the per-connection rustls configuration: our provider, the chosen versions, a
@@ -377,6 +386,21 @@ pub fn client_config(
     seen: Arc<Mutex<SeenChain>>,
     keylog: Arc<RecordingKeyLog>,
 ) -> Result<ClientConfig, HandshakeError> {
+    let provider = provider_for(opts)?;
+    let inner = webpki_verifier(opts, provider.clone())?;
+    let v = RecordingVerifier::new(inner, seen, opts.enforce_trust);
+    let v = if opts.sig_schemes.is_empty() {
+        v
+    } else {
+        v.offering(opts.sig_schemes.clone())
+    };
+    let mut cfg = base_client_config(opts, provider, Arc::new(v))?;
+    cfg.key_log = keylog;
+    Ok(cfg)
+}
+
+/// The ring provider restricted to the requested key-exchange groups.
+pub fn provider_for(opts: &InspectOptions) -> Result<Arc<CryptoProvider>, HandshakeError> {
     let mut provider = (*provider()).clone();
     if !opts.cipher_suites.is_empty() {
         provider
@@ -403,8 +427,37 @@ pub fn client_config(
             ));
         }
     }
-    let provider = Arc::new(provider);
-    let inner = webpki_verifier(opts, provider.clone())?;
+    Ok(Arc::new(provider))
+}
+
+/// rustls' webpki verifier over Mozilla's roots (unless `only_extra_roots`) plus the extra
+/// anchors: the judge inside [`RecordingVerifier`], and the handshake-signature check.
+pub fn webpki_verifier(
+    opts: &InspectOptions,
+    provider: Arc<CryptoProvider>,
+) -> Result<Arc<WebPkiServerVerifier>, HandshakeError> {
+    let mut roots = RootCertStore::empty();
+    if !opts.only_extra_roots {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    for c in &opts.extra_roots {
+        roots
+            .add(c.clone())
+            .map_err(|e| HandshakeError::Config(format!("unusable --ca certificate: {e}")))?;
+    }
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+        .build()
+        .map_err(|e| HandshakeError::Config(format!("cannot build verifier: {e}")))
+}
+
+/// Everything of a client configuration but the key log: provider, versions, ALPN, SNI on or
+/// off, no resumption, and `verifier`. A scanner builds it once and swaps the verifier per
+/// connection.
+pub fn base_client_config(
+    opts: &InspectOptions,
+    provider: Arc<CryptoProvider>,
+    verifier: Arc<dyn rustls::client::danger::ServerCertVerifier>,
+) -> Result<ClientConfig, HandshakeError> {
     let versions = opts.versions.rustls_versions();
     if versions.is_empty() {
         return Err(HandshakeError::Config(
@@ -417,17 +470,9 @@ pub fn client_config(
         .with_protocol_versions(&versions)
         .map_err(|e| HandshakeError::Config(e.to_string()))?
         .dangerous()
-        .with_custom_certificate_verifier({
-            let v = RecordingVerifier::new(inner, seen, opts.enforce_trust);
-            Arc::new(if opts.sig_schemes.is_empty() {
-                v
-            } else {
-                v.offering(opts.sig_schemes.clone())
-            })
-        })
+        .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     cfg.alpn_protocols = opts.alpn.clone();
-    cfg.key_log = keylog;
     cfg.resumption = rustls::client::Resumption::disabled();
     cfg.enable_sni = opts.sni.is_some();
     Ok(cfg)
@@ -542,7 +587,10 @@ pub fn inspect_stream(
     let mut conn = ClientConnection::new(Arc::new(cfg), server_name)
         .map_err(|e| HandshakeError::Config(e.to_string()))?;
 
-    let log = Arc::new(Mutex::new(Transcript::new(Some(opts.target.to_string()))));
+    let log = Arc::new(Mutex::new(
+        Transcript::new(Some(opts.target.to_string()))
+            .with_endpoints(tcp.local_addr().ok(), Some(address)),
+    ));
     let start = Instant::now();
     let mut sock = Recorder::new(tcp, start, log.clone());
     let deadline = start + opts.timeouts.handshake;
@@ -555,30 +603,20 @@ pub fn inspect_stream(
         let _ = conn.write_tls(&mut sock);
     }
 
-    let negotiated = Negotiated {
-        version: conn.protocol_version().map(u16::from),
-        cipher_suite: conn.negotiated_cipher_suite().map(|s| u16::from(s.suite())),
-        group: conn
-            .negotiated_key_exchange_group()
-            .map(|g| u16::from(g.name())),
-        alpn: conn
-            .alpn_protocol()
-            .map(|a| String::from_utf8_lossy(a).into_owned()),
-        handshake_kind: conn.handshake_kind().map(|k| match k {
-            rustls::HandshakeKind::Full => "full",
-            rustls::HandshakeKind::FullWithHelloRetryRequest => "full_with_hello_retry_request",
-            rustls::HandshakeKind::Resumed => "resumed",
-        }),
-    };
+    let negotiated = Negotiated::of(&conn);
     let seen = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let failure = failure.map(|f| refine_failure(f, &seen));
     let transcript = log.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let secrets = keylog.secrets();
+    if let Some(tap) = opts.tap {
+        tap.push(transcript.clone(), &secrets);
+    }
     Ok(Inspection {
         target: opts.target.clone(),
         address,
         sni: opts.sni.clone(),
         transcript,
-        secrets: keylog.secrets(),
+        secrets,
         negotiated,
         seen,
         timings: Timings {
@@ -624,7 +662,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// A bad handshake signature is a key-possession failure, whatever rustls called it.
-fn refine_failure(f: HandshakeError, seen: &SeenChain) -> HandshakeError {
+pub fn refine_failure(f: HandshakeError, seen: &SeenChain) -> HandshakeError {
     match (f, seen.signature_valid) {
         (HandshakeError::Tls(m), Some(false)) => HandshakeError::KeyPossession(m),
         (f, _) => f,
@@ -656,15 +694,15 @@ fn drive_handshake(
             Ok(0) => {
                 // EOF: rustls may still hold an alert it has not processed.
                 if let Err(e) = conn.process_new_packets() {
-                    return Err(classify_tls_error(e, log));
+                    return Err(classify_tls_error(e, &server_stream(log)));
                 }
-                return Err(classify_eof(log));
+                return Err(classify_eof(&server_stream(log)));
             }
             Ok(_) => {
                 if let Err(e) = conn.process_new_packets() {
                     // Flush our own alert so the server sees why.
                     let _ = conn.write_tls(sock);
-                    return Err(classify_tls_error(e, log));
+                    return Err(classify_tls_error(e, &server_stream(log)));
                 }
             }
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
@@ -674,7 +712,8 @@ fn drive_handshake(
             }
             Err(e) if e.kind() == ErrorKind::InvalidData => {
                 // rustls refuses bytes that are not TLS records, before process_new_packets.
-                return Err(classify_not_tls(log).unwrap_or(HandshakeError::Tls(e.to_string())));
+                return Err(classify_not_tls(&server_stream(log))
+                    .unwrap_or(HandshakeError::Tls(e.to_string())));
             }
             Err(e) => return Err(HandshakeError::Io(io_reason(&e))),
         }
@@ -700,22 +739,13 @@ fn server_stream(log: &Arc<Mutex<Transcript>>) -> Vec<u8> {
     t.stream(crate::capture::Direction::ServerToClient).0
 }
 
-fn classify_not_tls(log: &Arc<Mutex<Transcript>>) -> Option<HandshakeError> {
-    let s = server_stream(log);
-    let (_, err) = crate::wire::split_records(&s);
+/// The server's bytes are not TLS records: say so, with a printable preview. `s` is what the
+/// server sent (from the start of the connection).
+pub fn classify_not_tls(s: &[u8]) -> Option<HandshakeError> {
+    let (_, err) = crate::wire::split_records(s);
     match err {
         Some(e @ crate::wire::WireError::NotTls { .. }) => {
-            let preview: String = s
-                .iter()
-                .take(40)
-                .map(|&b| {
-                    if (0x20..0x7f).contains(&b) {
-                        b as char
-                    } else {
-                        '.'
-                    }
-                })
-                .collect();
+            let preview = crate::wire::printable_preview(s, 40);
             Some(HandshakeError::NotTls(format!(
                 "{e}; first bytes: \"{preview}\""
             )))
@@ -727,12 +757,12 @@ fn classify_not_tls(log: &Arc<Mutex<Transcript>>) -> Option<HandshakeError> {
     }
 }
 
-fn classify_eof(log: &Arc<Mutex<Transcript>>) -> HandshakeError {
-    if let Some(e) = classify_not_tls(log) {
+/// Why a connection the server closed mid-handshake failed, from what the server sent.
+pub fn classify_eof(s: &[u8]) -> HandshakeError {
+    if let Some(e) = classify_not_tls(s) {
         return e;
     }
-    let s = server_stream(log);
-    let (records, err) = crate::wire::split_records(&s);
+    let (records, err) = crate::wire::split_records(s);
     if let Some(e @ crate::wire::WireError::TruncatedRecord { .. }) = err {
         return HandshakeError::Tls(format!("server closed the connection mid-record: {e}"));
     }
@@ -745,7 +775,9 @@ fn classify_eof(log: &Arc<Mutex<Transcript>>) -> HandshakeError {
     HandshakeError::Closed { after }
 }
 
-fn classify_tls_error(e: rustls::Error, log: &Arc<Mutex<Transcript>>) -> HandshakeError {
+/// A rustls error turned into our error, using what the server sent (`s`) to tell a refused
+/// hello and bytes that are not TLS from other failures.
+pub fn classify_tls_error(e: rustls::Error, s: &[u8]) -> HandshakeError {
     match e {
         rustls::Error::AlertReceived(a) => {
             let name = format!("{a:?}").to_lowercase_snake();
@@ -755,7 +787,7 @@ fn classify_tls_error(e: rustls::Error, log: &Arc<Mutex<Transcript>>) -> Handsha
                 rustls::AlertDescription::HandshakeFailure
                     | rustls::AlertDescription::InsufficientSecurity
                     | rustls::AlertDescription::ProtocolVersion
-            ) && server_stream(log).first().is_none_or(|&b| b != 22);
+            ) && s.first().is_none_or(|&b| b != 22);
             if refused_hello {
                 HandshakeError::Alert(format!(
                     "{name} in answer to the ClientHello: no version, cipher suite or group in \
@@ -767,7 +799,7 @@ fn classify_tls_error(e: rustls::Error, log: &Arc<Mutex<Transcript>>) -> Handsha
             }
         }
         rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
-            classify_not_tls(log).unwrap_or_else(|| HandshakeError::Tls(e.to_string()))
+            classify_not_tls(s).unwrap_or_else(|| HandshakeError::Tls(e.to_string()))
         }
         other => HandshakeError::Tls(other.to_string()),
     }

@@ -31,6 +31,7 @@ pub struct RecordingVerifier {
     seen: Arc<Mutex<SeenChain>>,
     enforce: bool,
     offer: Option<Vec<SignatureScheme>>,
+    judge: bool,
 }
 
 impl RecordingVerifier {
@@ -45,7 +46,17 @@ impl RecordingVerifier {
             seen,
             enforce,
             offer: None,
+            judge: true,
         }
+    }
+
+    /// Records the chain without judging it (`seen.error` stays `None`): for callers that
+    /// validate the recorded chain per store afterwards ([`crate::x509::verify_chain`]), so it
+    /// is not validated twice. The handshake signature is still checked.
+    pub fn record_only(mut self) -> Self {
+        self.judge = false;
+        self.enforce = false;
+        self
     }
 
     /// Offers only these signature schemes (those webpki can verify), e.g. to learn which ones
@@ -75,13 +86,17 @@ impl ServerCertVerifier for RecordingVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict = self.inner.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        );
+        let verdict = if self.judge {
+            self.inner.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            )
+        } else {
+            Ok(ServerCertVerified::assertion())
+        };
         {
             let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
             seen.certificates = std::iter::once(end_entity)

@@ -116,17 +116,7 @@ pub fn parse_reply(buf: &[u8], at_eof: bool) -> Option<Reply> {
             Ok(None) => break,
             Err(e @ crate::wire::WireError::NotTls { .. }) => {
                 // Show what came instead, printable bytes only.
-                let preview: String = buf[pos..]
-                    .iter()
-                    .take(32)
-                    .map(|&b| {
-                        if (0x20..0x7f).contains(&b) {
-                            b as char
-                        } else {
-                            '.'
-                        }
-                    })
-                    .collect();
+                let preview = crate::wire::printable_preview(&buf[pos..], 32);
                 return Some(Reply::Garbage(format!("{e}; first bytes \"{preview}\"")));
             }
             Err(e) => return Some(Reply::Garbage(e.to_string())),
@@ -626,10 +616,16 @@ impl Scheduler {
             self.connect_direct().await?
         };
         let _ = sock.set_nodelay(true);
+        let mut rec = crate::capture::TapRecording::start(
+            self.settings.tap,
+            sock.local_addr().ok(),
+            self.addr,
+        );
         if let Err(e) = sock.write_all(hello).await {
             return Ok(io_reply(&e));
         }
-        self.read_reply(&mut sock).await
+        rec.note(crate::capture::Direction::ClientToServer, hello);
+        self.read_reply(&mut sock, &mut rec).await
     }
 
     async fn connect_direct(&self) -> Result<TcpStream, ProbeError> {
@@ -649,7 +645,11 @@ impl Scheduler {
     }
 
     /// Reads the server's first flight after the hello.
-    async fn read_reply(&self, sock: &mut TcpStream) -> Result<Reply, ProbeError> {
+    async fn read_reply(
+        &self,
+        sock: &mut TcpStream,
+        rec: &mut crate::capture::TapRecording,
+    ) -> Result<Reply, ProbeError> {
         let deadline = tokio::time::Instant::now() + self.settings.read_timeout;
         let mut buf = Vec::with_capacity(4096);
         let mut chunk = [0u8; 8192];
@@ -674,6 +674,7 @@ impl Scheduler {
                 return Ok(parse_reply(&buf, true).unwrap_or(Reply::Closed));
             }
             buf.extend_from_slice(&chunk[..n]);
+            rec.note(crate::capture::Direction::ServerToClient, &chunk[..n]);
             // A first flight never needs more than a few certificate chains' worth of bytes.
             if buf.len() > 1 << 20 {
                 return Ok(parse_reply(&buf, true).unwrap_or(Reply::Garbage(

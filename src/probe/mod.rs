@@ -37,6 +37,8 @@ pub struct Settings {
     pub max_connections: usize,
     /// Minimum time between two connection starts.
     pub delay: Duration,
+    /// Where every probe connection leaves its transcript for `--pcap` (none: not recorded).
+    pub tap: Option<&'static crate::capture::Tap>,
 }
 
 impl Default for Settings {
@@ -46,6 +48,7 @@ impl Default for Settings {
             read_timeout: Duration::from_secs(5),
             max_connections: 5,
             delay: Duration::ZERO,
+            tap: None,
         }
     }
 }

@@ -12,6 +12,7 @@ use rustls::client::{Resumption, Tls12Resumption, WebPkiServerVerifier};
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, HandshakeKind, RootCertStore};
 
+use crate::capture::{Recorder, Tap, Transcript};
 use crate::handshake::{RecordingVerifier, SeenChain, provider};
 
 /// Outcome of one resumption check.
@@ -25,7 +26,10 @@ pub enum Resumed {
     Unknown,
 }
 
-fn config(tickets: bool) -> Result<ClientConfig, rustls::Error> {
+fn config(
+    tickets: bool,
+    keylog: Arc<crate::capture::RecordingKeyLog>,
+) -> Result<ClientConfig, rustls::Error> {
     let p = provider();
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -45,6 +49,7 @@ fn config(tickets: bool) -> Result<ClientConfig, rustls::Error> {
     } else {
         Tls12Resumption::SessionIdOnly
     });
+    cfg.key_log = keylog;
     Ok(cfg)
 }
 
@@ -53,13 +58,33 @@ fn handshake(
     dialer: &crate::net::Dialer,
     name: &ServerName<'static>,
     timeout: Duration,
+    tap: Option<(&'static Tap, &crate::capture::RecordingKeyLog)>,
 ) -> Option<HandshakeKind> {
-    let mut sock: TcpStream = dialer.open(timeout).ok()?.stream;
-    sock.set_read_timeout(Some(timeout)).ok()?;
-    sock.set_write_timeout(Some(timeout)).ok()?;
+    let addr = dialer.addr;
+    let tcp: TcpStream = dialer.open(timeout).ok()?.stream;
+    tcp.set_read_timeout(Some(timeout)).ok()?;
+    tcp.set_write_timeout(Some(timeout)).ok()?;
+    // With --pcap the connection is recorded like every other probe.
+    let log = Arc::new(Mutex::new(
+        Transcript::new(Some(addr.to_string())).with_endpoints(tcp.local_addr().ok(), Some(addr)),
+    ));
+    let mut sock = Recorder::new(tcp, std::time::Instant::now(), log.clone());
+    let kind = drive(cfg, name, &mut sock);
+    if let Some((tap, keylog)) = tap {
+        let t = log.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        tap.push(t, &keylog.secrets());
+    }
+    kind
+}
+
+fn drive(
+    cfg: &Arc<ClientConfig>,
+    name: &ServerName<'static>,
+    sock: &mut Recorder<TcpStream>,
+) -> Option<HandshakeKind> {
     let mut conn = ClientConnection::new(cfg.clone(), name.clone()).ok()?;
     while conn.is_handshaking() {
-        match conn.complete_io(&mut sock) {
+        match conn.complete_io(sock) {
             Ok(_) => {}
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(_) => return None,
@@ -67,14 +92,20 @@ fn handshake(
     }
     // A clean close lets the server keep the session in its cache.
     conn.send_close_notify();
-    let _ = conn.write_tls(&mut sock);
+    let _ = conn.write_tls(sock);
     let _ = sock.flush();
     conn.handshake_kind()
 }
 
 /// Runs the check (blocking; call from `spawn_blocking`): (session id, tickets).
-pub fn check(addr: SocketAddr, sni: Option<&str>, timeout: Duration) -> (Resumed, Resumed) {
-    check_via(&crate::net::Dialer::direct(addr), sni, timeout)
+/// With a tap, the four connections land in it (transcripts and secrets) for `--pcap`.
+pub fn check(
+    addr: SocketAddr,
+    sni: Option<&str>,
+    timeout: Duration,
+    tap: Option<&'static Tap>,
+) -> (Resumed, Resumed) {
+    check_via(&crate::net::Dialer::direct(addr), sni, timeout, tap)
 }
 
 /// [`check`] with every connection opened by `dialer` (proxy, STARTTLS).
@@ -82,19 +113,22 @@ pub fn check_via(
     dialer: &crate::net::Dialer,
     sni: Option<&str>,
     timeout: Duration,
+    tap: Option<&'static Tap>,
 ) -> (Resumed, Resumed) {
     let name = sni
         .and_then(|s| ServerName::try_from(s.to_string()).ok())
         .unwrap_or_else(|| ServerName::IpAddress(dialer.addr.ip().into()));
     let run = |tickets: bool| -> Resumed {
-        let Ok(cfg) = config(tickets) else {
+        let keylog = Arc::new(crate::capture::RecordingKeyLog::default());
+        let Ok(cfg) = config(tickets, keylog.clone()) else {
             return Resumed::Unknown;
         };
         let cfg = Arc::new(cfg);
-        if handshake(&cfg, dialer, &name, timeout).is_none() {
+        let tap = tap.map(|t| (t, keylog.as_ref()));
+        if handshake(&cfg, dialer, &name, timeout, tap).is_none() {
             return Resumed::Unknown;
         }
-        match handshake(&cfg, dialer, &name, timeout) {
+        match handshake(&cfg, dialer, &name, timeout, tap) {
             Some(HandshakeKind::Resumed) => Resumed::Yes,
             Some(_) => Resumed::No,
             None => Resumed::Unknown,

@@ -690,6 +690,7 @@ pub(super) fn rustls_probe(
     opts.net = net;
     opts.sni = sni;
     opts.timeouts = crate::handshake::Timeouts::uniform(settings.read_timeout);
+    opts.tap = settings.tap;
     opts
 }
 
@@ -955,7 +956,7 @@ pub async fn audit_addr(
         let timeout = settings.read_timeout;
         let dialer = s.dialer();
         let (id, ticket) = tokio::task::spawn_blocking(move || {
-            super::resume::check_via(&dialer, name.as_deref(), timeout)
+            super::resume::check_via(&dialer, name.as_deref(), timeout, settings.tap)
         })
         .await
         .map_err(|e| ProbeError::Internal(e.to_string()))?;

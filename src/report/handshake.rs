@@ -1,6 +1,8 @@
 //! The `tlsight handshake` report: one data model, rendered as JSON (`--json`, schema in
 //! docs/handshake.md) and as aligned human text.
 
+pub mod html;
+
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -922,6 +924,7 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
                 "tlsight (own TLS 1.0-1.2 engine)".into()
             }
             (crate::handshake::EngineName::Rustls, _) => "rustls".into(),
+            (crate::handshake::EngineName::Capture, _) => "none (read from a capture file)".into(),
         },
     ));
     rows.push(("version", n.version.clone().unwrap_or_else(|| "-".into())));

@@ -2,10 +2,15 @@
 //! (the `--json` form) and has a human renderer that writes through a [`Palette`], so both
 //! outputs come from the same data.
 
+pub mod audit;
 pub mod handshake;
+pub mod html;
+pub mod mitm;
 pub mod names;
+pub mod scan;
 pub mod starttls;
 pub mod style;
+pub mod verify;
 
 pub use style::Palette;
 

@@ -94,3 +94,19 @@ pub mod hex_bytes {
         s.serialize_str(&hex::encode(v))
     }
 }
+
+/// The first `n` bytes as text, non-printable bytes as `.`: what a peer sent instead of TLS,
+/// for one-line errors.
+pub fn printable_preview(bytes: &[u8], n: usize) -> String {
+    bytes
+        .iter()
+        .take(n)
+        .map(|&b| {
+            if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            }
+        })
+        .collect()
+}

@@ -10,9 +10,9 @@ use x509_parser::prelude::FromDer;
 
 use super::diagnosis::{Code, Finding};
 use super::names::{self, CnProblem, SuffixSection};
+use super::report::ChainReport;
 use super::sigcheck::SigStatus;
 use super::stores::Anchor;
-use super::verify::ChainReport;
 
 /// RSA moduli under this are weak (CA/B Forum BR 6.1.5).
 pub const MIN_RSA_BITS: u32 = 2048;

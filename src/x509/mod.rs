@@ -5,6 +5,7 @@
 //!
 //! Entry points: [`verify_chain`], [`CertSummary::from_der`], [`render_chain_report`].
 
+mod der;
 pub mod diagnosis;
 pub mod lint;
 pub mod names;
@@ -14,6 +15,7 @@ pub mod parse;
 pub mod path;
 pub mod possession;
 pub mod render;
+mod report;
 pub mod sigcheck;
 pub mod stores;
 mod verify;
@@ -25,12 +27,12 @@ pub use parse::{
 };
 pub use possession::{KeyPossession, PossessionStatus, ProofKind};
 pub use render::render_chain_report;
+pub use report::{
+    AnchorInfo, ChainReport, ConnectionInfo, Fetched, LinkReport, SentCert, StoreReport,
+};
 pub use sigcheck::{SigCheck, SigStatus};
 pub use stores::{Store, StoreKind};
-pub use verify::{
-    AnchorInfo, ChainReport, ConnectionInfo, Fetched, LinkReport, StoreReport, StoreSelection,
-    VerifyOptions, verify_chain, verify_chain_with_stores,
-};
+pub use verify::{StoreSelection, VerifyOptions, verify_chain, verify_chain_with_stores};
 
 /// Errors of the x509 layer: input that is not a certificate (or CRL) at all.
 ///

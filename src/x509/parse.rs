@@ -579,7 +579,7 @@ const OID_SIGNED_DATA: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07
 
 /// A PKCS#7 / CMS ContentInfo holding SignedData (how AIA `.p7c` files ship issuers).
 fn is_pkcs7(b: &[u8]) -> bool {
-    use super::ocsp::expect;
+    use super::der::expect;
     expect(b, 0x30, "ContentInfo")
         .and_then(|(ci, _)| expect(ci, 0x06, "contentType"))
         .is_ok_and(|(oid, _)| oid == OID_SIGNED_DATA)
@@ -587,7 +587,7 @@ fn is_pkcs7(b: &[u8]) -> bool {
 
 /// The certificates of a degenerate (certs-only) PKCS#7 SignedData (RFC 5652 5.1).
 fn pkcs7_certs(b: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
-    use super::ocsp::{expect, tlv};
+    use super::der::{expect, tlv};
     let (ci, _) = expect(b, 0x30, "ContentInfo SEQUENCE")?;
     let (oid, rest) = expect(ci, 0x06, "contentType")?;
     if oid != OID_SIGNED_DATA {

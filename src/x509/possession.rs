@@ -4,9 +4,6 @@
 
 use serde::Serialize;
 
-use super::diagnosis::{Code, Finding};
-use super::verify::ChainReport;
-
 /// The handshake message that proves (or should prove) possession of the leaf key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -126,23 +123,6 @@ impl KeyPossession {
     /// Whether the server proved possession.
     pub fn proven(&self) -> bool {
         self.status == PossessionStatus::Proven
-    }
-}
-
-impl ChainReport {
-    /// Records what the handshake proved about the leaf key. A chain whose server did not prove
-    /// possession is not trusted: `key_possession_failed` becomes the first error, while
-    /// `chain_trusted` keeps the chain's own verdict visible.
-    pub fn apply_key_possession(&mut self, kp: KeyPossession) {
-        if !kp.proven() {
-            self.errors.retain(|f| f.code != Code::KeyPossessionFailed);
-            self.errors.insert(
-                0,
-                Finding::at(Code::KeyPossessionFailed, 0, kp.detail.clone()),
-            );
-            self.trusted = false;
-        }
-        self.key_possession = Some(kp);
     }
 }
 

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use crate::report::Palette;
 
+use super::report::{ChainReport, LinkReport};
 use super::sigcheck::SigStatus;
-use super::verify::{ChainReport, LinkReport};
 
 const LABEL_WIDTH: usize = 12;
 

@@ -441,3 +441,48 @@ impl Drop for GnutlsServer {
         let _ = self.child.wait();
     }
 }
+
+/// `openssl s_server -www` with the committed test PKI (RSA leaf + intermediate) plus `extra`.
+pub fn test_pki_server(extra: &[&str]) -> OpensslServer {
+    let (cert, key, chain) = (
+        repo("certs/rsa2048.pem"),
+        repo("certs/rsa2048.key"),
+        repo("certs/intermediate.pem"),
+    );
+    let mut args = vec![
+        "-www",
+        "-cert",
+        cert.to_str().unwrap(),
+        "-key",
+        key.to_str().unwrap(),
+    ];
+    args.extend(["-cert_chain", chain.to_str().unwrap()]);
+    args.extend(extra);
+    OpensslServer::start(&args)
+}
+
+/// Runs the tlsight binary: (exit code, stdout, stderr).
+pub fn run_tlsight<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsight"))
+        .args(args)
+        .output()
+        .expect("run tlsight");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Whether a tool that scripts/test.sh installs is here. Missing, the test may skip (loudly)
+/// only when scripts/test.sh said the install failed (`skip_env` set); otherwise it fails.
+pub fn tool_ready(tool: &str, skip_env: &str) -> bool {
+    if Command::new(tool).arg("--version").output().is_ok() {
+        return true;
+    }
+    if std::env::var_os(skip_env).is_some() {
+        eprintln!("SKIPPED: {tool} is not installed (scripts/test.sh could not install it)");
+        return false;
+    }
+    panic!("{tool} is not installed: run scripts/test.sh, which installs it");
+}

@@ -1,0 +1,4 @@
+//! `tlsight mitm` renderers that live in the report layer (the text view is still
+//! `mitm::render`; it moves here with the rest of the renderers).
+
+pub mod html;

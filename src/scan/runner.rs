@@ -1,0 +1,554 @@
+//! The scheduler: reads targets on a thread, dispatches them at the allowed rate onto tokio
+//! tasks under a global limit and a per-IP limit, bounds each by its deadlines, retries
+//! timeouts with backoff, and hands every record to one writer thread that flushes it at once.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::time::{Instant, sleep, sleep_until, timeout_at};
+
+use super::assess::Judge;
+use super::conn::{self, Attempt, Client};
+use super::hooks::{Fallback, Upgrade};
+use super::record::{ScanRecord, Status};
+use super::summary::Summary;
+use super::targets::{Item, ScanTarget, Shard, key_hash};
+use super::{Limits, ScanError};
+use crate::handshake::{HandshakeError, InspectOptions, Negotiated, SeenChain, Timings};
+
+/// What to scan with.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Concurrency, rate, timeouts, retries.
+    pub limits: Limits,
+    /// Versions, ALPN, groups and extra anchors (the target and SNI fields are ignored).
+    pub tls: InspectOptions,
+    /// Run the full audit on each reachable target with these settings.
+    pub audit: Option<crate::probe::Settings>,
+    /// Only the targets of this shard.
+    pub shard: Option<Shard>,
+    /// Keys ([`key_hash`]) already in the output (`--resume`).
+    pub skip: HashSet<u64>,
+    /// The plaintext upgrade before TLS (`--starttls`).
+    pub upgrade: Option<Arc<dyn Upgrade>>,
+    /// A second engine for servers rustls cannot handshake with.
+    pub fallback: Option<Arc<dyn Fallback>>,
+    /// Memoise chain verdicts within the run.
+    pub verdict_cache: bool,
+    /// Compute JA4S (FoxIO License 1.1).
+    pub ja4s: bool,
+}
+
+/// Live counters, for a progress display.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Targets known so far in this shard (input still being read: a lower bound).
+    pub queued: AtomicU64,
+    /// Whether the whole input has been read (then `queued` is the total).
+    pub input_done: AtomicBool,
+    /// Records written.
+    pub done: AtomicU64,
+    /// Targets being worked on.
+    pub in_flight: AtomicU64,
+    /// Records with status `ok`.
+    pub ok: AtomicU64,
+}
+
+struct Ctx {
+    opts: ScanOptions,
+    client: Client,
+    judge: Judge,
+    per_ip: PerIp,
+    rate: Option<Mutex<Instant>>,
+    shard: Option<String>,
+}
+
+/// One semaphore per IP address in use, dropped when its last user leaves.
+struct PerIp {
+    limit: usize,
+    map: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
+}
+
+struct IpSlot<'a> {
+    owner: &'a PerIp,
+    ip: IpAddr,
+    sem: Arc<Semaphore>,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl PerIp {
+    async fn acquire(&self, ip: IpAddr) -> IpSlot<'_> {
+        let sem = {
+            let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+            map.entry(ip)
+                .or_insert_with(|| Arc::new(Semaphore::new(self.limit)))
+                .clone()
+        };
+        let permit = sem.clone().acquire_owned().await.ok();
+        IpSlot {
+            owner: self,
+            ip,
+            sem,
+            permit,
+        }
+    }
+}
+
+impl Drop for IpSlot<'_> {
+    fn drop(&mut self) {
+        self.permit.take();
+        let mut map = self.owner.map.lock().unwrap_or_else(|p| p.into_inner());
+        // Only the map and this slot hold it: nobody waits, forget the address.
+        if Arc::strong_count(&self.sem) == 2 {
+            map.remove(&self.ip);
+        }
+    }
+}
+
+impl Ctx {
+    /// Waits for this connection's turn under `--rate`.
+    async fn rate_turn(&self) {
+        let Some(next) = &self.rate else { return };
+        let Some(interval) = self.opts.limits.rate_interval() else {
+            return;
+        };
+        let at = {
+            let mut n = next.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let at = (*n).max(now);
+            *n = at + interval;
+            at
+        };
+        sleep_until(at).await;
+    }
+}
+
+/// Scans every item of `items` (read on a separate thread, so a slow pipe never blocks the
+/// runtime) and writes one JSON line per target to `out`, flushed at once. Returns the summary.
+pub fn run<I>(
+    items: I,
+    opts: ScanOptions,
+    out: Box<dyn Write + Send>,
+    progress: Arc<Progress>,
+) -> Result<Summary, ScanError>
+where
+    I: Iterator<Item = std::io::Result<Item>> + Send + 'static,
+{
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .map_err(|e| ScanError::Setup(format!("cannot start the async runtime: {e}")))?;
+    let start = std::time::Instant::now();
+    let client = Client::new(&opts.tls).map_err(|e| ScanError::Setup(e.to_string()))?;
+    let judge = Judge::new(opts.tls.extra_roots.clone(), opts.verdict_cache, opts.ja4s)
+        .map_err(ScanError::Setup)?;
+    let limits = opts.limits;
+    let ctx = Arc::new(Ctx {
+        client,
+        judge,
+        per_ip: PerIp {
+            limit: limits.per_ip.max(1),
+            map: Mutex::new(HashMap::new()),
+        },
+        rate: limits.rate_interval().map(|_| Mutex::new(Instant::now())),
+        shard: opts.shard.map(|s| s.to_string()),
+        opts,
+    });
+
+    // Reader thread: parse, shard, skip; bounded channel so a huge list is never in memory.
+    let (item_tx, mut item_rx) = mpsc::channel::<Item>(limits.concurrency.clamp(64, 4096));
+    let counts = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+    let read_error: Arc<Mutex<Option<String>>> = Arc::default();
+    let reader = {
+        let shard = ctx.opts.shard;
+        let skip = ctx.opts.skip.clone();
+        let counts = counts.clone();
+        let progress = progress.clone();
+        let read_error = read_error.clone();
+        std::thread::spawn(move || {
+            for item in items {
+                let item = match item {
+                    Ok(i) => i,
+                    Err(e) => {
+                        *read_error.lock().unwrap_or_else(|p| p.into_inner()) =
+                            Some(format!("cannot read the target list: {e}"));
+                        break;
+                    }
+                };
+                let key = item.key();
+                if shard.is_some_and(|s| !s.owns(&key)) {
+                    counts.1.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                if !skip.is_empty() && skip.contains(&key_hash(&key)) {
+                    counts.0.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                progress.queued.fetch_add(1, Ordering::Relaxed);
+                if item_tx.blocking_send(item).is_err() {
+                    break;
+                }
+            }
+            progress.input_done.store(true, Ordering::Relaxed);
+        })
+    };
+
+    // Writer thread: one line per record, flushed; the summary counts exactly what was written.
+    let (rec_tx, mut rec_rx) = mpsc::channel::<ScanRecord>(limits.concurrency.clamp(64, 4096));
+    let failed = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let progress = progress.clone();
+        let failed = failed.clone();
+        std::thread::spawn(move || -> Result<Summary, ScanError> {
+            let mut out = out;
+            let mut summary = Summary::default();
+            let mut line = Vec::with_capacity(4096);
+            while let Some(rec) = rec_rx.blocking_recv() {
+                line.clear();
+                let written = serde_json::to_writer(&mut line, &rec)
+                    .map_err(|e| std::io::Error::other(e.to_string()))
+                    .and_then(|_| {
+                        line.push(b'\n');
+                        out.write_all(&line)
+                    })
+                    .and_then(|_| out.flush());
+                if let Err(e) = written {
+                    failed.store(true, Ordering::Relaxed);
+                    return Err(if e.kind() == std::io::ErrorKind::BrokenPipe {
+                        ScanError::BrokenPipe
+                    } else {
+                        ScanError::Output(e.to_string())
+                    });
+                }
+                summary.add(&rec);
+                progress.done.fetch_add(1, Ordering::Relaxed);
+                if rec.status == Status::Ok {
+                    progress.ok.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Ok(summary)
+        })
+    };
+
+    let concurrency = limits.concurrency.max(1);
+    rt.block_on(async {
+        let slots = Arc::new(Semaphore::new(concurrency));
+        while let Some(item) = item_rx.recv().await {
+            if failed.load(Ordering::Relaxed) {
+                break;
+            }
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                break;
+            };
+            if matches!(item, Item::Target(_)) {
+                ctx.rate_turn().await;
+            }
+            let ctx = ctx.clone();
+            let tx = rec_tx.clone();
+            let progress = progress.clone();
+            progress.in_flight.fetch_add(1, Ordering::Relaxed);
+            tokio::spawn(async move {
+                let fallback_record = placeholder(&item, ctx.shard.clone());
+                // A panic in one target must still leave its line.
+                let rec = match tokio::spawn(scan_item(ctx, item)).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let mut r = fallback_record;
+                        r.status = Status::Error;
+                        r.error = Some(format!("internal error: {e}"));
+                        r
+                    }
+                };
+                let _ = tx.send(rec).await;
+                progress.in_flight.fetch_sub(1, Ordering::Relaxed);
+                drop(permit);
+            });
+        }
+        // Every slot back = every target finished.
+        let _ = slots.acquire_many(concurrency as u32).await;
+    });
+    drop(item_rx);
+    drop(rec_tx);
+    let _ = reader.join();
+    let mut summary = writer
+        .join()
+        .map_err(|_| ScanError::Output("the writer thread panicked".into()))??;
+    if let Some(e) = read_error.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        return Err(ScanError::Input(e));
+    }
+    summary.skipped_resume = counts.0.load(Ordering::Relaxed);
+    summary.other_shards = counts.1.load(Ordering::Relaxed);
+    summary.chains_validated = ctx.judge.validations.load(Ordering::Relaxed);
+    summary.shard = ctx.shard.clone();
+    summary.elapsed_s = start.elapsed().as_secs_f64();
+    summary.targets_per_second = if summary.elapsed_s > 0.0 {
+        summary.targets as f64 / summary.elapsed_s
+    } else {
+        0.0
+    };
+    rt.shutdown_timeout(Duration::from_millis(100));
+    Ok(summary)
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// A record with the target's identity and nothing else yet.
+fn placeholder(item: &Item, shard: Option<String>) -> ScanRecord {
+    let (key, target, host, port, sni, line) = match item {
+        Item::Target(t) => (
+            t.key(),
+            t.target.to_string(),
+            t.target.host.clone(),
+            t.target.port,
+            t.sni.clone(),
+            t.line,
+        ),
+        Item::Invalid { line, text, .. } => {
+            (text.clone(), text.clone(), String::new(), 0, None, *line)
+        }
+    };
+    ScanRecord {
+        key,
+        target,
+        host,
+        port,
+        sni,
+        line,
+        status: Status::Error,
+        error: None,
+        address: None,
+        attempts: 0,
+        elapsed_ms: 0.0,
+        timings_ms: None,
+        negotiated: None,
+        handshake_signature_valid: None,
+        certificate: None,
+        verification: None,
+        fingerprints: None,
+        interception: None,
+        audit: None,
+        shard,
+        finished_at: String::new(),
+    }
+}
+
+async fn scan_item(ctx: Arc<Ctx>, item: Item) -> ScanRecord {
+    let mut rec = placeholder(&item, ctx.shard.clone());
+    let t0 = Instant::now();
+    match item {
+        Item::Invalid { reason, .. } => {
+            rec.status = Status::InvalidTarget;
+            rec.error = Some(reason);
+        }
+        Item::Target(t) => scan_target(&ctx, &t, &mut rec).await,
+    }
+    rec.elapsed_ms = (t0.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    rec.finished_at = now_rfc3339();
+    rec
+}
+
+/// Resolves the target to one address (IP literals need no lookup).
+async fn resolve(t: &ScanTarget, limit: Duration) -> Result<SocketAddr, HandshakeError> {
+    if let Some(ip) = t.target.ip() {
+        return Ok(SocketAddr::new(ip, t.target.port));
+    }
+    let host = t.target.host.clone();
+    let lookup = tokio::net::lookup_host((t.target.host.clone(), t.target.port));
+    match tokio::time::timeout(limit, lookup).await {
+        Err(_) => Err(HandshakeError::Net(crate::net::NetError::DnsTimeout {
+            host,
+            secs: limit.as_secs_f64(),
+        })),
+        Ok(Err(e)) => Err(HandshakeError::Net(crate::net::NetError::Dns {
+            host,
+            reason: e.to_string(),
+        })),
+        Ok(Ok(mut addrs)) => addrs
+            .next()
+            .ok_or(HandshakeError::Net(crate::net::NetError::Dns {
+                host,
+                reason: "no addresses".into(),
+            })),
+    }
+}
+
+async fn scan_target(ctx: &Ctx, t: &ScanTarget, rec: &mut ScanRecord) {
+    let limits = ctx.opts.limits;
+    // SNI: as given on the line, else the host name; none for IP addresses (RFC 6066).
+    let sni = t
+        .sni
+        .clone()
+        .or_else(|| t.target.ip().is_none().then(|| t.target.host.clone()));
+    rec.sni = sni.clone();
+    let name = sni.clone().unwrap_or_else(|| t.target.host.clone());
+
+    let addr = match resolve(t, limits.dns_timeout).await {
+        Ok(a) => a,
+        Err(e) => {
+            rec.status = Status::of(&e);
+            rec.error = Some(e.to_string());
+            return;
+        }
+    };
+    rec.address = Some(addr.to_string());
+    // The per-IP wait is not the target's fault: its deadline starts with its slot.
+    let _ip_slot = ctx.per_ip.acquire(addr.ip()).await;
+    let deadline = Instant::now() + limits.target_timeout;
+
+    let outcome = timeout_at(
+        deadline,
+        attempts(ctx, addr, &name, sni.is_some(), deadline, rec),
+    )
+    .await;
+    let attempt = match outcome {
+        Err(_) => {
+            rec.status = Status::TargetTimeout;
+            rec.error = Some(format!(
+                "no result within the per-target deadline of {:.1}s",
+                limits.target_timeout.as_secs_f64()
+            ));
+            return;
+        }
+        Ok(Err(e)) => {
+            rec.status = Status::of(&e);
+            rec.error = Some(e.to_string());
+            return;
+        }
+        Ok(Ok(a)) => a,
+    };
+    let mut attempt = attempt;
+    let fallback = match (&ctx.opts.fallback, &attempt.failure) {
+        (Some(fb), Some(HandshakeError::Alert(_))) => timeout_at(
+            deadline,
+            fb.handshake(addr, sni.as_deref(), deadline.into_std()),
+        )
+        .await
+        .ok()
+        .and_then(Result::ok),
+        _ => None,
+    };
+    if let Some(r) = fallback {
+        attempt = Attempt {
+            address: addr,
+            negotiated: Negotiated {
+                version: r.version,
+                cipher_suite: r.cipher_suite,
+                ..Negotiated::default()
+            },
+            seen: SeenChain {
+                certificates: r.certificates,
+                signature_valid: r.handshake_signature_valid,
+                ..SeenChain::default()
+            },
+            head: Vec::new(),
+            tcp_ms: attempt.tcp_ms,
+            tls_ms: attempt.tls_ms,
+            failure: None,
+            upgrade_failure: None,
+        };
+    }
+    rec.status = match (&attempt.upgrade_failure, &attempt.failure) {
+        (Some(_), _) => Status::StarttlsFailure,
+        (None, None) => Status::Ok,
+        (None, Some(f)) => Status::of(f),
+    };
+    rec.error = attempt.failure.as_ref().map(|f| f.to_string());
+    rec.timings_ms = Some(Timings {
+        dns: 0.0,
+        tcp_connect: attempt.tcp_ms,
+        tls_handshake: attempt.tls_ms,
+        // The scanner connects directly and speaks no STARTTLS yet (docs/scan.md).
+        proxy: 0.0,
+        starttls: 0.0,
+    });
+    rec.handshake_signature_valid = attempt.seen.signature_valid;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let j = ctx.judge.judge(&attempt, &t.target.to_string(), &name, now);
+    rec.negotiated = j.negotiated;
+    rec.certificate = j.certificate;
+    rec.verification = j.verification;
+    rec.fingerprints = j.fingerprints;
+    rec.interception = j.interception;
+
+    if let Some(settings) = ctx.opts.audit {
+        let opts = crate::probe::scan::AuditOptions {
+            sni: sni.clone(),
+            settings,
+            at: None,
+            verify: crate::x509::VerifyOptions {
+                host: Some(name.clone()),
+                extra_anchors: ctx.opts.tls.extra_roots.clone(),
+                ..Default::default()
+            },
+            route: None,
+        };
+        let audit = timeout_at(
+            deadline,
+            crate::probe::scan::audit_addr(addr, t.target.to_string(), opts),
+        )
+        .await;
+        rec.audit = Some(match audit {
+            Ok(Ok(report)) => serde_json::to_value(&report)
+                .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() })),
+            Ok(Err(e)) => serde_json::json!({ "error": e.to_string() }),
+            Err(_) => {
+                serde_json::json!({ "error": "the audit did not finish before the per-target deadline" })
+            }
+        });
+    }
+}
+
+/// Connection attempts: the first, then retries after timeouts only, with doubling backoff.
+async fn attempts(
+    ctx: &Ctx,
+    addr: SocketAddr,
+    name: &str,
+    send_sni: bool,
+    deadline: Instant,
+    rec: &mut ScanRecord,
+) -> Result<Attempt, HandshakeError> {
+    let limits = ctx.opts.limits;
+    let mut backoff = limits.backoff;
+    let mut n = 0;
+    loop {
+        n += 1;
+        rec.attempts = n;
+        let r = conn::attempt(
+            &ctx.client,
+            addr,
+            name,
+            send_sni,
+            ctx.opts.upgrade.as_deref(),
+            limits.connect_timeout,
+            limits.handshake_timeout,
+            deadline,
+        )
+        .await;
+        let status = match &r {
+            Ok(a) => a.failure.as_ref().map(Status::of),
+            Err(e) => Some(Status::of(e)),
+        };
+        let retry = status.is_some_and(Status::is_timeout)
+            && n <= limits.retries
+            && Instant::now() + backoff < deadline;
+        if !retry {
+            return r;
+        }
+        sleep(backoff).await;
+        backoff = backoff.saturating_mul(2);
+        ctx.rate_turn().await;
+    }
+}

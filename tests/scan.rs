@@ -1,0 +1,499 @@
+//! `tlsight scan` against a farm of real servers on many loopback addresses (127.20.x.y):
+//! in-process rustls servers (ECDSA and RSA leaves, TLS 1.2-only, one without its private key),
+//! `openssl s_server`, and hostile peers built here (silent, slow-drip, garbage, reset, alert,
+//! refused). Over a thousand targets per run; every line accounted for, every hostile target
+//! bounded by its deadline, shards that add up to the unsharded run, and a killed scan that
+//! `--resume` completes.
+
+mod common;
+#[path = "common/farm.rs"]
+mod farm;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use common::{OpensslServer, repo};
+use farm::Kind;
+
+/// The expected status of each kind (with `--retries 1`, timeouts are tried twice).
+fn expected(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Tls | Kind::Tls12Rsa => "ok",
+        Kind::WrongKey => "key_possession_failure",
+        Kind::Silent | Kind::SlowDrip => "handshake_timeout",
+        Kind::Garbage => "not_tls",
+        Kind::Reset => "connection_reset",
+        Kind::Alert => "alert",
+        Kind::Refused => "connection_refused",
+        Kind::Delayed(_) => "ok",
+    }
+}
+
+struct Farm {
+    /// Every peer: address and kind.
+    peers: Vec<(SocketAddr, Kind)>,
+    /// openssl s_server peers (127.0.0.1).
+    _openssl: Vec<OpensslServer>,
+    openssl_targets: Vec<String>,
+}
+
+const TLS_PEERS: usize = 250;
+const EACH_HOSTILE: usize = 6;
+
+/// The farm serves one scan at a time: on a 2-core machine, three scans in parallel starve its
+/// servers past any sensible handshake deadline (debug builds, shared CI runners).
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn farm() -> &'static Farm {
+    static FARM: OnceLock<Farm> = OnceLock::new();
+    FARM.get_or_init(start_farm)
+}
+
+fn start_farm() -> Farm {
+    let mut kinds = vec![Kind::Tls; TLS_PEERS - 20];
+    kinds.extend([Kind::Tls12Rsa; 16]);
+    kinds.extend([Kind::WrongKey; 4]);
+    for k in [
+        Kind::Silent,
+        Kind::SlowDrip,
+        Kind::Garbage,
+        Kind::Reset,
+        Kind::Alert,
+        Kind::Refused,
+    ] {
+        kinds.extend(std::iter::repeat_n(k, EACH_HOSTILE));
+    }
+    let peers = farm::start(kinds, 20);
+    let chain = ["-cert_chain", "certs/intermediate.pem"];
+    let cd = repo("");
+    let mk = |cert: &str, key: &str, extra: &[&str]| {
+        let cert = cd.join(cert).display().to_string();
+        let key = cd.join(key).display().to_string();
+        let inter = cd.join(chain[1]).display().to_string();
+        let mut args = vec!["-cert", &cert, "-key", &key, "-cert_chain", &inter];
+        args.extend_from_slice(extra);
+        OpensslServer::start(&args)
+    };
+    let openssl = vec![
+        mk("certs/ecdsa-p256.pem", "certs/ecdsa-p256.key", &[]),
+        mk("certs/rsa2048.pem", "certs/rsa2048.key", &["-tls1_2"]),
+        mk("certs/ed25519.pem", "certs/ed25519.key", &["-tls1_3"]),
+    ];
+    let openssl_targets = openssl.iter().map(|s| s.target()).collect();
+    Farm {
+        peers,
+        _openssl: openssl,
+        openssl_targets,
+    }
+}
+
+/// The target list: each TLS peer four times (no SNI, SNI localhost, SNI tlsight.test, SNI
+/// wrong.example), each hostile peer once, the openssl peers, comments, blank and bad lines.
+/// Returns the text and the expected status per key.
+fn target_list(f: &Farm, with_openssl: bool) -> (String, BTreeMap<String, String>) {
+    let mut text = String::from("# tlsight scan test inventory\n\n");
+    let mut want = BTreeMap::new();
+    for (addr, kind) in &f.peers {
+        let snis: &[Option<&str>] = if matches!(kind, Kind::Tls | Kind::Tls12Rsa) {
+            &[
+                None,
+                Some("localhost"),
+                Some("tlsight.test"),
+                Some("wrong.example"),
+            ]
+        } else {
+            &[Some("localhost")]
+        };
+        for sni in snis {
+            let key = match sni {
+                Some(s) => format!("{addr} {s}"),
+                None => addr.to_string(),
+            };
+            text.push_str(&key);
+            text.push('\n');
+            want.insert(key, expected(*kind).to_string());
+        }
+    }
+    // s_server serves one connection at a time: only one test uses it.
+    for t in f.openssl_targets.iter().filter(|_| with_openssl) {
+        let key = format!("{t} localhost");
+        text.push_str(&format!("{key}   # openssl s_server\n"));
+        want.insert(key, "ok".into());
+    }
+    for bad in ["bad-port:99999", "10.0.0.1/24"] {
+        text.push_str(bad);
+        text.push('\n');
+        want.insert(bad.to_string(), "invalid_target".into());
+    }
+    (text, want)
+}
+
+/// Every `step`-th line of the list (hostile peers included), to keep the slower tests short.
+fn subset(
+    (text, want): (String, BTreeMap<String, String>),
+    n: usize,
+) -> (String, BTreeMap<String, String>) {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| want.contains_key(l.trim()))
+        .collect();
+    let step = lines.len().div_ceil(n).max(1);
+    let mut out = String::new();
+    let mut w = BTreeMap::new();
+    for l in lines.iter().step_by(step) {
+        out.push_str(l);
+        out.push('\n');
+        w.insert(l.trim().to_string(), want[l.trim()].clone());
+    }
+    // Keep one of each hostile kind however the step falls.
+    for l in &lines {
+        let st = &want[l.trim()];
+        if st != "ok" && !w.values().any(|v| v == st) {
+            out.push_str(l);
+            out.push('\n');
+            w.insert(l.trim().to_string(), st.clone());
+        }
+    }
+    (out, w)
+}
+
+fn tlsight() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tlsight"))
+}
+
+// Deadlines generous enough for a loaded debug build, short enough to keep the test quick.
+const FAST: [&str; 12] = [
+    "--concurrency",
+    "32",
+    "--connect-timeout",
+    "3",
+    "--handshake-timeout",
+    "3",
+    "--target-timeout",
+    "8",
+    "--retries",
+    "1",
+    "--ca",
+    "certs/root.pem",
+];
+
+fn scan(list: &Path, out: &Path, extra: &[&str]) -> Output {
+    tlsight()
+        .current_dir(repo(""))
+        .arg("scan")
+        .arg(list)
+        .args(FAST)
+        .arg("-o")
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("run tlsight scan")
+}
+
+fn records(out: &Path) -> Vec<Value> {
+    std::fs::read_to_string(out)
+        .expect("output")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad line {l:?}: {e}")))
+        .collect()
+}
+
+fn by_key(recs: &[Value]) -> BTreeMap<String, Value> {
+    let mut m = BTreeMap::new();
+    for r in recs {
+        let key = r["key"].as_str().expect("key").to_string();
+        assert!(
+            m.insert(key.clone(), r.clone()).is_none(),
+            "duplicate {key}"
+        );
+    }
+    m
+}
+
+#[test]
+fn over_a_thousand_targets_every_line_accounted_for_hostile_ones_bounded() {
+    let _turn = one_at_a_time();
+    let f = farm();
+    let dir = tempfile::tempdir().unwrap();
+    let (text, want) = target_list(f, true);
+    assert!(want.len() > 1000, "{} targets", want.len());
+    let list = dir.path().join("targets.txt");
+    std::fs::write(&list, &text).unwrap();
+    let out = dir.path().join("out.jsonl");
+    let summary = dir.path().join("summary.json");
+    let t0 = Instant::now();
+    let o = scan(&list, &out, &["--summary-json", summary.to_str().unwrap()]);
+    let wall = t0.elapsed();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let recs = records(&out);
+    let got = by_key(&recs);
+    assert_eq!(
+        got.keys().collect::<BTreeSet<_>>(),
+        want.keys().collect::<BTreeSet<_>>(),
+        "every target exactly once"
+    );
+    for (key, status) in &want {
+        let r = &got[key];
+        assert_eq!(r["status"], status.as_str(), "{key}: {r}");
+        // No hostile peer holds a target past its 8 s deadline (slack for a loaded machine).
+        let ms = r["elapsed_ms"].as_f64().unwrap();
+        if status != "ok" {
+            assert!(ms < 10_000.0, "{key} took {ms} ms: {r}");
+        }
+    }
+    // Timeouts were retried once; refusals and alerts were not.
+    let attempts = |k: Kind| {
+        let (addr, _) = f.peers.iter().find(|(_, kind)| *kind == k).unwrap();
+        got[&format!("{addr} localhost")]["attempts"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(attempts(Kind::Silent), 2);
+    assert_eq!(attempts(Kind::SlowDrip), 2);
+    assert_eq!(attempts(Kind::Refused), 1);
+    assert_eq!(attempts(Kind::Alert), 1);
+    // The hostile peers ran in parallel: the run is not the sum of their deadlines.
+    assert!(wall < Duration::from_secs(90), "took {wall:?}");
+
+    // A trusted target: verdict per store with codes, expiry, key possession, fingerprint.
+    let (tls_addr, _) = f.peers.iter().find(|(_, k)| *k == Kind::Tls).unwrap();
+    let r = &got[&format!("{tls_addr} localhost")];
+    assert_eq!(r["negotiated"]["version"], "TLSv1.3");
+    assert_eq!(r["verification"]["trusted"], true);
+    assert_eq!(r["verification"]["stores"]["custom"]["trusted"], true);
+    assert_eq!(
+        r["verification"]["stores"]["mozilla"]["code"],
+        "unknown_issuer"
+    );
+    assert_eq!(r["handshake_signature_valid"], true);
+    assert!(r["certificate"]["days_to_expiry"].as_i64().unwrap() > 365);
+    assert_eq!(r["certificate"]["key_algorithm"], "EC");
+    assert_eq!(r["interception"]["verdict"], "clean");
+    assert_eq!(r["fingerprints"]["ja3s"].as_str().unwrap().len(), 32);
+    // The wrong name and the IP without SNI are untrusted for the name only.
+    let wrong = &got[&format!("{tls_addr} wrong.example")];
+    assert_eq!(wrong["verification"]["trusted"], false);
+    assert_eq!(wrong["verification"]["errors"][0], "hostname_mismatch");
+    assert_eq!(got[&tls_addr.to_string()]["sni"], Value::Null);
+    // TLS 1.2 with RSA, and a server without the key.
+    let (rsa, _) = f.peers.iter().find(|(_, k)| *k == Kind::Tls12Rsa).unwrap();
+    let r = &got[&format!("{rsa} localhost")];
+    assert_eq!(r["negotiated"]["version"], "TLSv1.2");
+    assert_eq!(r["certificate"]["key_algorithm"], "RSA");
+    let (wk, _) = f.peers.iter().find(|(_, k)| *k == Kind::WrongKey).unwrap();
+    let r = &got[&format!("{wk} localhost")];
+    assert_eq!(r["handshake_signature_valid"], false);
+    assert_eq!(r["interception"]["verdict"], "intercepted");
+    // openssl s_server, TLS 1.2 only with RSA.
+    let r = &got[&format!("{} localhost", f.openssl_targets[1])];
+    assert_eq!(r["negotiated"]["version"], "TLSv1.2");
+
+    // The summary counts exactly what was written.
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(s["targets"].as_u64().unwrap() as usize, want.len());
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for st in want.values() {
+        *counts.entry(st.clone()).or_default() += 1;
+    }
+    for (st, n) in &counts {
+        assert_eq!(s["status"][st].as_u64(), Some(*n), "{st}");
+    }
+    assert_eq!(s["slowest"].as_array().unwrap().len(), 10);
+    let text = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        text.contains("tlsight scan:") && text.contains("handshake_timeout"),
+        "{text}"
+    );
+}
+
+#[test]
+fn union_of_shards_is_the_unsharded_run() {
+    let _turn = one_at_a_time();
+    let f = farm();
+    let dir = tempfile::tempdir().unwrap();
+    let (text, want) = subset(target_list(f, false), 360);
+    let list = dir.path().join("targets.txt");
+    std::fs::write(&list, &text).unwrap();
+    let whole = dir.path().join("whole.jsonl");
+    assert!(scan(&list, &whole, &[]).status.success());
+    let whole = by_key(&records(&whole));
+    assert_eq!(whole.len(), want.len());
+
+    let mut union: BTreeMap<String, Value> = BTreeMap::new();
+    let mut sizes = Vec::new();
+    for k in 0..3 {
+        let out = dir.path().join(format!("shard-{k}.jsonl"));
+        // Shard 1 finds its index the way a Kubernetes Indexed Job pod does.
+        let o = if k == 1 {
+            tlsight()
+                .current_dir(repo(""))
+                .env("JOB_COMPLETION_INDEX", "1")
+                .arg("scan")
+                .arg(&list)
+                .args(FAST)
+                .args(["--shard", "auto", "--shards", "3", "-o"])
+                .arg(&out)
+                .output()
+                .unwrap()
+        } else {
+            scan(&list, &out, &["--shard", &format!("{k}/3")])
+        };
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let recs = records(&out);
+        sizes.push(recs.len());
+        for r in recs {
+            assert_eq!(r["shard"], format!("{k}/3"));
+            let key = r["key"].as_str().unwrap().to_string();
+            assert!(
+                union.insert(key.clone(), r).is_none(),
+                "{key} in two shards"
+            );
+        }
+    }
+    assert_eq!(
+        union.keys().collect::<Vec<_>>(),
+        whole.keys().collect::<Vec<_>>()
+    );
+    for (k, r) in &union {
+        assert_eq!(r["status"], whole[k]["status"], "{k}");
+    }
+    // A hash partition: each shard gets a fair part.
+    for n in &sizes {
+        assert!(*n > want.len() / 5, "{sizes:?}");
+    }
+}
+
+#[test]
+fn resume_after_a_kill_completes_the_rest() {
+    let _turn = one_at_a_time();
+    let f = farm();
+    let dir = tempfile::tempdir().unwrap();
+    // The fast targets only, at a limited rate, so the kill lands mid-run.
+    let (text, want) = subset(target_list(f, false), 400);
+    let list = dir.path().join("targets.txt");
+    std::fs::write(&list, &text).unwrap();
+    let out = dir.path().join("out.jsonl");
+    let mut child = tlsight()
+        .current_dir(repo(""))
+        .arg("scan")
+        .arg(&list)
+        .args(FAST)
+        .args(["--rate", "100", "-q", "-o"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    loop {
+        let n = std::fs::read_to_string(&out)
+            .map(|s| s.lines().count())
+            .unwrap_or(0);
+        if n >= 120 {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(30), "scan too slow");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let first = records(&out).len();
+    assert!(first < want.len(), "killed after {first} of {}", want.len());
+    // A record cut mid-write by the kill.
+    let mut bytes = std::fs::read(&out).unwrap();
+    bytes.extend_from_slice(b"{\"key\":\"127.20.0.1:4");
+    std::fs::write(&out, bytes).unwrap();
+
+    let summary = dir.path().join("summary.json");
+    let o = scan(
+        &list,
+        &out,
+        &["--resume", "--summary-json", summary.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("incomplete last line"));
+    let all = by_key(&records(&out));
+    assert_eq!(
+        all.keys().collect::<BTreeSet<_>>(),
+        want.keys().collect::<BTreeSet<_>>()
+    );
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(s["skipped_resume"].as_u64().unwrap() as usize, first);
+    assert_eq!(s["targets"].as_u64().unwrap() as usize, want.len() - first);
+}
+
+#[test]
+fn audit_per_target_and_stdin_input() {
+    let _turn = one_at_a_time();
+    let f = farm();
+    let (tls, _) = f.peers.iter().find(|(_, k)| *k == Kind::Tls).unwrap();
+    let (refused, _) = f.peers.iter().find(|(_, k)| *k == Kind::Refused).unwrap();
+    let mut child = tlsight()
+        .current_dir(repo(""))
+        .args(["scan", "-", "--audit", "--ca", "certs/root.pem", "-q"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{tls} localhost\n{refused}").unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let recs: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got = by_key(&recs);
+    let a = &got[&format!("{tls} localhost")]["audit"];
+    assert_eq!(a["protocols"]["TLSv1.3"], true, "{a}");
+    assert_eq!(a["protocols"]["TLSv1.0"], false);
+    assert!(got[&refused.to_string()].get("audit").is_none());
+}
+
+#[test]
+fn bad_settings_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("t.txt");
+    std::fs::write(&list, "127.0.0.1:1\n").unwrap();
+    for (args, needle) in [
+        (vec!["--shard", "3/3"], "0-based"),
+        (vec!["--shard", "auto"], "none of JOB_COMPLETION_INDEX"),
+        (vec!["--starttls", "smtp"], "STARTTLS"),
+        (vec!["--concurrency", "100000000"], "ulimit -n"),
+        (vec!["--rate", "0"], "--rate"),
+    ] {
+        let o = tlsight()
+            .arg("scan")
+            .arg(&list)
+            .args(&args)
+            .env_remove("JOB_COMPLETION_INDEX")
+            .env_remove("AWS_BATCH_JOB_ARRAY_INDEX")
+            .env_remove("SLURM_ARRAY_TASK_ID")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.starts_with("tlsight: ") && err.contains(needle),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let o = tlsight()
+        .args(["scan", "/nonexistent/list"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
