@@ -557,6 +557,35 @@ impl RecordCipher {
         plaintext: &[u8],
         seq: u64,
     ) -> Vec<u8> {
+        self.seal_with(content_type, version, plaintext, seq, false)
+    }
+
+    /// [`Self::seal`] with every CBC padding byte but the length byte wrong (MAC and length
+    /// right): the record a TLS implementation that checks only the length byte accepts (TLS
+    /// POODLE). `None` unless this is CBC with MAC-then-encrypt.
+    pub fn seal_bad_padding(
+        &mut self,
+        content_type: ContentType,
+        version: u16,
+        plaintext: &[u8],
+        seq: u64,
+    ) -> Option<Vec<u8>> {
+        match &self.engine {
+            Engine::Cbc { etm: false, .. } => {
+                Some(self.seal_with(content_type, version, plaintext, seq, true))
+            }
+            _ => None,
+        }
+    }
+
+    fn seal_with(
+        &mut self,
+        content_type: ContentType,
+        version: u16,
+        plaintext: &[u8],
+        seq: u64,
+        bad_padding: bool,
+    ) -> Vec<u8> {
         let mut header = [content_type.0, 0, 0, 0, 0];
         header[1..3].copy_from_slice(&version.to_be_bytes());
         let mac_over = |mac: &MacKey, h: &[u8; 5], data: &[u8]| {
@@ -607,8 +636,18 @@ impl RecordCipher {
                 if !*etm {
                     body.extend_from_slice(&mac_over(mac, &header, plaintext));
                 }
-                let pad = bl - 1 - body.len() % bl;
+                let mut pad = bl - 1 - body.len() % bl;
+                if bad_padding && pad == 0 {
+                    // A padding byte to get wrong needs at least one beside the length byte.
+                    pad = bl;
+                }
                 body.extend(std::iter::repeat_n(pad as u8, pad + 1));
+                if bad_padding {
+                    let n = body.len();
+                    for b in &mut body[n - 1 - pad..n - 1] {
+                        *b ^= 0xFF;
+                    }
+                }
                 block.cbc(&iv, &mut body, true);
                 let mut payload = if chained_iv.is_some() {
                     Vec::new()
