@@ -724,6 +724,7 @@ impl Client {
         self.outcome.version = Some(v);
         self.outcome.cipher_suite = Some(suite.code);
         self.outcome.session_id = sh.session_id.clone();
+        self.outcome.server_hellos += 1;
         self.outcome.heartbeat = has(15) && self.cfg.heartbeat;
         self.outcome.secure_renegotiation = has(0xFF01);
         self.outcome.extended_master_secret = has(23) && self.cfg.extended_master_secret;

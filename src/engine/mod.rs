@@ -172,4 +172,6 @@ pub struct Outcome {
     pub warning_alerts: Vec<u8>,
     /// Renegotiations completed on this connection.
     pub renegotiations: usize,
+    /// ServerHellos received (2 once a renegotiation got its answer).
+    pub server_hellos: usize,
 }

@@ -11,6 +11,16 @@
 
 use serde::Serialize;
 
+mod active;
+pub mod ccs_injection;
+pub mod early_data_0rtt;
+pub mod heartbleed;
+pub mod renegotiation_client_initiated;
+pub mod renegotiation_insecure;
+pub mod robot;
+pub mod ticketbleed;
+pub mod tls_poodle;
+
 /// A check's result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -133,4 +143,13 @@ pub struct Check {
 
 /// Every check, in report order. Adding a check: a file in this folder with a `pub const CHECK:
 /// Check` and a line here.
-pub const CHECKS: &[Check] = &[];
+pub const CHECKS: &[Check] = &[
+    heartbleed::CHECK,
+    ccs_injection::CHECK,
+    robot::CHECK,
+    renegotiation_insecure::CHECK,
+    renegotiation_client_initiated::CHECK,
+    ticketbleed::CHECK,
+    early_data_0rtt::CHECK,
+    tls_poodle::CHECK,
+];
