@@ -197,6 +197,54 @@ fn list_suites(o: &mut String, p: Palette, suites: &[tlsight::probe::report::Fin
     }
 }
 
+/// The Vulnerabilities section: one aligned line per check (title, verdict coloured by verdict,
+/// reason); `--verbose` adds the evidence and the connections each check cost.
+fn render_vulnerabilities(r: &AuditReport, p: Palette, verbose: bool) -> String {
+    use std::fmt::Write;
+    use tlsight::probe::checks::Verdict;
+    let mut o = String::new();
+    if r.vulnerabilities.is_empty() {
+        return o;
+    }
+    let _ = writeln!(o, "\n{}", p.bold("Vulnerabilities"));
+    let width = r
+        .vulnerabilities
+        .iter()
+        .map(|v| v.info.title.chars().count())
+        .max()
+        .unwrap_or(0);
+    for v in &r.vulnerabilities {
+        let name = v.outcome.result.as_str();
+        let verdict = format!("{name:<14}");
+        let verdict = match v.outcome.result {
+            Verdict::Vulnerable => p.bad(verdict),
+            Verdict::NotVulnerable => p.good(verdict),
+            Verdict::NotApplicable => p.dim(verdict),
+            Verdict::Inconclusive => p.warn(verdict),
+        };
+        let pad = width - v.info.title.chars().count();
+        let _ = writeln!(
+            o,
+            "  {}{:pad$} {verdict} {}",
+            v.info.title, "", v.outcome.reason
+        );
+        if verbose {
+            if let Some(e) = &v.outcome.evidence {
+                let _ = writeln!(o, "  {:width$} {}", "", p.dim(format!("evidence: {e}")));
+            }
+            if v.info.active {
+                let _ = writeln!(
+                    o,
+                    "  {:width$} {}",
+                    "",
+                    p.dim(format!("{} connections", v.connections))
+                );
+            }
+        }
+    }
+    o
+}
+
 fn render(r: &AuditReport, p: Palette, verbose: bool) -> String {
     use std::fmt::Write;
     let mut o = String::new();
@@ -402,6 +450,8 @@ fn render(r: &AuditReport, p: Palette, verbose: bool) -> String {
         o.push_str(&tlsight::mitm::render::render_summary(a, p));
     }
 
+    o.push_str(&render_vulnerabilities(r, p, verbose));
+
     if !r.findings.is_empty() {
         let _ = writeln!(o, "\n{}", p.bold("Findings"));
         for fd in &r.findings {
@@ -459,9 +509,10 @@ fn render(r: &AuditReport, p: Palette, verbose: bool) -> String {
     }
     let _ = writeln!(
         o,
-        "\n{} {} connections{}, {:.2} s",
+        "\n{} {} connections ({} for vulnerability checks){}, {:.2} s",
         p.bold("Cost"),
         r.connections,
+        r.check_connections,
         if r.starttls_upgrades > 0 {
             format!(" ({} with a STARTTLS upgrade)", r.starttls_upgrades)
         } else {

@@ -246,6 +246,26 @@ fn parse_sslv2(buf: &[u8], at_eof: bool) -> Option<Reply> {
     })
 }
 
+tokio::task_local! {
+    /// Connections opened by the future running inside [`counting`] (one vulnerability check),
+    /// so checks running concurrently each get their own cost.
+    static COST: std::sync::Arc<AtomicUsize>;
+}
+
+/// Runs `fut` and counts the connections the [`Scheduler`] opens while polling it (including
+/// those counted with [`Scheduler::count_external`]); other futures polled concurrently are not
+/// counted.
+pub async fn counting<F: Future>(fut: F) -> (F::Output, usize) {
+    let n = std::sync::Arc::new(AtomicUsize::new(0));
+    let out = COST.scope(n.clone(), fut).await;
+    (out, n.load(Ordering::Relaxed))
+}
+
+/// Adds one connection to the current [`counting`] scope, if any.
+fn note_cost() {
+    let _ = COST.try_with(|n| n.fetch_add(1, Ordering::Relaxed));
+}
+
 /// Cost counters, reported at the end of an audit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Cost {
@@ -449,6 +469,7 @@ impl Scheduler {
         }
         let _permit = self.slot().await?;
         self.opened.fetch_add(1, Ordering::Relaxed);
+        note_cost();
         Ok(self.open_blocking().await?.exchange)
     }
 
@@ -519,6 +540,7 @@ impl Scheduler {
     /// certificate), so the reported cost stays complete.
     pub fn count_external(&self) {
         self.opened.fetch_add(1, Ordering::Relaxed);
+        note_cost();
         if self
             .route
             .as_ref()
@@ -610,6 +632,7 @@ impl Scheduler {
 
     async fn connect_and_read(&self, hello: &[u8]) -> Result<Reply, ProbeError> {
         self.opened.fetch_add(1, Ordering::Relaxed);
+        note_cost();
         let mut sock = if self.route.is_some() {
             self.open_routed().await?
         } else {

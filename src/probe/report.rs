@@ -57,6 +57,9 @@ pub struct AuditReport {
     pub interception: Option<Box<crate::mitm::Assessment>>,
     /// Weaknesses and notable facts, each with its reason.
     pub findings: Vec<Finding>,
+    /// Every vulnerability check (docs/audit.md), in list order: verdict, reason, evidence,
+    /// connections it cost.
+    pub vulnerabilities: Vec<super::checks::Vulnerability>,
     /// SSL Labs-style grade.
     pub grade: Grade,
     /// Mozilla server-side TLS profile compliance.
@@ -71,6 +74,9 @@ pub struct AuditReport {
     pub retried: usize,
     /// TCP connections used.
     pub connections: usize,
+    /// Of `connections`, those the vulnerability checks opened (the rest measured the
+    /// configuration).
+    pub check_connections: usize,
     /// The first connection's plaintext exchange, with STARTTLS (docs/starttls.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub starttls: Option<crate::net::Exchange>,

@@ -1106,6 +1106,17 @@ pub async fn audit_addr(
         });
     }
 
+    // The vulnerability checks, on everything measured so far.
+    let cx = super::checks::Context {
+        scheduler: &s,
+        sni: report.sni.as_deref(),
+        report: &report,
+    };
+    let before = s.connections();
+    let vulnerabilities = super::checks::run_all(&cx).await;
+    report.check_connections = s.connections() - before;
+    report.vulnerabilities = vulnerabilities;
+
     for sc in &scans {
         if let Some(c) = sc.ignores_offer {
             report.findings.push(super::report::Finding {

@@ -141,6 +141,64 @@ pub struct Check {
     pub run: Runner,
 }
 
+/// Runs every check of [`CHECKS`] against `cx`, in list order in the result. Passive checks are
+/// judged at once; active ones run concurrently (the scheduler keeps the connection budget),
+/// each with its own connection count. A check that fails to run (a connect error halfway) is
+/// `inconclusive` with the error as its reason: never a reason to drop the whole audit.
+pub async fn run_all(cx: &Context<'_>) -> Vec<Vulnerability> {
+    run_list(CHECKS, cx).await
+}
+
+/// [`run_all`] over any list (tests run single checks).
+pub async fn run_list(list: &[Check], cx: &Context<'_>) -> Vec<Vulnerability> {
+    let futs: Vec<_> = list
+        .iter()
+        .map(|c| async move {
+            let (outcome, connections) = match c.run {
+                Runner::Passive(judge) => (judge(cx.report), 0),
+                Runner::Active(start) => {
+                    let (res, n) = super::conn::counting(start(cx)).await;
+                    let outcome = res.unwrap_or_else(|e| {
+                        Outcome::new(Verdict::Inconclusive, format!("the probe failed: {e}"))
+                    });
+                    (outcome, n)
+                }
+            };
+            Vulnerability {
+                info: c.info,
+                outcome,
+                connections,
+            }
+        })
+        .collect();
+    join_all(futs).await
+}
+
+/// Polls every future until all are done; results in input order (no `futures` crate for
+/// this one use; the futures borrow the context, so they cannot be spawned).
+async fn join_all<F: Future>(futs: Vec<F>) -> Vec<F::Output> {
+    let mut futs: Vec<std::pin::Pin<Box<F>>> = futs.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, slot) in futs.iter_mut().zip(out.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
 /// Every check, in report order. Adding a check: a file in this folder with a `pub const CHECK:
 /// Check` and a line here.
 pub const CHECKS: &[Check] = &[
@@ -153,3 +211,95 @@ pub const CHECKS: &[Check] = &[
     early_data_0rtt::CHECK,
     tls_poodle::CHECK,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INFO: CheckInfo = CheckInfo {
+        id: "test",
+        title: "Test",
+        cve: &[],
+        source: "",
+        method: "",
+        active: true,
+    };
+
+    fn hellos(n: usize) -> for<'a> fn(&'a Context<'a>) -> CheckFuture<'a> {
+        fn one<'a>(cx: &'a Context<'a>) -> CheckFuture<'a> {
+            Box::pin(async move {
+                cx.scheduler.exchange(b"\x16\x03\x01\x00\x00").await?;
+                Ok(Outcome::new(Verdict::NotVulnerable, "one"))
+            })
+        }
+        fn three<'a>(cx: &'a Context<'a>) -> CheckFuture<'a> {
+            Box::pin(async move {
+                for _ in 0..3 {
+                    cx.scheduler.exchange(b"\x16\x03\x01\x00\x00").await?;
+                }
+                cx.scheduler.count_external();
+                Ok(Outcome::new(Verdict::Vulnerable, "three"))
+            })
+        }
+        if n == 1 { one } else { three }
+    }
+
+    /// Checks running concurrently each count only their own connections, and a check that
+    /// cannot connect is inconclusive rather than an error of the audit.
+    #[tokio::test]
+    async fn concurrent_checks_count_their_own_connections() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        // A peer that closes every connection at once: answers are `Closed`, no retries.
+        std::thread::spawn(move || {
+            for c in l.incoming() {
+                drop(c);
+            }
+        });
+        let s = crate::probe::Scheduler::new(addr, crate::probe::Settings::default());
+        let report = crate::probe::AuditReport::default();
+        let cx = Context {
+            scheduler: &s,
+            sni: None,
+            report: &report,
+        };
+        let list = [
+            Check {
+                info: INFO,
+                run: Runner::Active(hellos(3)),
+            },
+            Check {
+                info: INFO,
+                run: Runner::Passive(|_| Outcome::new(Verdict::NotApplicable, "passive")),
+            },
+            Check {
+                info: INFO,
+                run: Runner::Active(hellos(1)),
+            },
+        ];
+        let got = run_list(&list, &cx).await;
+        let costs: Vec<usize> = got.iter().map(|v| v.connections).collect();
+        assert_eq!(costs, [4, 0, 1]);
+        assert_eq!(s.connections(), 5);
+        assert_eq!(got[1].outcome.result, Verdict::NotApplicable);
+
+        // Nothing listens there any more: the probe fails, the check is inconclusive.
+        let dead = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let s = crate::probe::Scheduler::new(dead, crate::probe::Settings::default());
+        let cx = Context {
+            scheduler: &s,
+            sni: None,
+            report: &report,
+        };
+        let got = run_list(&list[2..], &cx).await;
+        assert_eq!(got[0].outcome.result, Verdict::Inconclusive);
+        assert!(
+            got[0].outcome.reason.contains("cannot connect"),
+            "{:?}",
+            got[0]
+        );
+    }
+}
