@@ -30,6 +30,30 @@ impl Opener {
         self.dialer.addr
     }
 
+    /// A connection and an engine handshake with `cfg`, driven until `stop_at` holds, the
+    /// handshake completes or the engine pauses; the drive's result comes back with both. A
+    /// server that said nothing at all gets a second connection: single-threaded servers
+    /// (`openssl s_server`) leave a connection queued while another check holds theirs.
+    pub(super) fn start(
+        &self,
+        cfg: &crate::engine::Config,
+        stop_at: impl Fn(&Client) -> bool + Copy,
+    ) -> Result<(Conn, Client, Result<(), Stop>), String> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut conn = self.connect()?;
+            let mut client = Client::new(cfg.clone()).map_err(|e| e.to_string())?;
+            let r = conn.drive(&mut client, stop_at);
+            let silent = matches!(r, Err(Stop::Net(Read1::Timeout)))
+                && client.outcome().server_hellos == 0;
+            if silent && attempt < 2 {
+                continue;
+            }
+            return Ok((conn, client, r));
+        }
+    }
+
     /// One more connection to the server, along the audit's route.
     pub(super) fn connect(&self) -> Result<Conn, String> {
         self.opened.fetch_add(1, Ordering::Relaxed);
@@ -409,10 +433,8 @@ pub(super) fn renegotiation(
     cfg: crate::engine::Config,
     secure: Option<bool>,
 ) -> Result<(Renegotiation, bool), String> {
-    let mut conn = o.connect()?;
-    let mut client = Client::new(cfg).map_err(|e| e.to_string())?;
-    conn.drive(&mut client, |_| false)
-        .map_err(|e| format!("the first handshake did not complete: {e}"))?;
+    let (mut conn, mut client, r) = o.start(&cfg, |_| false)?;
+    r.map_err(|e| format!("the first handshake did not complete: {e}"))?;
     if !client.is_done() {
         return Err("the first handshake did not complete".into());
     }

@@ -10,7 +10,6 @@
 
 use super::active::{self, End, Opener};
 use super::{Check, CheckFuture, CheckInfo, Context, Outcome, Runner, Verdict};
-use crate::engine::Client;
 use crate::probe::ProbeError;
 use crate::wire::ContentType;
 
@@ -52,20 +51,16 @@ async fn check(ctx: &Context<'_>) -> Result<Outcome, ProbeError> {
 fn blocking(o: &Opener, sni: Option<&str>, version: u16, suites: Vec<u16>) -> Outcome {
     let mut cfg = active::engine_config(sni, version, suites);
     cfg.pause_at_server_hello_done = true;
-    let mut conn = match o.connect() {
-        Ok(c) => c,
-        Err(e) => return Outcome::new(Verdict::Inconclusive, format!("cannot connect: {e}")),
+    let (mut conn, mut client) = match o.start(&cfg, |_| false) {
+        Ok((conn, client, Ok(()))) => (conn, client),
+        Ok((_, _, Err(e))) => {
+            return Outcome::new(
+                Verdict::Inconclusive,
+                format!("the handshake did not get to ServerHelloDone: {e}"),
+            );
+        }
+        Err(e) => return Outcome::new(Verdict::Inconclusive, e),
     };
-    let mut client = match Client::new(cfg) {
-        Ok(c) => c,
-        Err(e) => return Outcome::new(Verdict::Inconclusive, e.to_string()),
-    };
-    if let Err(e) = conn.drive(&mut client, |_| false) {
-        return Outcome::new(
-            Verdict::Inconclusive,
-            format!("the handshake did not get to ServerHelloDone: {e}"),
-        );
-    }
     if !client.is_paused() {
         return Outcome::new(
             Verdict::Inconclusive,

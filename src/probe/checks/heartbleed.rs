@@ -13,7 +13,6 @@ use std::time::Instant;
 
 use super::active::{self, Conn, Opener, Read1, Stop};
 use super::{Check, CheckFuture, CheckInfo, Context, Outcome, Runner, Verdict};
-use crate::engine::Client;
 use crate::probe::ProbeError;
 use crate::wire::{ContentType, read_record};
 
@@ -170,10 +169,8 @@ fn leak(bytes: &[u8], when: &str) -> Outcome {
 /// answer the heartbeat extension.
 fn before_handshake(o: &Opener, mut cfg: crate::engine::Config) -> Result<Option<Seen>, String> {
     cfg.pause_at_server_hello_done = true;
-    let mut conn = o.connect()?;
-    let mut client = Client::new(cfg).map_err(|e| e.to_string())?;
-    conn.drive(&mut client, |_| false)
-        .map_err(|e| e.to_string())?;
+    let (mut conn, client, r) = o.start(&cfg, |_| false)?;
+    r.map_err(|e| e.to_string())?;
     if !client.is_paused() {
         return Err("the engine did not stop at ServerHelloDone".into());
     }
@@ -228,10 +225,8 @@ fn read_plain(conn: &mut Conn, payload: &[u8; 16]) -> Seen {
 
 /// Phase 2: protected requests on a completed handshake.
 fn after_handshake(o: &Opener, cfg: crate::engine::Config) -> Result<Seen, String> {
-    let mut conn = o.connect()?;
-    let mut client = Client::new(cfg).map_err(|e| e.to_string())?;
-    conn.drive(&mut client, |_| false)
-        .map_err(|e| e.to_string())?;
+    let (mut conn, mut client, r) = o.start(&cfg, |_| false)?;
+    r.map_err(|e| e.to_string())?;
     if !client.is_done() {
         return Err("the handshake did not complete".into());
     }

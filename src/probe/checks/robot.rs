@@ -18,7 +18,6 @@ use ring::rand::SecureRandom;
 use super::active::{self, Opener, Reaction};
 use super::{Check, CheckFuture, CheckInfo, Context, Outcome, Runner, Verdict};
 use crate::crypto::KeyExchange;
-use crate::engine::Client;
 use crate::probe::ProbeError;
 use crate::wire::ContentType;
 
@@ -247,10 +246,8 @@ fn one(
 ) -> Result<Reaction, String> {
     let mut cfg = cfg.clone();
     cfg.pause_at_server_hello_done = true;
-    let mut conn = o.connect().map_err(|e| format!("cannot connect: {e}"))?;
-    let mut client = Client::new(cfg.clone()).map_err(|e| e.to_string())?;
-    conn.drive(&mut client, |_| false)
-        .map_err(|e| format!("the handshake did not get to ServerHelloDone: {e}"))?;
+    let (mut conn, mut client, r) = o.start(&cfg, |_| false)?;
+    r.map_err(|e| format!("the handshake did not get to ServerHelloDone: {e}"))?;
     if !client.is_paused() {
         return Err("the handshake did not stop at ServerHelloDone".into());
     }

@@ -11,7 +11,6 @@ use ring::rand::SecureRandom;
 
 use super::active::{self, Opener};
 use super::{Check, CheckFuture, CheckInfo, Context, Outcome, Runner, Verdict};
-use crate::engine::Client;
 use crate::probe::ProbeError;
 
 /// The check.
@@ -103,10 +102,8 @@ fn blocking(o: &Opener, sni: Option<&str>, version: u16, suites: Vec<u16>) -> Ou
 
 /// The ticket of a full handshake, if the server issued one.
 fn full_handshake(o: &Opener, cfg: crate::engine::Config) -> Result<Option<Vec<u8>>, String> {
-    let mut conn = o.connect()?;
-    let mut client = Client::new(cfg).map_err(|e| e.to_string())?;
-    conn.drive(&mut client, |_| false)
-        .map_err(|e| format!("the handshake for a ticket did not complete: {e}"))?;
+    let (mut conn, mut client, r) = o.start(&cfg, |_| false)?;
+    r.map_err(|e| format!("the handshake for a ticket did not complete: {e}"))?;
     client.close_notify();
     let _ = conn.send(&client.take_output());
     Ok(client
@@ -118,11 +115,9 @@ fn full_handshake(o: &Opener, cfg: crate::engine::Config) -> Result<Option<Vec<u
 
 /// The session id of the ServerHello answering a resumption offer.
 fn resumption(o: &Opener, cfg: crate::engine::Config) -> Result<Vec<u8>, String> {
-    let mut conn = o.connect()?;
-    let mut client = Client::new(cfg).map_err(|e| e.to_string())?;
     // The engine does not resume: it stops at the ServerHello, or fails at the abbreviated
     // handshake's ChangeCipherSpec right after it, with the ServerHello read either way.
-    let r = conn.drive(&mut client, |c| c.outcome().server_hellos > 0);
+    let (_conn, client, r) = o.start(&cfg, |c| c.outcome().server_hellos > 0)?;
     if client.outcome().server_hellos > 0 {
         return Ok(client.outcome().session_id.clone());
     }

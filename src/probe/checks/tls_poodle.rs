@@ -13,7 +13,6 @@
 use super::active::{self, Opener, Renegotiation};
 use super::{Check, CheckFuture, CheckInfo, Context, Outcome, Runner, Verdict};
 use crate::crypto::Bulk;
-use crate::engine::Client;
 use crate::probe::ProbeError;
 use crate::wire::ContentType;
 
@@ -55,10 +54,8 @@ fn probe(
     cfg: &crate::engine::Config,
     bad_padding: bool,
 ) -> Result<Renegotiation, String> {
-    let mut conn = o.connect()?;
-    let mut client = Client::new(cfg.clone()).map_err(|e| e.to_string())?;
-    conn.drive(&mut client, |_| false)
-        .map_err(|e| format!("the CBC handshake did not complete: {e}"))?;
+    let (mut conn, mut client, r) = o.start(cfg, |_| false)?;
+    r.map_err(|e| format!("the CBC handshake did not complete: {e}"))?;
     if !client.is_done() {
         return Err("the CBC handshake did not complete".into());
     }
