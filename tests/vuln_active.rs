@@ -233,11 +233,10 @@ fn ccs_server(mut s: TcpStream) {
 /// implicitly (Marvin countermeasure), which is exactly what a vulnerable server lacks.
 fn robot_server(mut s: TcpStream) {
     use rsa::traits::PublicKeyParts;
-    let key =
-        tlsight::crypto::rsa_kx::load_private_key_file(std::path::Path::new(&format!(
-            "{CERTS}/rsa2048.key"
-        )))
-        .unwrap();
+    let key = tlsight::crypto::rsa_kx::load_private_key_file(std::path::Path::new(&format!(
+        "{CERTS}/rsa2048.key"
+    )))
+    .unwrap();
     let Some((ch, _)) = read_client_hello(&mut s) else {
         return;
     };
@@ -344,7 +343,10 @@ fn robot_oracle_server_is_vulnerable_strong() {
     // Five messages, measured twice.
     assert_eq!(v.connections, 10);
     let e = v.outcome.evidence.unwrap_or_default();
-    assert!(e.contains("wrong first bytes: fatal alert handshake_failure"), "{e}");
+    assert!(
+        e.contains("wrong first bytes: fatal alert handshake_failure"),
+        "{e}"
+    );
     assert!(e.contains("correct: fatal alert bad_record_mac"), "{e}");
 }
 
@@ -365,17 +367,25 @@ fn robot_not_applicable_without_rsa_key_transport() {
 // ticket and a short session id, pads the echoed id to 32 bytes with "memory" (F5's bug).
 
 fn rustls_server_config(tls13: bool, early_data: u32) -> Arc<rustls::ServerConfig> {
+    let versions: &[&rustls::SupportedProtocolVersion] = if tls13 {
+        &[&rustls::version::TLS13]
+    } else {
+        &[&rustls::version::TLS12]
+    };
+    rustls_server_config_for(versions, early_data)
+}
+
+fn rustls_server_config_for(
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    early_data: u32,
+) -> Arc<rustls::ServerConfig> {
+    let tls13 = versions.contains(&&rustls::version::TLS13);
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(format!("{CERTS}/rsa2048-chain.pem"))
             .unwrap()
             .map(|c| c.unwrap())
             .collect();
     let key = PrivateKeyDer::from_pem_file(format!("{CERTS}/rsa2048.key")).unwrap();
-    let versions: &[&rustls::SupportedProtocolVersion] = if tls13 {
-        &[&rustls::version::TLS13]
-    } else {
-        &[&rustls::version::TLS12]
-    };
     let mut cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -384,7 +394,7 @@ fn rustls_server_config(tls13: bool, early_data: u32) -> Arc<rustls::ServerConfi
     .with_no_client_auth()
     .with_single_cert(certs, key)
     .unwrap();
-    if !tls13 {
+    if !tls13 || early_data == 0 {
         // TLS 1.2 tickets for Ticketbleed; TLS 1.3 0-RTT needs rustls' stateful resumption.
         cfg.ticketer = rustls::crypto::ring::Ticketer::new().unwrap();
     }
@@ -401,7 +411,8 @@ fn rustls_serve(cfg: Arc<rustls::ServerConfig>, mut s: TcpStream, first: &[u8]) 
     let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
     let mut first = first;
     // An empty read would count as the peer's EOF.
-    if !first.is_empty() && (conn.read_tls(&mut first).is_err() || conn.process_new_packets().is_err())
+    if !first.is_empty()
+        && (conn.read_tls(&mut first).is_err() || conn.process_new_packets().is_err())
     {
         return;
     }
@@ -529,10 +540,18 @@ fn early_data_accepted_by_rustls_is_reported_as_exposure() {
     static ED: std::sync::OnceLock<Arc<rustls::ServerConfig>> = std::sync::OnceLock::new();
     static NO: std::sync::OnceLock<Arc<rustls::ServerConfig>> = std::sync::OnceLock::new();
     fn with_0rtt(s: TcpStream) {
-        rustls_serve(ED.get_or_init(|| rustls_server_config(true, 16384)).clone(), s, &[]);
+        rustls_serve(
+            ED.get_or_init(|| rustls_server_config(true, 16384)).clone(),
+            s,
+            &[],
+        );
     }
     fn without(s: TcpStream) {
-        rustls_serve(NO.get_or_init(|| rustls_server_config(true, 0)).clone(), s, &[]);
+        rustls_serve(
+            NO.get_or_init(|| rustls_server_config(true, 0)).clone(),
+            s,
+            &[],
+        );
     }
     let report = measured(&[], false, false, true);
     let v = run(checks::early_data_0rtt::CHECK, serve(with_0rtt), &report);
@@ -620,4 +639,120 @@ fn hostile_peers_are_inconclusive() {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real servers through the whole audit (`audit_addr` runs every check): no false positives.
+
+use Verdict::{Inconclusive, NotApplicable as NA, NotVulnerable as OK, Vulnerable as VULN};
+use std::collections::BTreeMap;
+
+const MINE: [&str; 8] = [
+    "heartbleed",
+    "ccs_injection",
+    "robot",
+    "renegotiation_insecure",
+    "renegotiation_client_initiated",
+    "ticketbleed",
+    "early_data_0rtt",
+    "tls_poodle",
+];
+
+/// The verdicts of this file's checks in a full audit of `addr`, checked against `want`
+/// (in [`MINE`] order); the checks' connections stay well within half the audit's.
+fn audit_expect(addr: SocketAddr, want: [Verdict; 8]) {
+    use tlsight::probe::scan::{AuditOptions, audit_addr};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = rt
+        .block_on(audit_addr(addr, addr.to_string(), AuditOptions::default()))
+        .expect("audit");
+    let got: BTreeMap<&str, &Vulnerability> = report
+        .vulnerabilities
+        .iter()
+        .map(|v| (v.info.id, v))
+        .collect();
+    let mut mine_cost = 0;
+    for (id, want) in MINE.iter().zip(want) {
+        let v = got
+            .get(id)
+            .unwrap_or_else(|| panic!("{id} missing from the audit"));
+        assert_ne!(v.outcome.result, Inconclusive, "{id}: {:?}", v.outcome);
+        assert_eq!(v.outcome.result, want, "{id}: {:?}", v.outcome);
+        mine_cost += v.connections;
+    }
+    assert!(
+        mine_cost * 2 <= report.connections - report.check_connections,
+        "these checks cost {mine_cost} of {} connections",
+        report.connections
+    );
+}
+
+#[test]
+fn openssl_legacy_with_client_renegotiation_is_exactly_that() {
+    let s = common::test_pki_server(&["-cipher", "ALL:@SECLEVEL=0", "-client_renegotiation"]);
+    let addr: SocketAddr = s.target().parse().unwrap();
+    audit_expect(addr, [NA, OK, OK, OK, VULN, OK, OK, OK]);
+}
+
+#[test]
+fn openssl_legacy_renegotiation_is_insecure_renegotiation() {
+    let s = common::test_pki_server(&["-legacy_renegotiation", "-client_renegotiation"]);
+    let addr: SocketAddr = s.target().parse().unwrap();
+    let v = run(
+        checks::renegotiation_insecure::CHECK,
+        addr,
+        &measured(&[0xC02F], false, false, false),
+    );
+    expect(&v, Verdict::Vulnerable);
+    assert_eq!(v.connections, 1);
+}
+
+#[test]
+fn openssl_intermediate_and_modern_are_clean() {
+    let s = common::test_pki_server(&[
+        "-no_tls1",
+        "-no_tls1_1",
+        "-cipher",
+        "ECDHE+AESGCM:ECDHE+CHACHA20",
+    ]);
+    audit_expect(
+        s.target().parse().unwrap(),
+        [NA, OK, NA, OK, OK, OK, OK, NA],
+    );
+    let s = common::test_pki_server(&["-tls1_3"]);
+    audit_expect(
+        s.target().parse().unwrap(),
+        [NA, NA, NA, NA, NA, NA, OK, NA],
+    );
+}
+
+/// GnuTLS with heartbeats on: Heartbleed is tested for real (and refused); GnuTLS accepts a
+/// client-initiated secure renegotiation by default, which is what the check must say.
+#[test]
+fn gnutls_with_heartbeat_is_clean_but_renegotiates() {
+    if !common::tool_ready("gnutls-serv", "TLSIGHT_NO_GNUTLS") {
+        return;
+    }
+    let g = common::GnutlsServer::start_with("NORMAL", &["--heartbeat"]).expect("gnutls-serv");
+    audit_expect(g.addr, [OK, OK, OK, OK, VULN, OK, OK, OK]);
+}
+
+#[test]
+fn rustls_is_clean() {
+    static CFG: std::sync::OnceLock<Arc<rustls::ServerConfig>> = std::sync::OnceLock::new();
+    fn both(mut s: TcpStream) {
+        let cfg = CFG
+            .get_or_init(|| {
+                rustls_server_config_for(&[&rustls::version::TLS13, &rustls::version::TLS12], 0)
+            })
+            .clone();
+        if let Some((_, raw)) = read_client_hello(&mut s) {
+            rustls_serve(cfg, s, &raw);
+        }
+    }
+    audit_expect(serve(both), [NA, OK, NA, OK, OK, OK, OK, NA]);
 }

@@ -45,8 +45,8 @@ impl Opener {
             let mut conn = self.connect()?;
             let mut client = Client::new(cfg.clone()).map_err(|e| e.to_string())?;
             let r = conn.drive(&mut client, stop_at);
-            let silent = matches!(r, Err(Stop::Net(Read1::Timeout)))
-                && client.outcome().server_hellos == 0;
+            let silent =
+                matches!(r, Err(Stop::Net(Read1::Timeout))) && client.outcome().server_hellos == 0;
             if silent && attempt < 2 {
                 continue;
             }
@@ -346,11 +346,7 @@ pub(super) fn alert_text(level: u8, desc: u8) -> String {
 
 /// Up to `max` bytes as hex, with the total when cut.
 pub(super) fn hex_excerpt(bytes: &[u8], max: usize) -> String {
-    let shown: String = bytes
-        .iter()
-        .take(max)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let shown: String = bytes.iter().take(max).map(|b| format!("{b:02x}")).collect();
     if bytes.len() > max {
         format!("{shown}… ({} bytes)", bytes.len())
     } else {
@@ -361,7 +357,11 @@ pub(super) fn hex_excerpt(bytes: &[u8], max: usize) -> String {
 /// TLS 1.0-1.2 suites (codes) the audit saw accepted, by version, highest version first.
 pub(super) fn accepted_legacy(report: &crate::probe::AuditReport) -> Vec<(u16, Vec<u16>)> {
     let mut out = Vec::new();
-    for (name, v) in [("TLSv1.2", 0x0303), ("TLSv1.1", 0x0302), ("TLSv1.0", 0x0301)] {
+    for (name, v) in [
+        ("TLSv1.2", 0x0303),
+        ("TLSv1.1", 0x0302),
+        ("TLSv1.0", 0x0301),
+    ] {
         let codes: Vec<u16> = report
             .cipher_suite_details
             .get(name)

@@ -69,10 +69,17 @@ impl ClientSessionStore for Store {
     fn kx_hint(&self, name: &ServerName<'_>) -> Option<NamedGroup> {
         self.inner.kx_hint(name)
     }
-    fn set_tls12_session(&self, name: ServerName<'static>, v: rustls::client::Tls12ClientSessionValue) {
+    fn set_tls12_session(
+        &self,
+        name: ServerName<'static>,
+        v: rustls::client::Tls12ClientSessionValue,
+    ) {
         self.inner.set_tls12_session(name, v)
     }
-    fn tls12_session(&self, name: &ServerName<'_>) -> Option<rustls::client::Tls12ClientSessionValue> {
+    fn tls12_session(
+        &self,
+        name: &ServerName<'_>,
+    ) -> Option<rustls::client::Tls12ClientSessionValue> {
         self.inner.tls12_session(name)
     }
     fn remove_tls12_session(&self, name: &ServerName<'static>) {
@@ -93,9 +100,10 @@ fn config(store: Arc<Store>) -> Result<ClientConfig, String> {
     let p = provider();
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), p.clone())
-        .build()
-        .map_err(|e| e.to_string())?;
+    let inner =
+        rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), p.clone())
+            .build()
+            .map_err(|e| e.to_string())?;
     // Record-only: 0-RTT is judged on untrusted test chains too; signatures are still checked.
     let verifier = RecordingVerifier::new(inner, Arc::new(Mutex::new(SeenChain::default())), false);
     let mut cfg = ClientConfig::builder_with_provider(p)
@@ -140,7 +148,10 @@ fn blocking(o: &Opener, sni: Option<&str>) -> Outcome {
             Verdict::NotVulnerable,
             "the server's tickets allow no early data (max_early_data_size 0)",
         )
-        .with_evidence(format!("{} tickets, none with early data", allowances.len()));
+        .with_evidence(format!(
+            "{} tickets, none with early data",
+            allowances.len()
+        ));
     }
     match second(o, &cfg, &name) {
         Err(e) => Outcome::new(Verdict::Inconclusive, format!("resumption: {e}")),
