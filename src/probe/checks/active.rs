@@ -389,7 +389,7 @@ pub(super) fn engine_suites(
         .copied()
         .filter(|&c| {
             crate::crypto::SuiteParams::lookup(c)
-                .map(|s| s.usable_at(version) && keep(&s))
+                .map(|s| s.usable_at(version) && keep(s))
                 .unwrap_or(false)
         })
         .filter(|c| crate::engine::supported_suites().contains(c))
