@@ -1003,4 +1003,40 @@ mod tests {
             assert_eq!(c.seal(ct, 0x0303, &plain, 0), wire);
         }
     }
+
+    /// The TLS POODLE probe's record: right MAC and length byte, wrong padding bytes, so a
+    /// checking peer fails it on padding; AEAD and encrypt-then-MAC have no such record.
+    #[test]
+    fn bad_padding_records_fail_on_padding_only_for_mac_then_encrypt_cbc() {
+        let suite = SuiteParams::lookup(0x002F).unwrap();
+        let twin = || RecordCipher::tls12_mac(suite, &[1; 20], &[2; 16], &[], false).unwrap();
+        let (mut tx, mut rx) = (twin(), twin());
+        for len in [0, 1, 11, 16, 27] {
+            let data = vec![0x41; len];
+            let good = tx.seal(ContentType::APPLICATION_DATA, 0x0303, &data, 1);
+            assert_eq!(
+                rx.open(&header(&good), &good[5..], 1).unwrap().plaintext,
+                data
+            );
+            let bad = tx
+                .seal_bad_padding(ContentType::APPLICATION_DATA, 0x0303, &data, 1)
+                .unwrap();
+            assert_eq!(
+                rx.open(&header(&bad), &bad[5..], 1),
+                Err(OpenError::BadPadding),
+                "{len} bytes"
+            );
+        }
+        let aead = SuiteParams::lookup(0x009C).unwrap();
+        let mut g = RecordCipher::tls12(aead, &[7; 16], &[1, 2, 3, 4]).unwrap();
+        assert!(
+            g.seal_bad_padding(ContentType::APPLICATION_DATA, 0x0303, b"x", 0)
+                .is_none()
+        );
+        let mut etm = RecordCipher::tls12_mac(suite, &[1; 20], &[2; 16], &[], true).unwrap();
+        assert!(
+            etm.seal_bad_padding(ContentType::APPLICATION_DATA, 0x0303, b"x", 0)
+                .is_none()
+        );
+    }
 }

@@ -318,3 +318,44 @@ fn encrypt_raw(n: &[u8], e: &[u8], m: &[u8]) -> Result<Vec<u8>, String> {
     out.extend_from_slice(&bytes[start..]);
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The five messages have the paper's shapes, at the modulus length.
+    #[test]
+    fn the_five_messages() {
+        let rng = ring::rand::SystemRandom::new();
+        let k = 256;
+        let after_first_zero = |m: &[u8]| m[2..].iter().position(|&b| b == 0).map(|i| k - 3 - i);
+        for shape in SHAPES {
+            let m = shape.message(k, 0x0303, &rng).unwrap();
+            assert_eq!(m.len(), k, "{shape:?}");
+            match shape {
+                Shape::Correct => {
+                    assert_eq!(m[..2], [0, 2]);
+                    assert_eq!(after_first_zero(&m), Some(48));
+                    assert_eq!(m[k - 48..k - 46], [3, 3]);
+                }
+                Shape::WrongFirstBytes => {
+                    assert_eq!(m[..2], [0x41, 0x17]);
+                    assert_eq!(m[k - 48..k - 46], [3, 3]);
+                }
+                Shape::ZeroWrongPlace => {
+                    assert_eq!(m[..2], [0, 2]);
+                    assert_eq!(after_first_zero(&m), Some(56));
+                }
+                Shape::NoZero => {
+                    assert_eq!(m[..2], [0, 2]);
+                    assert_eq!(after_first_zero(&m), None);
+                }
+                Shape::WrongVersion => {
+                    assert_eq!(after_first_zero(&m), Some(48));
+                    assert_eq!(m[k - 48..k - 46], [2, 2]);
+                }
+            }
+        }
+        assert!(Shape::Correct.message(60, 0x0303, &rng).is_none());
+    }
+}
