@@ -31,7 +31,7 @@ fn suites_where(
 }
 
 /// (version, suite) pairs grouped per suite, in first-seen order, versions oldest first.
-fn group_suites(pairs: impl Iterator<Item = (String, u16)>) -> Vec<FindingSuite> {
+pub(crate) fn group_suites(pairs: impl Iterator<Item = (String, u16)>) -> Vec<FindingSuite> {
     let mut out: Vec<FindingSuite> = Vec::new();
     for (v, code) in pairs {
         let code_text = format!("0x{code:04X}");

@@ -127,6 +127,15 @@ impl Hellos {
     }
 }
 
+/// The audit's TLS ≤ 1.2 hello (every extension whose answer it reads) offering only `suites`,
+/// for checks that ask one question of the server (FREAK: does it pick an export suite?).
+pub(crate) fn legacy_hello(sni: Option<&str>, version: u16, suites: &[u16]) -> Vec<u8> {
+    Hellos {
+        sni: sni.map(str::to_string),
+    }
+    .legacy(version, suites, &legacy_groups(), SIG_OFFER)
+}
+
 fn legacy_groups() -> Vec<u16> {
     let mut g = vec![0x001D, 0x0017, 0x0018, 0x0019, 0x001E];
     let rest: Vec<u16> = suite::ec_groups()
@@ -1028,12 +1037,26 @@ pub async fn audit_addr(
             _ => None,
         })
         .min();
+    for (v, f) in scans
+        .iter()
+        .flat_map(|sc| sc.flights.iter().map(move |f| (sc.version, f)))
+    {
+        if let Some(KeyExchangeParams::Dhe { prime, .. }) = ske(f, v).map(|k| k.params)
+            && !report.raw.dh_primes.iter().any(|(_, p)| *p == prime)
+        {
+            report
+                .raw
+                .dh_primes
+                .push((version_name(v).to_string(), prime));
+        }
+    }
     report.alpn = alpn(&s, &h, legacy_best.as_ref()).await?;
     if legacy_best.is_none() && scans[4].accepted {
         report.alpn = alpn13(&s, report.sni.clone(), settings).await?;
     }
     let chain = cert?;
     report.certificate = chain.as_ref().map(|c| summarize(c, at));
+    report.raw.leaf = chain.as_ref().and_then(|c| c.first().cloned());
     // With SNI, also fetch what a client without SNI gets; report it only when it differs.
     let plain = match (&report.sni, &chain) {
         (Some(_), Some(_)) => certificate_fresh(&s, &scans, None, settings).await?,
@@ -1073,11 +1096,12 @@ pub async fn audit_addr(
     }
 
     // SSLv2 last and alone (see phase 1), skipped when the peer turned out silent.
-    let (v2_status, v2_detail, v2_ciphers) = if s.silent() {
+    let (v2_status, v2_detail, v2_ciphers, v2_cert) = if s.silent() {
         (
             Answered::Nothing,
             Reply::Timeout { received: 0 }.describe(),
             Vec::new(),
+            None,
         )
     } else {
         sslv2(&s).await?
@@ -1095,6 +1119,7 @@ pub async fn audit_addr(
         },
     );
     report.features.sslv2_ciphers = v2_ciphers;
+    report.raw.sslv2_certificate = v2_cert;
     if let Some((code, message)) = s
         .outcomes()
         .nothing_to_audit(settings.read_timeout.as_secs_f64())
@@ -1276,14 +1301,18 @@ fn suite_result(code: u16, sc: &VersionScan) -> SuiteResult {
     }
 }
 
-/// SSLv2: (answer, detail, cipher kinds). One connection, no retry: a peer waiting for the
-/// rest of what it takes for a TLS record is common and says nothing about SSLv2.
-async fn sslv2(s: &Scheduler) -> Result<(Answered, String, Vec<String>), ProbeError> {
+/// What the SSLv2 probe found: answer, detail, cipher kinds, the certificate sent.
+type Sslv2Found = (Answered, String, Vec<String>, Option<Vec<u8>>);
+
+/// SSLv2: one connection, no retry: a peer waiting for the rest of what it takes for a TLS
+/// record is common and says nothing about SSLv2.
+async fn sslv2(s: &Scheduler) -> Result<Sslv2Found, ProbeError> {
     let reply = s.exchange_single(&Sslv2ClientHello::new().encode()).await?;
     Ok(match reply {
         Reply::Sslv2 {
             version: 0x0002,
             cipher_specs,
+            certificate,
         } => (
             if cipher_specs.is_empty() {
                 Answered::Refused
@@ -1301,9 +1330,12 @@ async fn sslv2(s: &Scheduler) -> Result<(Answered, String, Vec<String>), ProbeEr
                     None => format!("0x{c:06X}"),
                 })
                 .collect(),
+            (!certificate.is_empty()).then_some(certificate),
         ),
-        r @ (Reply::Timeout { .. } | Reply::Reset) => (Answered::Nothing, r.describe(), Vec::new()),
-        other => (Answered::Refused, other.describe(), Vec::new()),
+        r @ (Reply::Timeout { .. } | Reply::Reset) => {
+            (Answered::Nothing, r.describe(), Vec::new(), None)
+        }
+        other => (Answered::Refused, other.describe(), Vec::new(), None),
     })
 }
 
