@@ -14,7 +14,7 @@ use crate::probe::ProbeError;
 pub const CHECK: Check = Check {
     info: CheckInfo {
         id: "breach",
-        title: "BREACH exposure (HTTP compression)",
+        title: "BREACH (HTTP compression)",
         cve: &["CVE-2013-3587"],
         source: "https://breachattack.com/resources/BREACH%20-%20SSL,%20gone%20in%2030%20seconds.pdf",
         method: "for HTTP services only: one TLS handshake and GET / with Accept-Encoding: \
@@ -54,15 +54,13 @@ fn run<'a>(cx: &'a Context<'a>) -> CheckFuture<'a> {
             ));
         }
         let port = cx.scheduler.addr().port();
-        let http_alpn = cx
-            .report
-            .alpn
-            .iter()
-            .any(|p| p == "http/1.1" || p == "h2");
+        let http_alpn = cx.report.alpn.iter().any(|p| p == "http/1.1" || p == "h2");
         if !http_alpn && !HTTPS_PORTS.contains(&port) {
             return Ok(Outcome::new(
                 Verdict::NotApplicable,
-                format!("not an HTTP service: no HTTP ALPN answer and port {port} is not an HTTPS port"),
+                format!(
+                    "not an HTTP service: no HTTP ALPN answer and port {port} is not an HTTPS port"
+                ),
             ));
         }
         if !(super::accepted(cx.report, "TLSv1.2") || super::accepted(cx.report, "TLSv1.3")) {
@@ -102,11 +100,10 @@ fn run<'a>(cx: &'a Context<'a>) -> CheckFuture<'a> {
                 "GET / asking for gzip,deflate came back uncompressed",
             )
             .with_evidence(status),
-            Answer::NotHttp(head) => Outcome::new(
-                Verdict::NotApplicable,
-                "the service does not answer HTTP",
-            )
-            .with_evidence(head),
+            Answer::NotHttp(head) => {
+                Outcome::new(Verdict::NotApplicable, "the service does not answer HTTP")
+                    .with_evidence(head)
+            }
             Answer::Failed(why) => Outcome::new(
                 Verdict::Inconclusive,
                 format!("could not send the HTTP request: {why}"),
@@ -130,8 +127,8 @@ fn get(
     opts.alpn = vec![b"http/1.1".to_vec()];
     let config = crate::handshake::provider_for(&opts).and_then(|p| {
         let inner = crate::handshake::webpki_verifier(&opts, p.clone())?;
-        let verifier = crate::handshake::RecordingVerifier::new(inner, Arc::default(), false)
-            .record_only();
+        let verifier =
+            crate::handshake::RecordingVerifier::new(inner, Arc::default(), false).record_only();
         crate::handshake::base_client_config(&opts, p, Arc::new(verifier))
     });
     let config = match config {
@@ -208,12 +205,13 @@ mod tests {
     #[test]
     fn response_heads_are_read_for_content_encoding() {
         let h = b"HTTP/1.1 200 OK\r\nServer: x\r\ncontent-encoding:  gzip \r\n\r\nbody";
-        assert!(
-            matches!(parse_head(h), Answer::Http { encoding: Some(e), .. } if e == "gzip")
-        );
+        assert!(matches!(parse_head(h), Answer::Http { encoding: Some(e), .. } if e == "gzip"));
         let h = b"HTTP/1.1 200 OK\r\nContent-Encoding: identity\r\n\r\n";
         assert!(matches!(parse_head(h), Answer::Http { encoding: None, .. }));
-        assert!(matches!(parse_head(b"220 smtp ready\r\n"), Answer::NotHttp(_)));
+        assert!(matches!(
+            parse_head(b"220 smtp ready\r\n"),
+            Answer::NotHttp(_)
+        ));
         assert!(matches!(parse_head(b""), Answer::Failed(_)));
     }
 }

@@ -3,20 +3,84 @@
 
 /// (name, bits, SHA-256 of the prime).
 pub(super) const KNOWN: &[(&str, usize, &str)] = &[
-    ("RFC 2409 Oakley group 1", 768, "b52ba6a3026520a6c49d37e4587601801bee500123b3259b6bf03e7cecc3e63d"),
-    ("RFC 2409 Oakley group 2", 1024, "3f35a3f5f6c4376a744acad409bb22f8d897f949d2311d885adaa890981b67a0"),
-    ("RFC 5114 1024-bit MODP group with 160-bit subgroup", 1024, "44c55cfee5c075927cf682da5b681bdecbd5c3eb0784c14f5dce7610f0ef133d"),
-    ("RFC 3526 group 5 (1536 bits)", 1536, "64fcc83ec403930bf18393dbc883ccaa1fbb08ac876f77f7aa99748ca945019b"),
-    ("RFC 3526 group 14 (2048 bits)", 2048, "d66436f79bbd6b2e38c0ffbd079be904d2641415e2e67140e09448be9a60890e"),
-    ("RFC 5114 2048-bit MODP group with 224-bit subgroup", 2048, "bfe545862ca102ad1eeddb5fbfa5bf855ac4995c56a8b408ce3fe099dce93a9d"),
-    ("RFC 5114 2048-bit MODP group with 256-bit subgroup", 2048, "0b7835722cb619827610c2549fdda5587421686c4409a13865e76225522ddcc9"),
-    ("RFC 3526 group 15 (3072 bits)", 3072, "48cf8b092fbce4359d9871abf74f98e25b6163379eaa15cd9087e800c6d1c55c"),
-    ("RFC 3526 group 16 (4096 bits)", 4096, "4ee95187682bcb230ad26a95205f6920e84708f6251b3894329b09ec23919e33"),
-    ("RFC 3526 group 17 (6144 bits)", 6144, "d1bfe6d0925ce7e4da262b62861514a7755e35831e429f343e7b864848657efd"),
-    ("RFC 3526 group 18 (8192 bits)", 8192, "39ab4feab950a3128fb71accb9fc3965d857012e081998a85996e3ea8b3c3bcf"),
-    ("RFC 7919 ffdhe2048", 2048, "9cd3b7f336872f46c09428d1bbc19877a4d440512cda8d1c1cf0cd6e33698966"),
-    ("RFC 7919 ffdhe3072", 3072, "0eaf67db3a839156d5013494a5318a772b5697d270d721f37f092efc69ea5a17"),
-    ("RFC 7919 ffdhe4096", 4096, "4648414224ac881b3d0dc59b466f96d06a558278776807797ecf1f66ff397b3e"),
-    ("RFC 7919 ffdhe6144", 6144, "227ac9066b3ddd9e193670cda2388fa884f65ba0cf98b742d1fe77a6687c79c7"),
-    ("RFC 7919 ffdhe8192", 8192, "770b14efaf6f049929c523113b3fa99a8d11dab1b18af3609590122075d19833"),
+    (
+        "RFC 2409 Oakley group 1",
+        768,
+        "b52ba6a3026520a6c49d37e4587601801bee500123b3259b6bf03e7cecc3e63d",
+    ),
+    (
+        "RFC 2409 Oakley group 2",
+        1024,
+        "3f35a3f5f6c4376a744acad409bb22f8d897f949d2311d885adaa890981b67a0",
+    ),
+    (
+        "RFC 5114 1024-bit MODP group with 160-bit subgroup",
+        1024,
+        "44c55cfee5c075927cf682da5b681bdecbd5c3eb0784c14f5dce7610f0ef133d",
+    ),
+    (
+        "RFC 3526 group 5 (1536 bits)",
+        1536,
+        "64fcc83ec403930bf18393dbc883ccaa1fbb08ac876f77f7aa99748ca945019b",
+    ),
+    (
+        "RFC 3526 group 14 (2048 bits)",
+        2048,
+        "d66436f79bbd6b2e38c0ffbd079be904d2641415e2e67140e09448be9a60890e",
+    ),
+    (
+        "RFC 5114 2048-bit MODP group with 224-bit subgroup",
+        2048,
+        "bfe545862ca102ad1eeddb5fbfa5bf855ac4995c56a8b408ce3fe099dce93a9d",
+    ),
+    (
+        "RFC 5114 2048-bit MODP group with 256-bit subgroup",
+        2048,
+        "0b7835722cb619827610c2549fdda5587421686c4409a13865e76225522ddcc9",
+    ),
+    (
+        "RFC 3526 group 15 (3072 bits)",
+        3072,
+        "48cf8b092fbce4359d9871abf74f98e25b6163379eaa15cd9087e800c6d1c55c",
+    ),
+    (
+        "RFC 3526 group 16 (4096 bits)",
+        4096,
+        "4ee95187682bcb230ad26a95205f6920e84708f6251b3894329b09ec23919e33",
+    ),
+    (
+        "RFC 3526 group 17 (6144 bits)",
+        6144,
+        "d1bfe6d0925ce7e4da262b62861514a7755e35831e429f343e7b864848657efd",
+    ),
+    (
+        "RFC 3526 group 18 (8192 bits)",
+        8192,
+        "39ab4feab950a3128fb71accb9fc3965d857012e081998a85996e3ea8b3c3bcf",
+    ),
+    (
+        "RFC 7919 ffdhe2048",
+        2048,
+        "9cd3b7f336872f46c09428d1bbc19877a4d440512cda8d1c1cf0cd6e33698966",
+    ),
+    (
+        "RFC 7919 ffdhe3072",
+        3072,
+        "0eaf67db3a839156d5013494a5318a772b5697d270d721f37f092efc69ea5a17",
+    ),
+    (
+        "RFC 7919 ffdhe4096",
+        4096,
+        "4648414224ac881b3d0dc59b466f96d06a558278776807797ecf1f66ff397b3e",
+    ),
+    (
+        "RFC 7919 ffdhe6144",
+        6144,
+        "227ac9066b3ddd9e193670cda2388fa884f65ba0cf98b742d1fe77a6687c79c7",
+    ),
+    (
+        "RFC 7919 ffdhe8192",
+        8192,
+        "770b14efaf6f049929c523113b3fa99a8d11dab1b18af3609590122075d19833",
+    ),
 ];

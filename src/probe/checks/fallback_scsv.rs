@@ -11,7 +11,7 @@ use crate::probe::AuditReport;
 pub const CHECK: Check = Check {
     info: CheckInfo {
         id: "fallback_scsv",
-        title: "Downgrade protection (TLS_FALLBACK_SCSV)",
+        title: "Fallback SCSV (downgrade)",
         cve: &[],
         source: "https://www.rfc-editor.org/rfc/rfc7507",
         method: "a hello one version below the highest accepted, carrying TLS_FALLBACK_SCSV, must \
@@ -24,8 +24,8 @@ pub const CHECK: Check = Check {
 
 fn judge(r: &AuditReport) -> Outcome {
     let older = ["SSLv3", "TLSv1.0", "TLSv1.1"];
-    let sentinel_covers = r.features.downgrade_sentinel == Some(true)
-        && older.iter().all(|v| !super::accepted(r, v));
+    let sentinel_covers =
+        r.features.downgrade_sentinel == Some(true) && older.iter().all(|v| !super::accepted(r, v));
     match r.features.fallback_scsv {
         Some(true) => Outcome::new(
             Verdict::NotVulnerable,

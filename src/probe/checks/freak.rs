@@ -6,9 +6,9 @@
 //! the question directly.
 
 use super::{Check, CheckFuture, CheckInfo, Context, Outcome, Runner, Verdict};
+use crate::probe::ProbeError;
 use crate::probe::conn::Reply;
 use crate::probe::suite::{self, SuiteInfo};
-use crate::probe::ProbeError;
 
 /// The check.
 pub const CHECK: Check = Check {
@@ -29,9 +29,7 @@ fn rsa_export(i: &SuiteInfo) -> bool {
 }
 
 fn run<'a>(cx: &'a Context<'a>) -> CheckFuture<'a> {
-    Box::pin(async move {
-        Ok(judge(offer_export(cx, rsa_export).await?, "RSA_EXPORT"))
-    })
+    Box::pin(async move { Ok(judge(offer_export(cx, rsa_export).await?, "RSA_EXPORT")) })
 }
 
 /// What one hello offering only export suites found.
@@ -138,11 +136,10 @@ pub(super) fn judge(probe: ExportProbe, kind: &str) -> Outcome {
             "ServerHello {} 0x{code:04X}; {detail}",
             suite::suite_name(code)
         )),
-        ExportProbe::Refused(how) => Outcome::new(
-            Verdict::NotVulnerable,
-            format!("{kind} suites refused"),
-        )
-        .with_evidence(how),
+        ExportProbe::Refused(how) => {
+            Outcome::new(Verdict::NotVulnerable, format!("{kind} suites refused"))
+                .with_evidence(how)
+        }
         ExportProbe::Unknown(how) => Outcome::new(
             Verdict::Inconclusive,
             format!("the hello offering only {kind} suites got no usable answer: {how}"),

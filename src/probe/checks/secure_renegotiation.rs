@@ -11,7 +11,7 @@ use crate::probe::AuditReport;
 pub const CHECK: Check = Check {
     info: CheckInfo {
         id: "secure_renegotiation",
-        title: "Secure renegotiation (RFC 5746)",
+        title: "Secure renegotiation",
         cve: &["CVE-2009-3555"],
         source: "https://www.rfc-editor.org/rfc/rfc5746",
         method: "every TLS 1.0-1.2 hello of the enumeration carries \
