@@ -74,7 +74,7 @@ pub(super) async fn offer_export(
     let offer: Vec<u16> = suite::all_codes()
         .filter(|c| suite::cipher_suite(*c).is_some_and(|i| pred(&i)))
         .collect();
-    let hello = crate::probe::scan::legacy_hello(cx.sni, version, &offer);
+    let hello = crate::probe::enumerate::legacy_hello(cx.sni, version, &offer);
     Ok(match cx.scheduler.exchange(&hello).await? {
         Reply::Hello(f) if offer.contains(&f.server_hello.cipher_suite) => ExportProbe::Picked {
             version: name,

@@ -359,7 +359,7 @@ mod tests {
             }
         });
         let s = crate::probe::Scheduler::new(addr, crate::probe::Settings::default());
-        let report = crate::probe::AuditReport::default();
+        let report = AuditReport::default();
         let cx = Context {
             scheduler: &s,
             sni: None,
