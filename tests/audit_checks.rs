@@ -552,3 +552,81 @@ fn breach_is_found_on_a_gzip_https_server_and_not_on_a_plain_one() {
     assert_eq!(verdict(&r, "breach"), "not_vulnerable", "{}", show(&r));
     assert_clean(&r, &[]);
 }
+
+/// The CLI: `--json` carries every field of every check; the text report has one aligned line
+/// per check, and `--verbose` adds evidence and cost.
+#[test]
+fn cli_reports_vulnerabilities_in_json_and_text() {
+    let srv = s_server(&[
+        "-no_tls1",
+        "-no_tls1_1",
+        "-cipher",
+        "ECDHE+AESGCM:AES128-SHA",
+    ]);
+    let (code, out, err) = common::run_tlsight(&["audit", "--json", &srv.target()]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let list = v["vulnerabilities"].as_array().unwrap();
+    assert!(list.len() >= MINE.len());
+    for c in list {
+        for key in [
+            "id",
+            "title",
+            "cve",
+            "source",
+            "method",
+            "active",
+            "result",
+            "reason",
+            "connections",
+        ] {
+            assert!(c.get(key).is_some(), "{key} missing in {c}");
+        }
+    }
+    let lucky = list.iter().find(|c| c["id"] == "lucky13").unwrap();
+    assert_eq!(lucky["result"], "vulnerable");
+    assert!(
+        lucky["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("TLS_RSA_WITH_AES_128_CBC_SHA")
+    );
+    let sum: u64 = list
+        .iter()
+        .map(|c| c["connections"].as_u64().unwrap())
+        .sum();
+    assert_eq!(v["check_connections"].as_u64().unwrap(), sum);
+
+    let (code, out, _) = common::run_tlsight(&["audit", "--verbose", &srv.target()]);
+    assert_eq!(code, 0);
+    let section: Vec<&str> = out
+        .lines()
+        .skip_while(|l| *l != "Vulnerabilities")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let line = section
+        .iter()
+        .find(|l| l.trim_start().starts_with("Lucky13"))
+        .unwrap();
+    assert!(
+        line.contains("vulnerable") && line.contains("exposure"),
+        "{line}"
+    );
+    // Verdicts start in one column.
+    let col = |l: &str| {
+        [
+            "vulnerable",
+            "not_vulnerable",
+            "not_applicable",
+            "inconclusive",
+        ]
+        .iter()
+        .filter_map(|w| l.find(&format!(" {w} ")))
+        .min()
+    };
+    let cols: Vec<usize> = section.iter().filter_map(|l| col(l)).collect();
+    assert!(cols.len() >= MINE.len(), "{section:#?}");
+    assert!(cols.windows(2).all(|w| w[0] == w[1]), "{section:#?}");
+    assert!(section.iter().any(|l| l.contains("evidence: ")));
+}
