@@ -237,7 +237,10 @@ fn render_vulnerabilities(r: &AuditReport, p: Palette, verbose: bool) -> String 
                     o,
                     "  {:width$} {}",
                     "",
-                    p.dim(format!("{} connections", v.connections))
+                    p.dim(match v.connections {
+                        1 => "1 connection".to_string(),
+                        n => format!("{n} connections"),
+                    })
                 );
             }
         }

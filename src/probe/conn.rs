@@ -50,6 +50,8 @@ pub enum Reply {
         version: u16,
         /// Cipher kinds the server offers (3-byte SSLv2 specs).
         cipher_specs: Vec<u32>,
+        /// The certificate it sent (DER; empty when none), for DROWN's same-key test.
+        certificate: Vec<u8>,
     },
 }
 
@@ -237,8 +239,10 @@ fn parse_sslv2(buf: &[u8], at_eof: bool) -> Option<Reply> {
     let Some(specs) = specs else {
         return Some(Reply::Garbage("SSLv2 SERVER-HELLO lengths overrun".into()));
     };
+    let certificate = m.get(11..11 + cert_len).unwrap_or_default().to_vec();
     Some(Reply::Sslv2 {
         version,
+        certificate,
         cipher_specs: specs
             .chunks_exact(3)
             .map(|c| u32::from_be_bytes([0, c[0], c[1], c[2]]))
@@ -785,7 +789,8 @@ mod tests {
             parse_reply(&b, false),
             Some(Reply::Sslv2 {
                 version: 2,
-                cipher_specs: vec![0x010080]
+                cipher_specs: vec![0x010080],
+                certificate: vec![0xAA],
             })
         );
     }

@@ -85,6 +85,21 @@ pub struct AuditReport {
     pub starttls_upgrades: usize,
     /// Wall time in milliseconds.
     pub elapsed_ms: u64,
+    /// Raw bytes the checks judge from (not in `--json`: the checks' evidence quotes what
+    /// decided them).
+    #[serde(skip)]
+    pub raw: Raw,
+}
+
+/// Measurements kept as bytes for the vulnerability checks.
+#[derive(Debug, Clone, Default)]
+pub struct Raw {
+    /// Every distinct DHE prime seen in a ServerKeyExchange, with the version it came in.
+    pub dh_primes: Vec<(String, Vec<u8>)>,
+    /// The leaf certificate (DER) the TLS handshakes served with the audit's SNI.
+    pub leaf: Option<Vec<u8>>,
+    /// The certificate an SSLv2 SERVER-HELLO carried (DER).
+    pub sslv2_certificate: Option<Vec<u8>>,
 }
 
 /// How a version was answered.

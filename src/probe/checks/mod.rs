@@ -11,13 +11,30 @@
 
 use serde::Serialize;
 
+use super::report::{AuditReport, FindingSuite, ProtocolStatus};
+use super::suite::SuiteInfo;
+
 mod active;
+mod beast;
+mod breach;
 pub mod ccs_injection;
+mod crime;
+mod dh_primes;
+mod downgrade_sentinel;
+mod drown;
 pub mod early_data_0rtt;
+mod fallback_scsv;
+mod freak;
 pub mod heartbleed;
+mod logjam;
+mod lucky13;
+mod poodle;
+mod rc4;
 pub mod renegotiation_client_initiated;
 pub mod renegotiation_insecure;
 pub mod robot;
+mod secure_renegotiation;
+mod sweet32;
 pub mod ticketbleed;
 pub mod tls_poodle;
 
@@ -116,7 +133,7 @@ pub struct Context<'a> {
     /// SNI the audit sends (none for IP literals).
     pub sni: Option<&'a str>,
     /// What the audit measured before the checks ran (versions, suites, features, groups).
-    pub report: &'a super::AuditReport,
+    pub report: &'a AuditReport,
 }
 
 /// A boxed check future (active checks are async and borrow the context).
@@ -127,7 +144,7 @@ pub type CheckFuture<'a> =
 #[derive(Clone, Copy)]
 pub enum Runner {
     /// Judged from the audit's measurements alone: no connection.
-    Passive(fn(&super::AuditReport) -> Outcome),
+    Passive(fn(&AuditReport) -> Outcome),
     /// Sends probes of its own through the scheduler.
     Active(for<'a> fn(&'a Context<'a>) -> CheckFuture<'a>),
 }
@@ -210,7 +227,109 @@ pub const CHECKS: &[Check] = &[
     ticketbleed::CHECK,
     early_data_0rtt::CHECK,
     tls_poodle::CHECK,
+    poodle::CHECK,
+    beast::CHECK,
+    lucky13::CHECK,
+    sweet32::CHECK,
+    rc4::CHECK,
+    freak::CHECK,
+    logjam::CHECK,
+    drown::CHECK,
+    crime::CHECK,
+    breach::CHECK,
+    secure_renegotiation::CHECK,
+    fallback_scsv::CHECK,
+    downgrade_sentinel::CHECK,
 ];
+
+// Helpers the checks share: reading the audit's measurements.
+
+/// The accepted suites as (version name, suite), from the audit's enumeration.
+pub fn accepted_suites(r: &AuditReport) -> Vec<(String, SuiteInfo)> {
+    let mut out = Vec::new();
+    for (v, list) in &r.cipher_suite_details {
+        for s in list {
+            if let Ok(code) = u16::from_str_radix(s.code.trim_start_matches("0x"), 16)
+                && let Some(info) = super::suite::cipher_suite(code)
+            {
+                out.push((v.clone(), info));
+            }
+        }
+    }
+    out
+}
+
+/// The accepted suites matching `pred`, each once with the versions that accept it.
+pub fn suites_where(r: &AuditReport, pred: impl Fn(&str, &SuiteInfo) -> bool) -> Vec<FindingSuite> {
+    super::grade::group_suites(
+        accepted_suites(r)
+            .into_iter()
+            .filter(|(v, i)| pred(v, i))
+            .map(|(v, i)| (v, i.code)),
+    )
+}
+
+/// Every suite named with its versions, for evidence: "A (TLS 1.0-1.2), B (TLS 1.2)".
+pub fn name_suites(list: &[FindingSuite]) -> String {
+    list.iter()
+        .map(|s| format!("{} ({})", s.name, super::report::version_span(&s.versions)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How a version was answered (`None`: not probed).
+pub fn status(r: &AuditReport, version: &str) -> Option<ProtocolStatus> {
+    r.protocol_details
+        .iter()
+        .find(|d| d.version == version)
+        .map(|d| d.status)
+}
+
+/// Whether a version was accepted.
+pub fn accepted(r: &AuditReport, version: &str) -> bool {
+    status(r, version) == Some(ProtocolStatus::Accepted)
+}
+
+/// Of `versions`, those that got no answer: what they accept is unknown.
+pub fn unanswered(r: &AuditReport, versions: &[&str]) -> Vec<String> {
+    versions
+        .iter()
+        .filter(|v| status(r, v) == Some(ProtocolStatus::NoAnswer))
+        .map(|v| v.to_string())
+        .collect()
+}
+
+/// The shape of every "this kind of suite is accepted" exposure check: `vulnerable` when a
+/// suite of `versions` matches `pred` (reason: `what` and the suites, evidence: all of them);
+/// `inconclusive` when none matched but one of `versions` got no answer; else `not_vulnerable`
+/// with `clean`.
+pub fn judge_suites(
+    r: &AuditReport,
+    versions: &[&str],
+    pred: impl Fn(&SuiteInfo) -> bool,
+    what: &str,
+    clean: &str,
+) -> Outcome {
+    let list = suites_where(r, |v, i| versions.contains(&v) && pred(i));
+    if !list.is_empty() {
+        return Outcome::new(
+            Verdict::Vulnerable,
+            super::report::suites_message(what, &list),
+        )
+        .with_evidence(name_suites(&list));
+    }
+    let silent = unanswered(r, versions);
+    if !silent.is_empty() {
+        return Outcome::new(
+            Verdict::Inconclusive,
+            format!(
+                "none found, but {} got no answer: what it accepts is unknown",
+                super::report::version_span(&silent)
+            ),
+        );
+    }
+    Outcome::new(Verdict::NotVulnerable, clean)
+}
 
 #[cfg(test)]
 mod tests {
@@ -257,7 +376,7 @@ mod tests {
             }
         });
         let s = crate::probe::Scheduler::new(addr, crate::probe::Settings::default());
-        let report = crate::probe::AuditReport::default();
+        let report = AuditReport::default();
         let cx = Context {
             scheduler: &s,
             sni: None,
