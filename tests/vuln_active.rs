@@ -756,3 +756,34 @@ fn rustls_is_clean() {
     }
     audit_expect(serve(both), [NA, OK, NA, OK, OK, OK, OK, NA]);
 }
+
+/// OpenSSL with `-early_data`: a real server whose tickets allow 0-RTT and that accepts it.
+#[test]
+fn openssl_with_early_data_accepts_0rtt() {
+    let (cert, key) = (
+        format!("{CERTS}/rsa2048.pem"),
+        format!("{CERTS}/rsa2048.key"),
+    );
+    let s = common::OpensslServer::start(&[
+        "-cert",
+        &cert,
+        "-key",
+        &key,
+        "-early_data",
+        "-max_early_data",
+        "16384",
+    ]);
+    let v = run(
+        checks::early_data_0rtt::CHECK,
+        s.target().parse().unwrap(),
+        &measured(&[], false, false, true),
+    );
+    expect(&v, Verdict::Vulnerable);
+    assert!(
+        v.outcome
+            .evidence
+            .as_deref()
+            .is_some_and(|e| e.contains("max_early_data_size 16384")),
+        "{v:?}"
+    );
+}
