@@ -491,6 +491,22 @@ pub(super) fn renegotiation_answer(conn: &mut Conn, client: &mut Client) -> Rene
     }
 }
 
+/// The shape of every engine check: `not_applicable` with `none` when the audit saw no TLS
+/// 1.0-1.2 suite the engine runs (`keep` filters them), else `work` on a blocking thread with
+/// the SNI, the highest such version and its suites.
+pub(super) async fn on_legacy(
+    ctx: &Context<'_>,
+    keep: impl Fn(&crate::crypto::SuiteParams) -> bool + Copy,
+    none: &'static str,
+    work: fn(&Opener, Option<&str>, u16, Vec<u16>) -> super::Outcome,
+) -> Result<super::Outcome, ProbeError> {
+    let Some((version, suites)) = legacy_target(ctx.report, keep) else {
+        return Ok(super::Outcome::new(super::Verdict::NotApplicable, none));
+    };
+    let sni = ctx.sni.map(str::to_string);
+    run(ctx, move |o| work(o, sni.as_deref(), version, suites)).await
+}
+
 /// The highest TLS 1.0-1.2 version the audit saw with suites the engine runs (`keep` filters
 /// them), and those suites.
 pub(super) fn legacy_target(

@@ -34,18 +34,13 @@ fn run<'a>(ctx: &'a Context<'a>) -> CheckFuture<'a> {
 }
 
 async fn check(ctx: &Context<'_>) -> Result<Outcome, ProbeError> {
-    let Some((version, suites)) = active::accepted_legacy(ctx.report)
-        .into_iter()
-        .map(|(v, codes)| (v, active::engine_suites(&codes, v, |_| true)))
-        .find(|(_, s)| !s.is_empty())
-    else {
-        return Ok(Outcome::new(
-            Verdict::NotApplicable,
-            "no TLS 1.0-1.2 suite tlsight's engine can run (TLS 1.3 has no such state)",
-        ));
-    };
-    let sni = ctx.sni.map(str::to_string);
-    active::run(ctx, move |o| blocking(o, sni.as_deref(), version, suites)).await
+    active::on_legacy(
+        ctx,
+        |_| true,
+        "no TLS 1.0-1.2 suite tlsight's engine can run (TLS 1.3 has no such state)",
+        blocking,
+    )
+    .await
 }
 
 fn blocking(o: &Opener, sni: Option<&str>, version: u16, suites: Vec<u16>) -> Outcome {

@@ -32,14 +32,13 @@ fn run<'a>(ctx: &'a Context<'a>) -> CheckFuture<'a> {
 }
 
 async fn check(ctx: &Context<'_>) -> Result<Outcome, ProbeError> {
-    let Some((version, suites)) = active::legacy_target(ctx.report, |_| true) else {
-        return Ok(Outcome::new(
-            Verdict::NotApplicable,
-            "no TLS 1.0-1.2 suite tlsight's engine can run (TLS 1.3 has no renegotiation)",
-        ));
-    };
-    let sni = ctx.sni.map(str::to_string);
-    active::run(ctx, move |o| blocking(o, sni.as_deref(), version, suites)).await
+    active::on_legacy(
+        ctx,
+        |_| true,
+        "no TLS 1.0-1.2 suite tlsight's engine can run (TLS 1.3 has no renegotiation)",
+        blocking,
+    )
+    .await
 }
 
 fn blocking(o: &Opener, sni: Option<&str>, version: u16, suites: Vec<u16>) -> Outcome {

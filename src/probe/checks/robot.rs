@@ -131,23 +131,13 @@ impl Shape {
 }
 
 async fn check(ctx: &Context<'_>) -> Result<Outcome, ProbeError> {
-    let Some((version, suites)) = active::accepted_legacy(ctx.report)
-        .into_iter()
-        .map(|(v, codes)| {
-            (
-                v,
-                active::engine_suites(&codes, v, |s| s.kx == KeyExchange::Rsa),
-            )
-        })
-        .find(|(_, s)| !s.is_empty())
-    else {
-        return Ok(Outcome::new(
-            Verdict::NotApplicable,
-            "the server accepts no RSA key-transport suite",
-        ));
-    };
-    let sni = ctx.sni.map(str::to_string);
-    active::run(ctx, move |o| blocking(o, sni.as_deref(), version, suites)).await
+    active::on_legacy(
+        ctx,
+        |s| s.kx == KeyExchange::Rsa,
+        "the server accepts no RSA key-transport suite",
+        blocking,
+    )
+    .await
 }
 
 /// With or without ChangeCipherSpec and Finished after the ClientKeyExchange.

@@ -39,14 +39,13 @@ async fn check(ctx: &Context<'_>) -> Result<Outcome, ProbeError> {
             "the server does not answer the session_ticket extension",
         ));
     }
-    let Some((version, suites)) = active::legacy_target(ctx.report, |_| true) else {
-        return Ok(Outcome::new(
-            Verdict::NotApplicable,
-            "no TLS 1.0-1.2 suite tlsight's engine can run",
-        ));
-    };
-    let sni = ctx.sni.map(str::to_string);
-    active::run(ctx, move |o| blocking(o, sni.as_deref(), version, suites)).await
+    active::on_legacy(
+        ctx,
+        |_| true,
+        "no TLS 1.0-1.2 suite tlsight's engine can run",
+        blocking,
+    )
+    .await
 }
 
 fn blocking(o: &Opener, sni: Option<&str>, version: u16, suites: Vec<u16>) -> Outcome {

@@ -36,16 +36,13 @@ fn run<'a>(ctx: &'a Context<'a>) -> CheckFuture<'a> {
 }
 
 async fn check(ctx: &Context<'_>) -> Result<Outcome, ProbeError> {
-    let Some((version, suites)) =
-        active::legacy_target(ctx.report, |s| matches!(s.bulk, Bulk::Cbc(..)))
-    else {
-        return Ok(Outcome::new(
-            Verdict::NotApplicable,
-            "the server accepts no CBC suite tlsight's engine can run",
-        ));
-    };
-    let sni = ctx.sni.map(str::to_string);
-    active::run(ctx, move |o| blocking(o, sni.as_deref(), version, suites)).await
+    active::on_legacy(
+        ctx,
+        |s| matches!(s.bulk, Bulk::Cbc(..)),
+        "the server accepts no CBC suite tlsight's engine can run",
+        blocking,
+    )
+    .await
 }
 
 /// The server's answer after a record (bad or good padding) and a renegotiation hello.
