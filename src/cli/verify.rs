@@ -232,7 +232,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
     if args.json {
         super::print_out(&report::to_json(&report));
     } else {
-        super::print_out(&x509::render_chain_report(&report, Palette::detect()));
+        super::print_out(&report::verify::render(&report, Palette::detect()));
     }
     Ok(if report.trusted {
         exit::OK
