@@ -399,7 +399,7 @@ fn render(r: &AuditReport, p: Palette, verbose: bool) -> String {
 
     if let Some(a) = &r.interception {
         let _ = writeln!(o, "\n{}", p.bold("Interception check"));
-        o.push_str(&tlsight::mitm::render::render_summary(a, p));
+        o.push_str(&tlsight::report::mitm::render_summary(a, p));
     }
 
     if !r.findings.is_empty() {

@@ -136,7 +136,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
         if let Some(x) = &a.starttls {
             print_out(&report::starttls::render(x, p));
         }
-        print_out(&mitm::render::render(&a, p));
+        print_out(&report::mitm::render(&a, p));
     }
     Ok(match a.verdict {
         Verdict::Clean => exit::OK,

@@ -393,7 +393,7 @@ pub fn render(r: &HandshakeReport, p: Palette, opts: RenderOptions) -> String {
     render_summary(&mut o, r, p);
     if let Some(a) = &r.interception {
         let _ = writeln!(o, "\n{}", p.bold("Interception check"));
-        o.push_str(&crate::mitm::render::render_summary(a, p));
+        o.push_str(&crate::report::mitm::render_summary(a, p));
     }
     o
 }
