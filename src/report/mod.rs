@@ -3,6 +3,7 @@
 //! outputs come from the same data.
 
 pub mod audit;
+pub mod explain;
 pub mod handshake;
 pub mod html;
 pub mod mitm;
