@@ -157,6 +157,15 @@ pub(crate) fn alpn_ids(alpn: &[String]) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// Writes an `--html` page (every command's page goes through here, so the errors read alike).
+pub(crate) fn write_html(
+    path: &std::path::Path,
+    page: Result<String, tlsight::report::html::HtmlError>,
+) -> Result<(), String> {
+    let page = page.map_err(|e| e.to_string())?;
+    std::fs::write(path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
 /// Writes to stdout: every command's output goes through here, so a closed pipe (`| head`) is
 /// handled once. Rust ignores SIGPIPE, so the write fails with `BrokenPipe`; like ripgrep
 /// (crates/core/main.rs), that ends the program quietly with status 0, the reader having taken
