@@ -11,6 +11,7 @@ pub mod capture;
 pub mod crypto;
 pub mod engine;
 pub mod fingerprint;
+pub mod fsdemo;
 pub mod handshake;
 pub mod mitm;
 pub mod net;

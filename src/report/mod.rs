@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod explain;
+pub mod fsdemo;
 pub mod handshake;
 pub mod html;
 pub mod mitm;
