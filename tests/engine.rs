@@ -718,3 +718,36 @@ fn cli_rejects_unknown_cipher_names_in_one_line() {
     assert!(err.starts_with("tlsight: --cipher NOT-A-SUITE"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1);
 }
+
+/// `mitm` on a server only tlsight's engine can speak to (TLS 1.0, RSA key transport), directly
+/// and through a SOCKS5 proxy: the chain arrives through the engine, the server Finished is the
+/// proof of the key, and the verdict is clean. Before the engine's proof reached the assessment,
+/// this said "the server never proved it holds the leaf's key".
+#[test]
+fn cli_mitm_on_a_tls10_rsa_kx_server_direct_and_through_a_proxy() {
+    let s = s_server(&["-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0"]);
+    let root = certs().join("root.pem");
+    let proxy = common::microsocks(None);
+    let mut routes = vec![Vec::<String>::new()];
+    if let Some(px) = &proxy {
+        routes.push(vec!["--proxy".into(), px.url("socks5", None)]);
+    }
+    for route in routes {
+        let out = tlsight()
+            .args(["mitm", &s.target(), "--json"])
+            .args(&route)
+            .arg("--ca")
+            .arg(&root)
+            .output()
+            .unwrap();
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(j["verdict"], "clean", "{route:?}: {j:#}");
+        assert_eq!(out.status.code(), Some(0), "{route:?}");
+        let kp = &j["server"]["key_possession"];
+        assert_eq!(kp["status"], "proven", "{route:?}: {kp:#}");
+        assert_eq!(kp["proof"], "finished", "{route:?}");
+        let text = j.to_string();
+        assert!(!text.contains("key_possession_failed"), "{route:?}: {j:#}");
+    }
+}
