@@ -152,17 +152,11 @@ pub(crate) fn run_demo(args: DemoArgs) -> ExitCode {
     if args.json {
         print_out(&report::to_json(&reports));
     } else {
-        let p = Palette::detect();
-        for (i, r) in reports.iter().enumerate() {
-            if i > 0 {
-                print_out(&format!("\n{}\n\n", p.dim("─".repeat(72))));
-            }
-            print_out(&report::handshake::render(
-                r,
-                p,
-                RenderOptions { raw: args.raw },
-            ));
-        }
+        print_out(&report::handshake::render_all(
+            &reports,
+            Palette::detect(),
+            RenderOptions { raw: args.raw },
+        ));
     }
     let ok = reports
         .iter()

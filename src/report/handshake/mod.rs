@@ -4,7 +4,7 @@
 pub mod html;
 pub mod text;
 
-pub use text::{RenderOptions, render};
+pub use text::{RenderOptions, render, render_all};
 
 use serde::Serialize;
 

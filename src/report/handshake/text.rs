@@ -69,6 +69,18 @@ pub fn render(r: &HandshakeReport, p: Palette, opts: RenderOptions) -> String {
     o
 }
 
+/// Renders several handshakes one after the other, a rule between two.
+pub fn render_all(reports: &[HandshakeReport], p: Palette, opts: RenderOptions) -> String {
+    let mut o = String::new();
+    for (i, r) in reports.iter().enumerate() {
+        if i > 0 {
+            o.push_str(&format!("\n{}\n\n", p.dim("─".repeat(72))));
+        }
+        o.push_str(&render(r, p, opts));
+    }
+    o
+}
+
 fn render_record(
     o: &mut String,
     index: usize,
