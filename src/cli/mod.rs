@@ -1,5 +1,6 @@
 //! Command-line definitions (clap) and dispatch. Each subcommand lives in its own file with an
-//! `Args` struct and a `run(Args) -> ExitCode` function; this is the only layer that prints.
+//! `Args` struct and a `run(Args) -> ExitCode` function that calls the library and picks the
+//! renderer (`tlsight::report`); this is the only layer that prints.
 
 use std::process::ExitCode;
 
