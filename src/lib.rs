@@ -9,6 +9,7 @@
 
 pub mod capture;
 pub mod crypto;
+pub mod demo;
 pub mod engine;
 pub mod fingerprint;
 pub mod fsdemo;
