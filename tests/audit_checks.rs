@@ -103,6 +103,8 @@ struct Legacy {
     sslv2: bool,
     /// Hellos offering an export suite get no answer (a peer hostile to the probes).
     silent_on_export: bool,
+    /// Hellos of these versions get a reset.
+    reset_versions: &'static [u16],
 }
 
 fn cert_der() -> Vec<u8> {
@@ -140,6 +142,23 @@ impl Legacy {
     fn serve(&self, mut s: TcpStream) {
         let _ = s.set_read_timeout(Some(Duration::from_secs(3)));
         let mut buf = vec![0u8; 16384];
+        // Record header, handshake header, client version: closing with the rest of the hello
+        // unread makes the kernel answer with a reset.
+        let mut head = [0u8; 11];
+        for _ in 0..50 {
+            match s.peek(&mut head) {
+                Ok(11) => break,
+                Ok(0) | Err(_) => return,
+                Ok(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        if head[0] == 22
+            && self
+                .reset_versions
+                .contains(&u16::from_be_bytes([head[9], head[10]]))
+        {
+            return;
+        }
         let mut got = Vec::new();
         loop {
             match s.read(&mut buf) {
@@ -249,6 +268,7 @@ fn legacy_box_is_vulnerable_to_what_it_offers() {
         compress: true,
         sslv2: true,
         silent_on_export: false,
+        reset_versions: &[],
     }
     .start();
     let r = run_audit(addr);
@@ -297,6 +317,7 @@ fn export_suites_in_tls12_are_found_by_one_probe_each() {
         compress: false,
         sslv2: false,
         silent_on_export: false,
+        reset_versions: &[],
     }
     .start();
     let r = run_audit(addr);
@@ -318,8 +339,9 @@ fn export_suites_in_tls12_are_found_by_one_probe_each() {
     assert_eq!(r.grade.grade, "F");
 }
 
-/// A box that never answers a hello offering an export suite: FREAK and Logjam cannot decide,
-/// and nothing is called vulnerable on silence.
+/// A box that never answers a hello offering an export suite and resets SSLv3 and TLS 1.0
+/// hellos: FREAK, Logjam, POODLE and BEAST cannot decide, and nothing is called vulnerable on
+/// silence or resets.
 #[test]
 fn hostile_answers_are_inconclusive_never_vulnerable() {
     let addr = Legacy {
@@ -328,10 +350,11 @@ fn hostile_answers_are_inconclusive_never_vulnerable() {
         compress: false,
         sslv2: false,
         silent_on_export: true,
+        reset_versions: &[0x0300, 0x0301],
     }
     .start();
     let r = run_audit(addr);
-    for id in ["freak", "logjam"] {
+    for id in ["freak", "logjam", "poodle", "beast"] {
         assert_eq!(verdict(&r, id), "inconclusive", "{id}\n{}", show(&r));
     }
     for v in &r.vulnerabilities {
