@@ -387,7 +387,7 @@ fn dh1024() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("dh1024.pem");
     let ok = std::process::Command::new("openssl")
-        .args(["dhparam", "-dsaparam", "-out"])
+        .args(["dhparam", "-out"])
         .arg(&path)
         .arg("1024")
         .stderr(std::process::Stdio::null())
@@ -411,7 +411,8 @@ fn s_server(extra: &[&str]) -> OpensslServer {
     OpensslServer::start(&args)
 }
 
-/// openssl s_server, legacy shape: TLS 1.0-1.3, every suite OpenSSL 3 still has, 1024-bit DH.
+/// openssl s_server, legacy shape: TLS 1.0-1.3, every suite OpenSSL 3 still has (anonymous DH
+/// included), 1024-bit DH parameters of its own.
 #[test]
 fn openssl_legacy_shape() {
     let dh = dh1024();
@@ -425,18 +426,14 @@ fn openssl_legacy_shape() {
     for id in ["beast", "lucky13", "logjam"] {
         assert_eq!(verdict(&r, id), "vulnerable", "{id}\n{}", show(&r));
     }
-    let logjam = r
-        .vulnerabilities
-        .iter()
-        .find(|v| v.info.id == "logjam")
-        .unwrap();
+    // Our own 1024-bit prime (anonymous DH suites get it too), not a well-known one.
+    let logjam = r.vulnerabilities.iter().find(|v| v.info.id == "logjam");
+    let evidence = logjam
+        .and_then(|v| v.outcome.evidence.as_deref())
+        .unwrap_or("");
     assert!(
-        logjam
-            .outcome
-            .evidence
-            .as_deref()
-            .unwrap_or("")
-            .contains("1024-bit prime"),
+        evidence.contains("1024-bit prime in TLSv1.0 (TLS_DHE_RSA_")
+            && !evidence.contains("well-known"),
         "{}",
         show(&r)
     );
@@ -455,6 +452,24 @@ fn openssl_legacy_shape() {
     );
     assert_eq!(freak.connections, 1);
     assert_clean(&r, &["beast", "lucky13", "logjam"]);
+}
+
+/// Without DH parameters of its own, OpenSSL gives anonymous DH suites the 1024-bit RFC 2409
+/// Oakley group 2, the prime the Logjam paper found most shared: named in the evidence.
+#[test]
+fn openssl_default_anonymous_dh_uses_a_well_known_1024_bit_prime() {
+    let srv = s_server(&["-no_tls1_3", "-cipher", "ADH:@SECLEVEL=0"]);
+    let r = run_audit(srv.target().parse().unwrap());
+    let logjam = r.vulnerabilities.iter().find(|v| v.info.id == "logjam");
+    let evidence = logjam
+        .and_then(|v| v.outcome.evidence.as_deref())
+        .unwrap_or("");
+    assert_eq!(verdict(&r, "logjam"), "vulnerable", "{}", show(&r));
+    assert!(
+        evidence.contains("(TLS_DH_anon_") && evidence.contains("RFC 2409 Oakley group 2"),
+        "{}",
+        show(&r)
+    );
 }
 
 /// openssl s_server, intermediate shape (TLS 1.2-1.3, ECDHE AEAD): nothing.
