@@ -36,14 +36,15 @@ fn try_audit(addr: SocketAddr) -> Result<AuditReport, tlsight::probe::ProbeError
     rt.block_on(audit_addr(addr, addr.to_string(), opts))
 }
 
-fn verdict<'a>(r: &'a AuditReport, id: &str) -> &'a str {
+fn check<'a>(r: &'a AuditReport, id: &str) -> &'a tlsight::probe::checks::Vulnerability {
     r.vulnerabilities
         .iter()
         .find(|v| v.info.id == id)
         .unwrap_or_else(|| panic!("no check {id}"))
-        .outcome
-        .result
-        .as_str()
+}
+
+fn verdict<'a>(r: &'a AuditReport, id: &str) -> &'a str {
+    check(r, id).outcome.result.as_str()
 }
 
 fn show(r: &AuditReport) -> String {
@@ -277,22 +278,14 @@ fn legacy_box_is_vulnerable_to_what_it_offers() {
     ] {
         assert_eq!(verdict(&r, id), "vulnerable", "{id}\n{}", show(&r));
     }
-    let drown = r
-        .vulnerabilities
-        .iter()
-        .find(|v| v.info.id == "drown")
-        .unwrap();
+    let drown = check(&r, "drown");
     assert!(
         drown.outcome.reason.contains("the TLS certificate's key"),
         "{}",
         show(&r)
     );
     // FREAK came from the enumeration: no probe of its own.
-    let freak = r
-        .vulnerabilities
-        .iter()
-        .find(|v| v.info.id == "freak")
-        .unwrap();
+    let freak = check(&r, "freak");
     assert_eq!(freak.connections, 0);
     assert_eq!(verdict(&r, "logjam"), "not_vulnerable", "{}", show(&r));
     assert_eq!(verdict(&r, "secure_renegotiation"), "not_vulnerable");
@@ -322,7 +315,7 @@ fn export_suites_in_tls12_are_found_by_one_probe_each() {
     .start();
     let r = run_audit(addr);
     for id in ["freak", "logjam"] {
-        let v = r.vulnerabilities.iter().find(|v| v.info.id == id).unwrap();
+        let v = check(&r, id);
         assert_eq!(v.outcome.result.as_str(), "vulnerable", "{}", show(&r));
         assert_eq!(v.connections, 1, "{}", show(&r));
         assert!(
@@ -427,7 +420,7 @@ fn openssl_legacy_shape() {
         assert_eq!(verdict(&r, id), "vulnerable", "{id}\n{}", show(&r));
     }
     // Our own 1024-bit prime (anonymous DH suites get it too), not a well-known one.
-    let logjam = r.vulnerabilities.iter().find(|v| v.info.id == "logjam");
+    let logjam = Some(check(&r, "logjam"));
     let evidence = logjam
         .and_then(|v| v.outcome.evidence.as_deref())
         .unwrap_or("");
@@ -439,11 +432,7 @@ fn openssl_legacy_shape() {
     );
     // No export suite in OpenSSL 3: the DHE_EXPORT probe is not even needed (1024 decided),
     // FREAK's probe costs one connection and is refused.
-    let freak = r
-        .vulnerabilities
-        .iter()
-        .find(|v| v.info.id == "freak")
-        .unwrap();
+    let freak = check(&r, "freak");
     assert_eq!(
         freak.outcome.result.as_str(),
         "not_vulnerable",
@@ -460,7 +449,7 @@ fn openssl_legacy_shape() {
 fn openssl_default_anonymous_dh_uses_a_well_known_1024_bit_prime() {
     let srv = s_server(&["-no_tls1_3", "-cipher", "ADH:@SECLEVEL=0"]);
     let r = run_audit(srv.target().parse().unwrap());
-    let logjam = r.vulnerabilities.iter().find(|v| v.info.id == "logjam");
+    let logjam = Some(check(&r, "logjam"));
     let evidence = logjam
         .and_then(|v| v.outcome.evidence.as_deref())
         .unwrap_or("");
@@ -575,11 +564,7 @@ fn https_server(gzip: bool) -> SocketAddr {
 #[test]
 fn breach_is_found_on_a_gzip_https_server_and_not_on_a_plain_one() {
     let r = run_audit(https_server(true));
-    let b = r
-        .vulnerabilities
-        .iter()
-        .find(|v| v.info.id == "breach")
-        .unwrap();
+    let b = check(&r, "breach");
     assert_eq!(b.outcome.result.as_str(), "vulnerable", "{}", show(&r));
     assert_eq!(b.connections, 1);
     assert!(b.outcome.evidence.as_deref().unwrap_or("").contains("gzip"));
