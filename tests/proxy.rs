@@ -76,6 +76,22 @@ fn handshake_through(target: &str, proxy: &str, shown: &str) {
     assert_eq!(j["verification"]["trusted"], true, "{j}");
 }
 
+/// `handshake TARGET --proxy env --json` trusting the test root, in the environment `env`.
+fn handshake_proxy_env(target: &str, env: &[(&str, &str)]) -> Output {
+    run(
+        &[
+            "handshake",
+            target,
+            "--proxy",
+            "env",
+            "--ca",
+            &root(),
+            "--json",
+        ],
+        env,
+    )
+}
+
 /// A one-line error, exit 2, containing `what`, and no password in it.
 fn refused(args: &[&str], what: &str) {
     let out = run(args, &[]);
@@ -227,18 +243,7 @@ fn the_environment_is_read_only_with_proxy_env() {
     };
     let s = server();
     let url = px.url("socks5", None);
-    let out = run(
-        &[
-            "handshake",
-            &s.target(),
-            "--proxy",
-            "env",
-            "--ca",
-            &root(),
-            "--json",
-        ],
-        &[("ALL_PROXY", &url)],
-    );
+    let out = handshake_proxy_env(&s.target(), &[("ALL_PROXY", &url)]);
     assert_eq!(out.status.code(), Some(0), "{}", err(&out));
     assert_eq!(json(&out)["proxy"], url);
     // Without --proxy env a proxy in the environment is ignored, even a dead one.
@@ -275,18 +280,7 @@ fn no_proxy_sends_the_targets_it_lists_past_the_proxy() {
         ("no_proxy", &format!("localhost,{exact}"), &exact),
         ("no_proxy", "*", "*"),
     ] {
-        let out = run(
-            &[
-                "handshake",
-                &s.target(),
-                "--proxy",
-                "env",
-                "--ca",
-                &root(),
-                "--json",
-            ],
-            &[("ALL_PROXY", &dead), (var, list)],
-        );
+        let out = handshake_proxy_env(&s.target(), &[("ALL_PROXY", &dead), (var, list)]);
         assert_eq!(out.status.code(), Some(0), "{var}={list}: {}", err(&out));
         assert!(json(&out).get("proxy").is_none(), "{var}={list}");
         assert_eq!(
@@ -305,7 +299,13 @@ fn no_proxy_sends_the_targets_it_lists_past_the_proxy() {
     assert_eq!(out.status.code(), Some(0), "{}", err(&out));
     assert_eq!(json(&out)["address"], s.target());
     // Entries that do not cover the target leave it to the proxy (dead here: a clean error).
-    for list in ["127.0.0.2", "10.0.0.0/8", &other_port, "localhost", ".0.0.1"] {
+    for list in [
+        "127.0.0.2",
+        "10.0.0.0/8",
+        &other_port,
+        "localhost",
+        ".0.0.1",
+    ] {
         let out = run(
             &["handshake", &s.target(), "--proxy", "env"],
             &[("ALL_PROXY", &dead), ("no_proxy", list)],
@@ -320,7 +320,10 @@ fn no_proxy_sends_the_targets_it_lists_past_the_proxy() {
     let url = px.url("socks5", None);
     let out = run(
         &["verify", &s.target(), "--proxy", "env", "--ca", &root()],
-        &[("ALL_PROXY", &url), ("no_proxy", "localhost,.internal.test")],
+        &[
+            ("ALL_PROXY", &url),
+            ("no_proxy", "localhost,.internal.test"),
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", err(&out));
     assert!(!err(&out).contains("note:"), "{}", err(&out));

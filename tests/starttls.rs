@@ -78,6 +78,11 @@ fn run_on(d: &Endpoint, args: &[&str]) -> Output {
     run(&[args, d.tlsight_extra].concat())
 }
 
+/// The text of step `i` of the STARTTLS exchange in a handshake's JSON.
+fn step_text(j: &serde_json::Value, i: usize) -> &str {
+    j["starttls"]["steps"][i]["text"].as_str().unwrap()
+}
+
 fn json(out: &Output) -> serde_json::Value {
     common::json_stdout(out)
 }
@@ -202,6 +207,13 @@ fn rsa_pickable(name: &str) -> bool {
     !["ECDSA", "DSS", "PSK", "SRP"]
         .iter()
         .any(|k| name.contains(k))
+}
+
+/// verify, mitm and the audit (as [`check_audit`]), after the handshake.
+fn check_verify_mitm_audit(d: &Endpoint, proto: &str) {
+    check_verify(d, proto);
+    check_mitm(d, proto);
+    check_audit(d, proto, proto);
 }
 
 /// The audit's suites per version equal what `openssl s_client -starttls` accepts, and every
@@ -370,14 +382,7 @@ fn postfix(mode: Smtp) -> Option<Daemon> {
         .unwrap();
         // -s: stay in the foreground, a child of the test (what `postfix start-fg` does when it
         // is not PID 1), so the Daemon's SIGTERM stops master and its smtpd processes.
-        Command::new(&master)
-            .arg("-c")
-            .arg(&conf)
-            .arg("-s")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
+        daemon::quiet(Command::new(&master).arg("-c").arg(&conf).arg("-s"))
     }))
 }
 
@@ -396,15 +401,8 @@ fn smtp_handshake_verify_audit_mitm() {
     };
     let d = Endpoint::from(&daemon);
     let j = check_handshake(&d, "smtp", SMTP_ROLES);
-    assert!(
-        j["starttls"]["steps"][2]["text"]
-            .as_str()
-            .unwrap()
-            .contains("STARTTLS")
-    );
-    check_verify(&d, "smtp");
-    check_mitm(&d, "smtp");
-    check_audit(&d, "smtp", "smtp");
+    assert!(step_text(&j, 2).contains("STARTTLS"));
+    check_verify_mitm_audit(&d, "smtp");
 }
 
 #[test]
@@ -543,14 +541,7 @@ fn dovecot() -> Option<(Daemon, u16)> {
         );
         let path = dir.join("dovecot.conf");
         std::fs::write(&path, conf).unwrap();
-        Command::new(&bin)
-            .arg("-F")
-            .arg("-c")
-            .arg(&path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
+        daemon::quiet(Command::new(&bin).arg("-F").arg("-c").arg(&path))
     });
     // POP3 listens once IMAP does (one master), but give it the same chance.
     let end = Instant::now() + Duration::from_secs(10);
@@ -646,21 +637,19 @@ fn postgres() -> Option<Daemon> {
         .unwrap();
     assert!(st.success(), "initdb failed");
     Some(Daemon::start_in("postgres", dir, |dir, port| {
-        as_postgres(&server)
-            .arg("-D")
-            .arg(&data)
-            .args(["-c", "listen_addresses=127.0.0.1", "-c"])
-            .arg(format!("port={port}"))
-            .arg("-c")
-            .arg(format!("unix_socket_directories={}", dir.display()))
-            .args(["-c", "ssl=on", "-c"])
-            .arg(format!("ssl_cert_file={}", cert.display()))
-            .arg("-c")
-            .arg(format!("ssl_key_file={}", key.display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
+        daemon::quiet(
+            as_postgres(&server)
+                .arg("-D")
+                .arg(&data)
+                .args(["-c", "listen_addresses=127.0.0.1", "-c"])
+                .arg(format!("port={port}"))
+                .arg("-c")
+                .arg(format!("unix_socket_directories={}", dir.display()))
+                .args(["-c", "ssl=on", "-c"])
+                .arg(format!("ssl_cert_file={}", cert.display()))
+                .arg("-c")
+                .arg(format!("ssl_key_file={}", key.display())),
+        )
     }))
 }
 
@@ -673,9 +662,7 @@ fn postgres_sslrequest() {
         "postgres",
         &[("client", "command"), ("server", "go-ahead")],
     );
-    check_verify(&d, "postgres");
-    check_mitm(&d, "postgres");
-    check_audit(&d, "postgres", "postgres");
+    check_verify_mitm_audit(&d, "postgres");
 }
 
 // ---------------------------------------------------------------- LDAP (slapd)
@@ -694,16 +681,14 @@ fn slapd() -> Option<Daemon> {
         );
         let path = dir.join("slapd.conf");
         std::fs::write(&path, conf).unwrap();
-        Command::new(&bin)
-            .arg("-f")
-            .arg(&path)
-            .arg("-h")
-            .arg(format!("ldap://127.0.0.1:{port}/"))
-            .args(["-d", "0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
+        daemon::quiet(
+            Command::new(&bin)
+                .arg("-f")
+                .arg(&path)
+                .arg("-h")
+                .arg(format!("ldap://127.0.0.1:{port}/"))
+                .args(["-d", "0"]),
+        )
     }))
 }
 
@@ -712,12 +697,7 @@ fn slapd_ldap_starttls() {
     let Some(daemon) = slapd() else { return };
     let d = Endpoint::from(&daemon);
     let j = check_handshake(&d, "ldap", &[("client", "command"), ("server", "go-ahead")]);
-    assert!(
-        j["starttls"]["steps"][1]["text"]
-            .as_str()
-            .unwrap()
-            .contains("success (0)")
-    );
+    assert!(step_text(&j, 1).contains("success (0)"));
     check_verify(&d, "ldap");
     check_mitm(&d, "ldap");
     // GnuTLS (Debian's slapd) has no DH parameters of its own: it picks a DHE suite only when
@@ -752,12 +732,7 @@ fn vsftpd() -> Option<Daemon> {
         );
         let path = dir.join("vsftpd.conf");
         std::fs::write(&path, conf).unwrap();
-        Command::new(&bin)
-            .arg(&path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
+        daemon::quiet(Command::new(&bin).arg(&path))
     }))
 }
 
@@ -766,9 +741,7 @@ fn vsftpd_auth_tls() {
     let Some(daemon) = vsftpd() else { return };
     let d = Endpoint::from(&daemon);
     check_handshake(&d, "ftp", SMTP_ROLES);
-    check_verify(&d, "ftp");
-    check_mitm(&d, "ftp");
-    check_audit(&d, "ftp", "ftp");
+    check_verify_mitm_audit(&d, "ftp");
 }
 
 // ---------------------------------------------------------------- MySQL (MariaDB)
@@ -793,21 +766,19 @@ fn mariadb() -> Option<Daemon> {
         .unwrap();
     assert!(st.success(), "mariadb-install-db failed");
     Some(Daemon::start_in("mariadbd", dir, |dir, port| {
-        Command::new(&server)
-            .arg("--no-defaults")
-            .arg(format!("--datadir={}", data.display()))
-            .args(["--user=mysql", "--bind-address=127.0.0.1"])
-            .arg(format!("--port={port}"))
-            .arg(format!("--socket={}/sock", dir.display()))
-            .arg(format!("--pid-file={}/pid", dir.display()))
-            .arg(format!("--ssl-cert={}", cert.display()))
-            .arg(format!("--ssl-key={}", key.display()))
-            .arg(format!("--log-error={}/err.log", dir.display()))
-            .args(["--innodb-buffer-pool-size=8M", "--skip-grant-tables"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
+        daemon::quiet(
+            Command::new(&server)
+                .arg("--no-defaults")
+                .arg(format!("--datadir={}", data.display()))
+                .args(["--user=mysql", "--bind-address=127.0.0.1"])
+                .arg(format!("--port={port}"))
+                .arg(format!("--socket={}/sock", dir.display()))
+                .arg(format!("--pid-file={}/pid", dir.display()))
+                .arg(format!("--ssl-cert={}", cert.display()))
+                .arg(format!("--ssl-key={}", key.display()))
+                .arg(format!("--log-error={}/err.log", dir.display()))
+                .args(["--innodb-buffer-pool-size=8M", "--skip-grant-tables"]),
+        )
     }))
 }
 
@@ -816,15 +787,8 @@ fn mariadb_ssl_request() {
     let Some(daemon) = mariadb() else { return };
     let d = Endpoint::from(&daemon);
     let j = check_handshake(&d, "mysql", &[("server", "banner"), ("client", "command")]);
-    assert!(
-        j["starttls"]["steps"][0]["text"]
-            .as_str()
-            .unwrap()
-            .contains("MariaDB")
-    );
-    check_verify(&d, "mysql");
-    check_mitm(&d, "mysql");
-    check_audit(&d, "mysql", "mysql");
+    assert!(step_text(&j, 0).contains("MariaDB"));
+    check_verify_mitm_audit(&d, "mysql");
 }
 
 #[test]
@@ -893,15 +857,13 @@ fn prosody() -> Option<Daemon> {
         let path = dir.join("prosody.cfg.lua");
         std::fs::write(&path, conf).unwrap();
         // Prosody refuses to run as root: as its own user, exec'd so the signal reaches it.
-        Command::new("setpriv")
-            .args(["--reuid=prosody", "--regid=prosody", "--init-groups", "--"])
-            .arg(&bin)
-            .arg("--config")
-            .arg(&path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
+        daemon::quiet(
+            Command::new("setpriv")
+                .args(["--reuid=prosody", "--regid=prosody", "--init-groups", "--"])
+                .arg(&bin)
+                .arg("--config")
+                .arg(&path),
+        )
     }))
 }
 
@@ -936,13 +898,6 @@ fn prosody_xmpp_starttls() {
             ("server", "go-ahead"),
         ],
     );
-    assert!(
-        j["starttls"]["steps"][0]["text"]
-            .as_str()
-            .unwrap()
-            .contains("to='tlsight.test'")
-    );
-    check_verify(&d, "xmpp");
-    check_mitm(&d, "xmpp");
-    check_audit(&d, "xmpp", "xmpp");
+    assert!(step_text(&j, 0).contains("to='tlsight.test'"));
+    check_verify_mitm_audit(&d, "xmpp");
 }

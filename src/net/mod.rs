@@ -346,3 +346,16 @@ impl Dialer {
         }
     }
 }
+
+/// A stand-in for `std::env::var` over fixed pairs, for the environment readers' tests.
+#[cfg(test)]
+pub(crate) fn env_lookup(
+    pairs: &'static [(&'static str, &'static str)],
+) -> impl Fn(&str) -> Option<String> {
+    move |k| {
+        pairs
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
+    }
+}

@@ -173,7 +173,12 @@ mod tests {
         ] {
             assert!(np.matching(&t(hit)).is_some(), "{hit}");
         }
-        for miss in ["notexample.com", "example.com.evil", "corp.testing", "127.0.0.1"] {
+        for miss in [
+            "notexample.com",
+            "example.com.evil",
+            "corp.testing",
+            "127.0.0.1",
+        ] {
             assert_eq!(np.matching(&t(miss)), None, "{miss}");
         }
         assert_eq!(np.matching(&t("mail.corp.test:25")), Some(".corp.test"));
@@ -195,7 +200,11 @@ mod tests {
         // A name never covers an address, nor the reverse: nothing is resolved.
         assert_eq!(NoProxy::parse("localhost").matching(&t("127.0.0.1")), None);
         assert_eq!(NoProxy::parse(".0.0.1").matching(&t("127.0.0.1")), None);
-        assert!(NoProxy::parse("0.0.0.0/0").matching(&t("8.8.8.8")).is_some());
+        assert!(
+            NoProxy::parse("0.0.0.0/0")
+                .matching(&t("8.8.8.8"))
+                .is_some()
+        );
     }
 
     #[test]
@@ -205,14 +214,7 @@ mod tests {
         let np = NoProxy::parse("10.0.0.0/40,host:port,[::1,,*.*,ok.test");
         assert_eq!(np.entries.len(), 1, "{np:?}");
         assert!(np.matching(&t("ok.test")).is_some());
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
+        let env = crate::net::env_lookup;
         assert_eq!(NoProxy::from_lookup(env(&[])), None);
         let (var, np) =
             NoProxy::from_lookup(env(&[("NO_PROXY", "b.test"), ("no_proxy", "a.test")])).unwrap();

@@ -473,14 +473,7 @@ mod tests {
 
     #[test]
     fn env_order_and_absence() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
+        let env = crate::net::env_lookup;
         assert_eq!(Proxy::from_lookup(env(&[])).unwrap(), None);
         let p = Proxy::from_lookup(env(&[
             ("ALL_PROXY", "socks5h://127.0.0.1:1"),

@@ -105,6 +105,14 @@ impl Drop for Daemon {
     }
 }
 
+/// Spawns `cmd` with its output discarded (daemons log to files in their temp dir).
+pub fn quiet(cmd: &mut Command) -> Child {
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"))
+}
+
 /// A temp dir the daemons' unprivileged users can enter (postfix's queue lives in it).
 pub fn tempdir() -> tempfile::TempDir {
     use std::os::unix::fs::PermissionsExt;

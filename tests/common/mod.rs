@@ -278,10 +278,7 @@ pub fn microsocks(creds: Option<(&str, &str)>) -> Option<Daemon> {
         if let Some((u, p)) = creds {
             c.args(["-u", u, "-P", p]);
         }
-        c.stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("microsocks")
+        daemon::quiet(&mut c)
     }))
 }
 
@@ -300,14 +297,7 @@ pub fn tinyproxy(creds: Option<(&str, &str)>) -> Option<Daemon> {
         }
         let conf = dir.join("tinyproxy.conf");
         std::fs::write(&conf, text).unwrap();
-        Command::new(&bin)
-            .arg("-d")
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tinyproxy")
+        daemon::quiet(Command::new(&bin).arg("-d").arg("-c").arg(&conf))
     }))
 }
 
