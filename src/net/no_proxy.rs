@@ -128,7 +128,7 @@ fn entry(text: &str) -> Option<Entry> {
         .trim_start_matches('.')
         .trim_end_matches('.')
         .to_ascii_lowercase();
-    if name.is_empty() || name.contains(|c: char| c == '/' || c == '*' || c == '[') {
+    if name.is_empty() || name.contains(['/', '*', '[']) {
         return None;
     }
     e(Rule::Name(name), port)

@@ -14,7 +14,7 @@ fn tagged(s: &mut Session<'_>, tag: &str) -> Result<(Vec<u8>, String), Fail> {
     let all = s.read_lines(|_, line| !line.starts_with(b"*") && !line.starts_with(b"+"))?;
     let last = all
         .split_inclusive(|&b| b == b'\n')
-        .last()
+        .next_back()
         .unwrap_or_default();
     let answer = text(last)
         .strip_prefix(tag)
