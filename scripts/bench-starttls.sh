@@ -55,6 +55,7 @@ for _ in $(seq 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   sleep 0.1
 done
+sleep 1 # the readiness probe's log line lands before the first count
 target="127.0.0.1:$port"
 connects() { grep -c 'smtpd\[[0-9]*\]: connect from' "$work/postfix.log" || true; }
 
