@@ -36,14 +36,15 @@ fn try_audit(addr: SocketAddr) -> Result<AuditReport, tlsight::probe::ProbeError
     rt.block_on(audit_addr(addr, addr.to_string(), opts))
 }
 
-fn verdict<'a>(r: &'a AuditReport, id: &str) -> &'a str {
+fn check<'a>(r: &'a AuditReport, id: &str) -> &'a tlsight::probe::checks::Vulnerability {
     r.vulnerabilities
         .iter()
         .find(|v| v.info.id == id)
         .unwrap_or_else(|| panic!("no check {id}"))
-        .outcome
-        .result
-        .as_str()
+}
+
+fn verdict<'a>(r: &'a AuditReport, id: &str) -> &'a str {
+    check(r, id).outcome.result.as_str()
 }
 
 fn show(r: &AuditReport) -> String {
@@ -103,6 +104,8 @@ struct Legacy {
     sslv2: bool,
     /// Hellos offering an export suite get no answer (a peer hostile to the probes).
     silent_on_export: bool,
+    /// Hellos of these versions get a reset.
+    reset_versions: &'static [u16],
 }
 
 fn cert_der() -> Vec<u8> {
@@ -140,6 +143,23 @@ impl Legacy {
     fn serve(&self, mut s: TcpStream) {
         let _ = s.set_read_timeout(Some(Duration::from_secs(3)));
         let mut buf = vec![0u8; 16384];
+        // Record header, handshake header, client version: closing with the rest of the hello
+        // unread makes the kernel answer with a reset.
+        let mut head = [0u8; 11];
+        for _ in 0..50 {
+            match s.peek(&mut head) {
+                Ok(11) => break,
+                Ok(0) | Err(_) => return,
+                Ok(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        if head[0] == 22
+            && self
+                .reset_versions
+                .contains(&u16::from_be_bytes([head[9], head[10]]))
+        {
+            return;
+        }
         let mut got = Vec::new();
         loop {
             match s.read(&mut buf) {
@@ -249,6 +269,7 @@ fn legacy_box_is_vulnerable_to_what_it_offers() {
         compress: true,
         sslv2: true,
         silent_on_export: false,
+        reset_versions: &[],
     }
     .start();
     let r = run_audit(addr);
@@ -257,22 +278,14 @@ fn legacy_box_is_vulnerable_to_what_it_offers() {
     ] {
         assert_eq!(verdict(&r, id), "vulnerable", "{id}\n{}", show(&r));
     }
-    let drown = r
-        .vulnerabilities
-        .iter()
-        .find(|v| v.info.id == "drown")
-        .unwrap();
+    let drown = check(&r, "drown");
     assert!(
         drown.outcome.reason.contains("the TLS certificate's key"),
         "{}",
         show(&r)
     );
     // FREAK came from the enumeration: no probe of its own.
-    let freak = r
-        .vulnerabilities
-        .iter()
-        .find(|v| v.info.id == "freak")
-        .unwrap();
+    let freak = check(&r, "freak");
     assert_eq!(freak.connections, 0);
     assert_eq!(verdict(&r, "logjam"), "not_vulnerable", "{}", show(&r));
     assert_eq!(verdict(&r, "secure_renegotiation"), "not_vulnerable");
@@ -297,11 +310,12 @@ fn export_suites_in_tls12_are_found_by_one_probe_each() {
         compress: false,
         sslv2: false,
         silent_on_export: false,
+        reset_versions: &[],
     }
     .start();
     let r = run_audit(addr);
     for id in ["freak", "logjam"] {
-        let v = r.vulnerabilities.iter().find(|v| v.info.id == id).unwrap();
+        let v = check(&r, id);
         assert_eq!(v.outcome.result.as_str(), "vulnerable", "{}", show(&r));
         assert_eq!(v.connections, 1, "{}", show(&r));
         assert!(
@@ -318,8 +332,9 @@ fn export_suites_in_tls12_are_found_by_one_probe_each() {
     assert_eq!(r.grade.grade, "F");
 }
 
-/// A box that never answers a hello offering an export suite: FREAK and Logjam cannot decide,
-/// and nothing is called vulnerable on silence.
+/// A box that never answers a hello offering an export suite and resets SSLv3 and TLS 1.0
+/// hellos: FREAK, Logjam, POODLE and BEAST cannot decide, and nothing is called vulnerable on
+/// silence or resets.
 #[test]
 fn hostile_answers_are_inconclusive_never_vulnerable() {
     let addr = Legacy {
@@ -328,10 +343,11 @@ fn hostile_answers_are_inconclusive_never_vulnerable() {
         compress: false,
         sslv2: false,
         silent_on_export: true,
+        reset_versions: &[0x0300, 0x0301],
     }
     .start();
     let r = run_audit(addr);
-    for id in ["freak", "logjam"] {
+    for id in ["freak", "logjam", "poodle", "beast"] {
         assert_eq!(verdict(&r, id), "inconclusive", "{id}\n{}", show(&r));
     }
     for v in &r.vulnerabilities {
@@ -364,7 +380,7 @@ fn dh1024() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("dh1024.pem");
     let ok = std::process::Command::new("openssl")
-        .args(["dhparam", "-dsaparam", "-out"])
+        .args(["dhparam", "-out"])
         .arg(&path)
         .arg("1024")
         .stderr(std::process::Stdio::null())
@@ -388,7 +404,8 @@ fn s_server(extra: &[&str]) -> OpensslServer {
     OpensslServer::start(&args)
 }
 
-/// openssl s_server, legacy shape: TLS 1.0-1.3, every suite OpenSSL 3 still has, 1024-bit DH.
+/// openssl s_server, legacy shape: TLS 1.0-1.3, every suite OpenSSL 3 still has (anonymous DH
+/// included), 1024-bit DH parameters of its own.
 #[test]
 fn openssl_legacy_shape() {
     let dh = dh1024();
@@ -402,28 +419,20 @@ fn openssl_legacy_shape() {
     for id in ["beast", "lucky13", "logjam"] {
         assert_eq!(verdict(&r, id), "vulnerable", "{id}\n{}", show(&r));
     }
-    let logjam = r
-        .vulnerabilities
-        .iter()
-        .find(|v| v.info.id == "logjam")
-        .unwrap();
+    // Our own 1024-bit prime (anonymous DH suites get it too), not a well-known one.
+    let logjam = Some(check(&r, "logjam"));
+    let evidence = logjam
+        .and_then(|v| v.outcome.evidence.as_deref())
+        .unwrap_or("");
     assert!(
-        logjam
-            .outcome
-            .evidence
-            .as_deref()
-            .unwrap_or("")
-            .contains("1024-bit prime"),
+        evidence.contains("1024-bit prime in TLSv1.0 (TLS_DHE_RSA_")
+            && !evidence.contains("well-known"),
         "{}",
         show(&r)
     );
     // No export suite in OpenSSL 3: the DHE_EXPORT probe is not even needed (1024 decided),
     // FREAK's probe costs one connection and is refused.
-    let freak = r
-        .vulnerabilities
-        .iter()
-        .find(|v| v.info.id == "freak")
-        .unwrap();
+    let freak = check(&r, "freak");
     assert_eq!(
         freak.outcome.result.as_str(),
         "not_vulnerable",
@@ -432,6 +441,24 @@ fn openssl_legacy_shape() {
     );
     assert_eq!(freak.connections, 1);
     assert_clean(&r, &["beast", "lucky13", "logjam"]);
+}
+
+/// Without DH parameters of its own, OpenSSL gives anonymous DH suites the 1024-bit RFC 2409
+/// Oakley group 2, the prime the Logjam paper found most shared: named in the evidence.
+#[test]
+fn openssl_default_anonymous_dh_uses_a_well_known_1024_bit_prime() {
+    let srv = s_server(&["-no_tls1_3", "-cipher", "ADH:@SECLEVEL=0"]);
+    let r = run_audit(srv.target().parse().unwrap());
+    let logjam = Some(check(&r, "logjam"));
+    let evidence = logjam
+        .and_then(|v| v.outcome.evidence.as_deref())
+        .unwrap_or("");
+    assert_eq!(verdict(&r, "logjam"), "vulnerable", "{}", show(&r));
+    assert!(
+        evidence.contains("(TLS_DH_anon_") && evidence.contains("RFC 2409 Oakley group 2"),
+        "{}",
+        show(&r)
+    );
 }
 
 /// openssl s_server, intermediate shape (TLS 1.2-1.3, ECDHE AEAD): nothing.
@@ -537,11 +564,7 @@ fn https_server(gzip: bool) -> SocketAddr {
 #[test]
 fn breach_is_found_on_a_gzip_https_server_and_not_on_a_plain_one() {
     let r = run_audit(https_server(true));
-    let b = r
-        .vulnerabilities
-        .iter()
-        .find(|v| v.info.id == "breach")
-        .unwrap();
+    let b = check(&r, "breach");
     assert_eq!(b.outcome.result.as_str(), "vulnerable", "{}", show(&r));
     assert_eq!(b.connections, 1);
     assert!(b.outcome.evidence.as_deref().unwrap_or("").contains("gzip"));

@@ -1,12 +1,13 @@
 //! Below TLS: everything between "HOST:PORT" and a socket ready for a ClientHello. Name
 //! resolution and TCP connect with timeouts, the way out through a proxy ([`proxy`]: HTTP
-//! CONNECT, SOCKS5) and the protocol's plaintext upgrade ([`starttls`]: SMTP, IMAP, POP3, FTP,
+//! CONNECT, SOCKS5; [`no_proxy`] for `--proxy env`) and the protocol's plaintext upgrade ([`starttls`]: SMTP, IMAP, POP3, FTP,
 //! LDAP, XMPP, PostgreSQL, MySQL). The rustls handshake, the audit's probes and `mitm` all open
 //! their connections through [`open`], so each gets the same proxy and the same upgrade.
 //!
 //! Blocking by design (std sockets with deadlines); async callers run [`open`] in
 //! `spawn_blocking` and convert the socket.
 
+pub mod no_proxy;
 pub mod proxy;
 pub mod starttls;
 pub mod target;
@@ -15,6 +16,7 @@ use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
+pub use no_proxy::NoProxy;
 pub use proxy::{Proxy, ProxyError, ProxyKind};
 pub use starttls::{Exchange, Protocol, Starttls, StarttlsError};
 pub use target::Target;
@@ -342,5 +344,18 @@ impl Dialer {
                 open(&target, &net, Timeouts::uniform(timeout))
             }
         }
+    }
+}
+
+/// A stand-in for `std::env::var` over fixed pairs, for the environment readers' tests.
+#[cfg(test)]
+pub(crate) fn env_lookup(
+    pairs: &'static [(&'static str, &'static str)],
+) -> impl Fn(&str) -> Option<String> {
+    move |k| {
+        pairs
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
     }
 }

@@ -595,12 +595,13 @@ pub(super) async fn details(
         .flat_map(|sc| sc.flights.iter().map(move |f| (sc.version, f)))
     {
         if let Some(KeyExchangeParams::Dhe { prime, .. }) = ske(f, v).map(|k| k.params)
-            && !report.raw.dh_primes.iter().any(|(_, p)| *p == prime)
+            && !report.raw.dh_primes.iter().any(|d| d.prime == prime)
         {
-            report
-                .raw
-                .dh_primes
-                .push((version_name(v).to_string(), prime));
+            report.raw.dh_primes.push(super::report::DhPrime {
+                version: version_name(v).to_string(),
+                suite: f.server_hello.cipher_suite,
+                prime,
+            });
         }
     }
     report.alpn = alpn(s, h, legacy_best.as_ref()).await?;

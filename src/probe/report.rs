@@ -91,11 +91,23 @@ pub struct AuditReport {
     pub raw: Raw,
 }
 
+/// A DHE prime and where it was seen (servers pick the prime by suite: OpenSSL gives anonymous
+/// DH suites a 1024-bit group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DhPrime {
+    /// Version name.
+    pub version: String,
+    /// The suite of that flight.
+    pub suite: u16,
+    /// The prime, big-endian.
+    pub prime: Vec<u8>,
+}
+
 /// Measurements kept as bytes for the vulnerability checks.
 #[derive(Debug, Clone, Default)]
 pub struct Raw {
-    /// Every distinct DHE prime seen in a ServerKeyExchange, with the version it came in.
-    pub dh_primes: Vec<(String, Vec<u8>)>,
+    /// Every distinct DHE prime seen in a ServerKeyExchange (the first flight it came in).
+    pub dh_primes: Vec<DhPrime>,
     /// The leaf certificate (DER) the TLS handshakes served with the audit's SNI.
     pub leaf: Option<Vec<u8>>,
     /// The certificate an SSLv2 SERVER-HELLO carried (DER).

@@ -54,11 +54,18 @@ fn run<'a>(cx: &'a Context<'a>) -> CheckFuture<'a> {
             .raw
             .dh_primes
             .iter()
-            .map(|(v, p)| (v.clone(), bits(p), known_prime(p)))
+            .map(|d| {
+                let at = format!(
+                    "{} ({})",
+                    d.version,
+                    crate::probe::suite::suite_name(d.suite)
+                );
+                (at, bits(&d.prime), known_prime(&d.prime))
+            })
             .collect();
-        let describe = |(v, b, k): &(String, usize, Option<&str>)| match k {
-            Some(name) => format!("{b}-bit prime in {v}, the well-known {name}"),
-            None => format!("{b}-bit prime in {v}"),
+        let describe = |(at, b, k): &(String, usize, Option<&str>)| match k {
+            Some(name) => format!("{b}-bit prime in {at}, the well-known {name}"),
+            None => format!("{b}-bit prime in {at}"),
         };
         let weak: Vec<String> = primes
             .iter()

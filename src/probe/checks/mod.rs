@@ -369,10 +369,14 @@ mod tests {
     async fn concurrent_checks_count_their_own_connections() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = l.local_addr().unwrap();
-        // A peer that closes every connection at once: answers are `Closed`, no retries.
+        // A peer that reads the hello and closes: answers are `Closed`, never retried (closing
+        // with the hello unread would be a reset, which the scheduler retries).
         std::thread::spawn(move || {
-            for c in l.incoming() {
-                drop(c);
+            for mut c in l.incoming().flatten() {
+                use std::io::Read;
+                let _ = c.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+                let mut hello = [0u8; 5];
+                let _ = c.read_exact(&mut hello);
             }
         });
         let s = crate::probe::Scheduler::new(addr, crate::probe::Settings::default());
