@@ -961,6 +961,23 @@ fn audit_through_mitmproxy_equals_the_one_connection_audit() {
         for k in ["connections", "elapsed_ms", "throttled", "retried"] {
             o.remove(k);
         }
+        // The enumeration must not depend on the concurrency; the active vulnerability checks'
+        // own probes run after it and may time out differently through the proxy (their
+        // `inconclusive` is never `vulnerable`, checked below), so only the passive ones,
+        // judged from the enumeration, are compared.
+        for k in ["check_connections"] {
+            o.remove(k);
+        }
+        let vulns = o.remove("vulnerabilities").unwrap_or_default();
+        let mut passive = Vec::new();
+        for c in vulns.as_array().cloned().unwrap_or_default() {
+            if c["active"] == true {
+                assert_ne!(c["result"], "vulnerable", "{c:#}");
+            } else {
+                passive.push(c);
+            }
+        }
+        o.insert("passive_checks".into(), Value::Array(passive));
         v
     };
     let default = audit("5");
@@ -972,6 +989,9 @@ fn audit_through_mitmproxy_equals_the_one_connection_audit() {
         if d["version"] != "SSLv2" {
             assert_ne!(d["status"], "no_answer", "{d}");
         }
+    }
+    for (k, v) in default.as_object().unwrap() {
+        assert_eq!(Some(v), careful.get(k), "{k} differs");
     }
     assert_eq!(default, careful);
 }
