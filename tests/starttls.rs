@@ -11,7 +11,6 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::BufRead;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -398,58 +397,13 @@ fn check_audit_except(
 
 // ---------------------------------------------------------------- SMTP (aiosmtpd)
 
-/// The aiosmtpd virtualenv's python that scripts/test.sh prepares.
-fn aiosmtpd_python() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("TLSIGHT_AIOSMTPD_PYTHON") {
-        return Some(PathBuf::from(p));
-    }
-    let tools = std::env::var_os("TLSIGHT_TOOLS")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/tlsight-tools"))
-        });
-    if let Some(p) = tools.map(|t| t.join("aiosmtpd/bin/python"))
-        && p.is_file()
-    {
-        return Some(p);
-    }
-    if std::env::var_os("TLSIGHT_SKIP_STARTTLS_DAEMONS").is_some() {
-        eprintln!("SKIPPED: aiosmtpd is not installed (scripts/test.sh could not install it)");
-        return None;
-    }
-    panic!("aiosmtpd's virtualenv not found: run scripts/test.sh, which installs it");
-}
-
 /// `tests/servers/smtpd.py` in `mode` (tls, plain, refuse); it binds port 0 and prints it.
 fn smtp(mode: &str) -> Option<Daemon> {
-    let py = aiosmtpd_python()?;
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(py)
-        .arg(common::repo("tests/servers/smtpd.py"))
-        .arg(certs().join("rsa2048-chain.pem"))
-        .arg(certs().join("rsa2048.key"))
-        .arg(mode)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(p) = line.strip_prefix("PORT ") {
-                let _ = tx.send(p.trim().parse::<u16>().unwrap());
-            }
-        }
-    });
-    let port = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("smtpd.py did not start");
+    let (child, port) = common::spawn_smtpd(mode)?;
     Some(Daemon {
         child,
         ep: Endpoint::new("aiosmtpd", port),
-        _dir: dir,
+        _dir: tempfile::tempdir().unwrap(),
     })
 }
 

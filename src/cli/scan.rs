@@ -86,9 +86,9 @@ pub(crate) struct Args {
     /// Connections at once per audited server (with --audit).
     #[arg(long, value_name = "N", default_value_t = 5)]
     audit_connections: usize,
-    /// Upgrade each connection with STARTTLS first (smtp, imap, pop3, ...).
-    #[arg(long, value_name = "PROTOCOL")]
-    starttls: Option<String>,
+    /// Proxy and STARTTLS, as for the single-target commands.
+    #[command(flatten)]
+    net: super::net::NetArgs,
     /// Also compute JA4S (FoxIO License 1.1: free, not for monetisation).
     #[arg(long)]
     ja4s: bool,
@@ -190,12 +190,7 @@ fn run_inner(args: Args) -> Result<(), ScanError> {
         }
         Some(spec) => Some(Shard::parse(spec).map_err(setup)?),
     };
-    if let Some(p) = &args.starttls {
-        // The STARTTLS layer (net::starttls) plugs in through scan::hooks::Upgrade.
-        return Err(setup(format!(
-            "--starttls {p}: STARTTLS is not available in this build yet"
-        )));
-    }
+    let reach = args.net.reach().map_err(setup)?;
 
     let mut tls = InspectOptions::new(Target {
         host: "scan".into(),
@@ -264,7 +259,7 @@ fn run_inner(args: Args) -> Result<(), ScanError> {
         }),
         shard,
         skip,
-        upgrade: None,
+        reach,
         fallback: None,
         verdict_cache: !args.no_verdict_cache,
         ja4s: args.ja4s,

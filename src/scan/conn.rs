@@ -1,5 +1,6 @@
-//! One attempt on one address: TCP connect, the optional plaintext upgrade, and a rustls
-//! handshake driven over a tokio socket. The configuration is built once per scan
+//! One attempt on one address: the connection through the net layer (a plain TCP connect on
+//! tokio, or [`net::open_async`] when a proxy or a STARTTLS upgrade is on the way), then a
+//! rustls handshake driven over the tokio socket. The configuration is built once per scan
 //! ([`Client`]); each connection gets a clone with its own [`RecordingVerifier`], the same
 //! verifier `tlsight handshake` uses, in record-only mode because the chain is judged per store
 //! afterwards. Failures are classified by the same functions as the single-target handshake.
@@ -14,15 +15,63 @@ use rustls::{ClientConfig, ClientConnection};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
-use super::hooks::Upgrade;
 use crate::handshake::{
-    self, HandshakeError, InspectOptions, Negotiated, RecordingVerifier, SeenChain,
+    self, HandshakeError, InspectOptions, Negotiated, RecordingVerifier, SeenChain, Target,
 };
+use crate::net::{self, Exchange, NetError, NetOptions, OpenTimings, Protocol, Proxy, Starttls};
 
 /// How much of the server's byte stream is kept: the ServerHello (for JA3S) and enough to
 /// classify a failure. The rest of the flight is not needed and would cost memory per
 /// connection.
 const HEAD_LIMIT: usize = 8 * 1024;
+
+/// Which STARTTLS upgrade a target gets (`--starttls`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StarttlsChoice {
+    /// The protocol of a well-known plaintext port (25, 587, 143, ...), as the single-target
+    /// commands choose it; none on other ports.
+    #[default]
+    ByPort,
+    /// Never (`--starttls none`).
+    Off,
+    /// This protocol on every target.
+    Always(Protocol),
+}
+
+/// How every target is reached: through a proxy or not, with which upgrade.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// `--proxy`.
+    pub proxy: Option<Proxy>,
+    /// `--starttls`.
+    pub starttls: StarttlsChoice,
+    /// XMPP's stream domain for every target (default: the target's SNI name or host).
+    pub xmpp_host: Option<String>,
+}
+
+impl Reach {
+    /// The net layer's options for one target on `port`, named `name` (SNI or host).
+    pub fn for_target(&self, port: u16, name: &str) -> NetOptions {
+        let starttls = match self.starttls {
+            StarttlsChoice::Off => None,
+            StarttlsChoice::Always(p) => Some(Starttls::new(p)),
+            StarttlsChoice::ByPort => Protocol::for_port(port).map(|p| Starttls {
+                from_port: true,
+                ..Starttls::new(p)
+            }),
+        }
+        .map(|mut s| {
+            if s.protocol == Protocol::Xmpp {
+                s.xmpp_host = Some(self.xmpp_host.clone().unwrap_or_else(|| name.to_string()));
+            }
+            s
+        });
+        NetOptions {
+            proxy: self.proxy.clone(),
+            starttls,
+        }
+    }
+}
 
 /// The per-scan rustls client: a template configuration and the signature checker.
 #[derive(Debug, Clone)]
@@ -59,7 +108,7 @@ impl Client {
 /// What one attempt produced.
 #[derive(Debug)]
 pub struct Attempt {
-    /// Address connected to.
+    /// Address connected to (the proxy's, through a proxy).
     pub address: SocketAddr,
     /// What was negotiated.
     pub negotiated: Negotiated,
@@ -67,105 +116,132 @@ pub struct Attempt {
     pub seen: SeenChain,
     /// The first bytes the server sent.
     pub head: Vec<u8>,
-    /// TCP connect and TLS handshake milliseconds.
-    pub tcp_ms: f64,
+    /// DNS, TCP connect, proxy and STARTTLS milliseconds.
+    pub open: OpenTimings,
     /// TLS handshake milliseconds.
     pub tls_ms: f64,
+    /// The plaintext exchange before TLS (`--starttls`).
+    pub exchange: Option<Exchange>,
     /// Why the handshake failed.
     pub failure: Option<HandshakeError>,
-    /// Why the plaintext upgrade before TLS failed (then `failure` says the same).
-    pub upgrade_failure: Option<String>,
 }
 
-/// Connects within `limit` (and before `deadline`).
-pub async fn connect(
-    addr: SocketAddr,
-    limit: Duration,
-    deadline: Instant,
-) -> Result<TcpStream, HandshakeError> {
-    let until = deadline.min(Instant::now() + limit);
-    match timeout_at(until, TcpStream::connect(addr)).await {
-        Err(_) => Err(HandshakeError::Net(crate::net::NetError::ConnectTimeout {
-            addr: addr.to_string(),
-            secs: limit.as_secs_f64(),
-        })),
-        Ok(Err(e)) => Err(HandshakeError::Connect {
-            addr: addr.to_string(),
-            reason: handshake::io_reason(&e),
-        }),
-        Ok(Ok(s)) => Ok(s),
+/// Where one attempt goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Dial<'a> {
+    /// The target by name (a proxy resolves it; XMPP names it).
+    pub target: &'a Target,
+    /// Its address, resolved here (`None`: the proxy resolves the name).
+    pub addr: Option<SocketAddr>,
+    /// Proxy and upgrade.
+    pub net: &'a NetOptions,
+}
+
+/// Per-attempt limits.
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptLimits {
+    /// Name resolution (by the net layer, through a proxy's route).
+    pub dns: Duration,
+    /// TCP connect.
+    pub connect: Duration,
+    /// STARTTLS exchange and TLS handshake.
+    pub handshake: Duration,
+    /// The target's deadline, which no phase outlives.
+    pub deadline: Instant,
+}
+
+/// Opens the connection through the net layer. A plain route is one tokio connect (no thread
+/// per connection); a proxy or an upgrade runs [`net::open_async`] under the deadline.
+async fn open(
+    dial: Dial<'_>,
+    lim: AttemptLimits,
+) -> Result<(TcpStream, SocketAddr, OpenTimings, Option<Exchange>), NetError> {
+    let left = lim.deadline.saturating_duration_since(Instant::now());
+    let plain = dial.net.proxy.is_none() && dial.net.starttls.is_none();
+    match (plain, dial.addr) {
+        (true, Some(addr)) => {
+            let t0 = Instant::now();
+            let s = net::connect_async(addr, lim.connect.min(left)).await?;
+            let timings = OpenTimings {
+                tcp_connect: ms(t0.elapsed()),
+                ..OpenTimings::default()
+            };
+            Ok((s, addr, timings, None))
+        }
+        _ => {
+            // By address unless a proxy resolves the name.
+            let target = match (dial.addr, &dial.net.proxy) {
+                (Some(a), None) => Target {
+                    host: a.ip().to_string(),
+                    port: a.port(),
+                },
+                _ => dial.target.clone(),
+            };
+            let timeouts = net::Timeouts {
+                dns: lim.dns.min(left),
+                connect: lim.connect.min(left),
+                io: lim.handshake.min(left),
+            };
+            let budget = lim.connect + lim.handshake + lim.dns;
+            let until = lim.deadline.min(Instant::now() + budget);
+            let net_opts = dial.net.clone();
+            match timeout_at(until, net::open_async(target, net_opts, timeouts)).await {
+                Err(_) => Err(NetError::ConnectTimeout {
+                    addr: dial.target.to_string(),
+                    secs: left.min(budget).as_secs_f64(),
+                }),
+                Ok(r) => r.map(|(s, o)| (s, o.address, o.timings, o.exchange)),
+            }
+        }
     }
 }
 
-/// Connects and performs one handshake. `Err` only when no TCP connection was made.
-#[allow(clippy::too_many_arguments)]
+/// Connects and performs one handshake. `Err` when no connection ready for TLS was made (the
+/// STARTTLS exchange so far is in the error).
 pub async fn attempt(
     client: &Client,
-    addr: SocketAddr,
+    dial: Dial<'_>,
     name: &str,
     send_sni: bool,
-    upgrade: Option<&dyn Upgrade>,
-    connect_limit: Duration,
-    handshake_limit: Duration,
-    deadline: Instant,
+    lim: AttemptLimits,
 ) -> Result<Attempt, HandshakeError> {
-    let t0 = Instant::now();
-    let mut tcp = connect(addr, connect_limit, deadline).await?;
-    let tcp_ms = ms(t0.elapsed());
-    let _ = tcp.set_nodelay(true);
+    let server_name = ServerName::try_from(name.to_string())
+        .map_err(|_| HandshakeError::Config(format!("'{name}' is not a valid server name")))?;
+    let (mut tcp, address, open_timings, exchange) =
+        open(dial, lim).await.map_err(HandshakeError::Net)?;
     let t1 = Instant::now();
-    let hs_deadline = deadline.min(t1 + handshake_limit);
+    let hs_deadline = lim.deadline.min(t1 + lim.handshake);
     let seen = Arc::new(Mutex::new(SeenChain::default()));
     let mut head = Vec::new();
     let mut negotiated = Negotiated::default();
-    let upgrade_failure = match upgrade {
-        Some(u) => match timeout_at(hs_deadline, u.upgrade(&mut tcp, hs_deadline.into_std())).await
-        {
-            Ok(r) => r.err(),
-            Err(_) => Some(format!("{} upgrade timed out", u.name())),
-        },
-        None => None,
-    };
-    let failure = upgrade_failure
-        .as_ref()
-        .map(|e| HandshakeError::Config(format!("STARTTLS failed: {e}")));
-    let failure = match failure {
-        Some(f) => Some(f),
-        None => {
-            let server_name = ServerName::try_from(name.to_string()).map_err(|_| {
-                HandshakeError::Config(format!("'{name}' is not a valid server name"))
-            })?;
-            let cfg = client.config(seen.clone(), send_sni);
-            match ClientConnection::new(cfg, server_name) {
-                Err(e) => Some(HandshakeError::Config(e.to_string())),
-                Ok(mut conn) => {
-                    let r =
-                        drive(&mut conn, &mut tcp, &mut head, hs_deadline, handshake_limit).await;
-                    negotiated = Negotiated::of(&conn);
-                    if r.is_ok() {
-                        // Polite close; nothing waits for the server's answer.
-                        conn.send_close_notify();
-                        let mut out = Vec::new();
-                        let _ = conn.write_tls(&mut out);
-                        let _ = tcp.try_write(&out);
-                    }
-                    r.err()
-                }
+    let cfg = client.config(seen.clone(), send_sni);
+    let failure = match ClientConnection::new(cfg, server_name) {
+        Err(e) => Some(HandshakeError::Config(e.to_string())),
+        Ok(mut conn) => {
+            let r = drive(&mut conn, &mut tcp, &mut head, hs_deadline, lim.handshake).await;
+            negotiated = Negotiated::of(&conn);
+            if r.is_ok() {
+                // Polite close; nothing waits for the server's answer.
+                conn.send_close_notify();
+                let mut out = Vec::new();
+                let _ = conn.write_tls(&mut out);
+                let _ = tcp.try_write(&out);
             }
+            r.err()
         }
     };
     let tls_ms = ms(t1.elapsed());
     let seen = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let failure = failure.map(|f| handshake::refine_failure(f, &seen));
     Ok(Attempt {
-        address: addr,
+        address,
         negotiated,
         seen,
         head,
-        tcp_ms,
+        open: open_timings,
         tls_ms,
+        exchange,
         failure,
-        upgrade_failure,
     })
 }
 

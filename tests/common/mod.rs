@@ -435,3 +435,57 @@ pub fn tool_ready(tool: &str, skip_env: &str) -> bool {
     }
     panic!("{tool} is not installed: run scripts/test.sh, which installs it");
 }
+
+/// The aiosmtpd virtualenv's python that scripts/test.sh prepares; `None` (a loud skip) only
+/// when scripts/test.sh said its install failed (TLSIGHT_SKIP_STARTTLS_DAEMONS).
+pub fn aiosmtpd_python() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("TLSIGHT_AIOSMTPD_PYTHON") {
+        return Some(PathBuf::from(p));
+    }
+    let tools = std::env::var_os("TLSIGHT_TOOLS")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/tlsight-tools"))
+        });
+    if let Some(p) = tools.map(|t| t.join("aiosmtpd/bin/python"))
+        && p.is_file()
+    {
+        return Some(p);
+    }
+    if std::env::var_os("TLSIGHT_SKIP_STARTTLS_DAEMONS").is_some() {
+        eprintln!("SKIPPED: aiosmtpd is not installed (scripts/test.sh could not install it)");
+        return None;
+    }
+    panic!("aiosmtpd's virtualenv not found: run scripts/test.sh, which installs it");
+}
+
+/// `tests/servers/smtpd.py` in `mode` (tls: offers STARTTLS, plain: does not, refuse: answers
+/// 454) with the test PKI's RSA chain; returns the process (the caller kills it) and its port.
+pub fn spawn_smtpd(mode: &str) -> Option<(Child, u16)> {
+    use std::io::BufRead;
+    let py = aiosmtpd_python()?;
+    let certs = repo("certs");
+    let mut child = Command::new(py)
+        .arg(repo("tests/servers/smtpd.py"))
+        .arg(certs.join("rsa2048-chain.pem"))
+        .arg(certs.join("rsa2048.key"))
+        .arg(mode)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start tests/servers/smtpd.py");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(p) = line.strip_prefix("PORT ") {
+                let _ = tx.send(p.trim().parse::<u16>().unwrap_or(0));
+            }
+        }
+    });
+    let port = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("smtpd.py did not start");
+    Some((child, port))
+}
