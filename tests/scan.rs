@@ -578,6 +578,55 @@ fn starttls_smtp_daemons_statuses_and_the_none_override() {
 }
 
 #[test]
+fn through_a_socks5_proxy() {
+    let _turn = one_at_a_time();
+    let f = farm();
+    let Some(proxy) = common::microsocks(None) else {
+        return;
+    };
+    let mut want = BTreeMap::new();
+    for (addr, kind) in f
+        .peers
+        .iter()
+        .filter(|(_, k)| matches!(k, Kind::Tls | Kind::Refused))
+        .take(3)
+        .chain(f.peers.iter().filter(|(_, k)| *k == Kind::Refused).take(1))
+    {
+        want.insert(format!("{addr} localhost"), expected(*kind));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("t.txt");
+    std::fs::write(
+        &list,
+        want.keys().map(|k| format!("{k}\n")).collect::<String>(),
+    )
+    .unwrap();
+    let out = dir.path().join("o.jsonl");
+    let o = scan(&list, &out, &["--proxy", &proxy.url("socks5", None)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got = by_key(&records(&out));
+    for (key, status) in &want {
+        let r = &got[key];
+        // The proxy reports the refused connection as a SOCKS5 failure.
+        let status = if *status == "connection_refused" {
+            "proxy_error"
+        } else {
+            status
+        };
+        assert_eq!(r["status"], status, "{key}: {r}");
+        if status == "ok" {
+            assert_eq!(r["verification"]["trusted"], true, "{r}");
+            assert_eq!(
+                r["address"],
+                format!("127.0.0.1:{}", proxy.port),
+                "the proxy's address: {r}"
+            );
+            assert!(r["timings_ms"]["proxy"].as_f64().unwrap() > 0.0, "{r}");
+        }
+    }
+}
+
+#[test]
 fn bad_settings_are_one_line_errors() {
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("t.txt");
