@@ -46,3 +46,27 @@ for v in tls1_3 tls1_2; do
     "$v" "$ours" "$ours_json" "$theirs" "$ratio"
 done
 echo "(median of $runs runs each, whole process, same local openssl s_server; $(command -v hyperfine >/dev/null && echo hyperfine || echo 'date loop'))"
+
+# tlsight's own TLS 1.0-1.2 engine on the legacy servers rustls refuses, against s_client on the
+# same server: a TLS 1.0-only server, and an RSA-key-transport AES128-SHA (CBC) server.
+legacy_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_legacy() { # label, s_server args..., then -- , s_client args
+  local label=$1; shift
+  local sargs=() cargs=()
+  while [ "$1" != -- ]; do sargs+=("$1"); shift; done; shift
+  cargs=("$@")
+  local p; p=$(legacy_port)
+  openssl s_server -accept "$p" -cert certs/rsa2048.pem -key certs/rsa2048.key \
+    -cert_chain certs/intermediate.pem -quiet "${sargs[@]}" >/dev/null 2>&1 &
+  local pid=$!
+  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$p") 2>/dev/null && break; sleep 0.05; done
+  local ours auto theirs
+  ours=$(median_ms "$bin" handshake "127.0.0.1:$p" --ca certs/root.pem --engine tlsight)
+  auto=$(median_ms "$bin" handshake "127.0.0.1:$p" --ca certs/root.pem)
+  theirs=$(median_ms openssl s_client -connect "127.0.0.1:$p" -CAfile certs/root.pem "${cargs[@]}")
+  kill "$pid" 2>/dev/null || true
+  printf '%-16s tlsight --engine tlsight %7s ms  (auto, rustls first %7s ms)   openssl s_client %7s ms   ratio %s\n' \
+    "$label" "$ours" "$auto" "$theirs" "$(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.2f", a/b}')"
+}
+bench_legacy "TLS 1.0 only" -tls1 -cipher 'ALL:@SECLEVEL=0' -- -tls1 -cipher 'ALL:@SECLEVEL=0'
+bench_legacy "AES128-SHA RSA" -tls1_2 -cipher 'AES128-SHA:@SECLEVEL=0' -- -cipher 'AES128-SHA:@SECLEVEL=0'

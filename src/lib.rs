@@ -9,6 +9,7 @@
 
 pub mod capture;
 pub mod crypto;
+pub mod engine;
 pub mod fingerprint;
 pub mod handshake;
 pub mod mitm;

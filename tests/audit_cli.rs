@@ -346,3 +346,26 @@ fn audit_proves_possession_with_the_finished_of_rsa_key_transport() {
     assert_eq!(c["key_possession"]["proof"], "finished");
     assert_eq!(c["trusted"], true, "{c:#}");
 }
+
+/// TLS 1.0 only (ECDHE and RSA key transport): rustls cannot speak to it, so the audit's proof
+/// of key possession comes from tlsight's engine, like `tlsight handshake`'s fallback — the
+/// ServerKeyExchange's MD5+SHA-1 RSA signature, or the Finished of RSA key transport.
+#[test]
+fn audit_proves_possession_of_a_tls10_only_server_with_the_engine() {
+    for (cipher, proof) in [
+        ("ECDHE-RSA-AES128-SHA:@SECLEVEL=0", "server_key_exchange"),
+        ("AES128-SHA:@SECLEVEL=0", "finished"),
+    ] {
+        let server = rsa_s_server(&["-tls1", "-cipher", cipher]);
+        let v = audit_json(&server.1.to_string());
+        assert_eq!(
+            v["protocols"]["TLSv1.0"], true,
+            "{cipher}: {:#}",
+            v["protocols"]
+        );
+        let c = &v["certificate_verification"];
+        assert_eq!(c["key_possession"]["status"], "proven", "{cipher}: {c:#}");
+        assert_eq!(c["key_possession"]["proof"], proof, "{cipher}");
+        assert_eq!(c["trusted"], true, "{cipher}: {c:#}");
+    }
+}

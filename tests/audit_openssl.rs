@@ -5,7 +5,7 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -42,42 +42,7 @@ impl Server {
     }
 }
 
-impl Server {
-    /// `gnutls-serv` with a priority string, or `None` when GnuTLS' tools are not installed.
-    fn gnutls(priority: &str) -> Option<Self> {
-        // gnutls-serv cannot report a kernel-chosen port: pick one, and pick again if the
-        // server exits because something took it meanwhile.
-        for _attempt in 0..5 {
-            let port = common::free_port();
-            let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-            let c = certs();
-            let mut child = Command::new("gnutls-serv")
-                .args(["--port", &port.to_string(), "--priority", priority])
-                .arg("--x509certfile")
-                .arg(c.join("rsa2048-chain.pem"))
-                .arg("--x509keyfile")
-                .arg(c.join("rsa2048.key"))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .ok()?;
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if TcpStream::connect(addr).is_ok() {
-                    return Some(Self { child, addr });
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("gnutls-serv did not start");
-    }
-}
+impl Server {}
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -439,7 +404,9 @@ fn different_certificate_without_sni_is_reported() {
 /// A second TLS implementation: GnuTLS with TLS 1.0–1.3, CBC and 3DES enabled.
 #[test]
 fn gnutls_server_matches_s_client() {
-    let Some(server) = Server::gnutls("NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+3DES-CBC:+SHA1") else {
+    let Some(server) =
+        common::GnutlsServer::start("NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+3DES-CBC:+SHA1")
+    else {
         // Not a silent pass: say so on stderr (cargo test --nocapture shows it).
         eprintln!("gnutls-serv not installed (apt install gnutls-bin): skipped");
         return;

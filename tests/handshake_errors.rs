@@ -227,6 +227,8 @@ fn keylog_is_written_in_nss_format() {
 #[test]
 fn server_with_nothing_in_common_points_to_audit() {
     // Static RSA key transport only: rustls offers none of it, OpenSSL refuses the hello.
+    // (With the default --engine auto, tlsight's own engine then completes the handshake:
+    // tests/engine.rs. Pinned to rustls, the refusal is the answer.)
     let s = common::OpensslServer::start(&[
         "-tls1_2",
         "-cipher",
@@ -236,7 +238,7 @@ fn server_with_nothing_in_common_points_to_audit() {
         "-key",
         common::repo("certs/rsa2048.key").to_str().unwrap(),
     ]);
-    let (code, err, _) = handshake(&s.target(), &["--sni", "localhost"]);
+    let (code, err, _) = handshake(&s.target(), &["--sni", "localhost", "--engine", "rustls"]);
     assert_one_line_error(code, &err, "handshake_failure in answer to the ClientHello");
     assert!(err.contains("tlsight audit"), "{err}");
 }

@@ -29,7 +29,11 @@ proptest! {
 
     #[test]
     fn message_bodies_never_panic(typ in any::<u8>(), tls13 in any::<bool>(), body in proptest::collection::vec(any::<u8>(), 0..400)) {
-        let _ = decode_body(HandshakeType(typ), &body, DecodeContext { tls13, kx: None });
+        let _ = decode_body(HandshakeType(typ), &body, DecodeContext {
+                tls13,
+                kx: None,
+                pre_tls12: false,
+            });
         let _ = decode_extensions(&body, ExtContext::ClientHello);
         let _ = decode_extensions(&body, ExtContext::HelloRetryRequest);
     }

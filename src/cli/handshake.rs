@@ -29,17 +29,31 @@ pub(crate) struct Args {
     /// Send no server_name extension.
     #[arg(long)]
     no_sni: bool,
-    /// Offer only TLS 1.2.
-    #[arg(long, conflicts_with = "tls13")]
+    /// Offer TLS 1.0 (with other --tlsNN flags: the range they span; alone: only TLS 1.0).
+    #[arg(long)]
+    tls10: bool,
+    /// Offer TLS 1.1.
+    #[arg(long)]
+    tls11: bool,
+    /// Offer TLS 1.2.
+    #[arg(long)]
     tls12: bool,
-    /// Offer only TLS 1.3.
+    /// Offer TLS 1.3 (rustls only).
     #[arg(long)]
     tls13: bool,
+    /// Cipher suites to offer, comma separated: IANA or OpenSSL names or code points
+    /// (TLS_RSA_WITH_AES_128_CBC_SHA, AES128-SHA, 0x002F).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    cipher: Vec<String>,
     /// Key-exchange groups to offer, in order, comma separated (default: X25519MLKEM768,
     /// x25519, secp256r1, secp384r1, SecP256r1MLKEM768, SecP384r1MLKEM1024; the first two get
     /// key shares). Names or code points as `explain --group` takes them.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     groups: Vec<String>,
+    /// Which TLS implementation speaks: rustls, tlsight (own TLS 1.0-1.2 engine), or auto
+    /// (rustls, then tlsight's engine when rustls cannot negotiate).
+    #[arg(long, value_name = "ENGINE", default_value = "auto", value_parser = ["auto", "rustls", "tlsight"])]
+    engine: String,
     /// ALPN protocols to offer, comma separated (e.g. h2,http/1.1).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     alpn: Vec<String>,
@@ -107,7 +121,9 @@ fn run_inner(args: &Args) -> Result<u8, String> {
     } else if let Some(s) = &args.sni {
         opts.sni = Some(s.clone());
     }
-    opts.versions = super::version_choice(args.tls12, args.tls13);
+    opts.versions = super::version_choice(args.tls10, args.tls11, args.tls12, args.tls13);
+    opts.cipher_suites = super::parse_suites(&args.cipher)?;
+    opts.engine = super::engine_choice(&args.engine);
     opts.alpn = super::alpn_ids(&args.alpn);
     opts.groups = offered_groups(&args.groups)?;
     for path in &args.ca {

@@ -103,13 +103,49 @@ pub(crate) fn load_ca_file(
     Ok(certs)
 }
 
-/// `--tls12` / `--tls13` as a version choice (both absent: TLS 1.2 and 1.3).
-pub(crate) fn version_choice(tls12: bool, tls13: bool) -> tlsight::handshake::VersionChoice {
-    use tlsight::handshake::VersionChoice;
-    match (tls12, tls13) {
-        (true, _) => VersionChoice::Tls12,
-        (_, true) => VersionChoice::Tls13,
-        _ => VersionChoice::Any,
+/// `--tls10 --tls11 --tls12 --tls13` as s_client reads them: none = any version, one = only
+/// that version, several = the range from the lowest to the highest.
+pub(crate) fn version_choice(
+    tls10: bool,
+    tls11: bool,
+    tls12: bool,
+    tls13: bool,
+) -> tlsight::handshake::VersionChoice {
+    let picked: Vec<u16> = [
+        (tls10, 0x0301),
+        (tls11, 0x0302),
+        (tls12, 0x0303),
+        (tls13, 0x0304),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, v)| *v)
+    .collect();
+    match (picked.first(), picked.last()) {
+        (Some(&min), Some(&max)) => tlsight::handshake::VersionChoice::Range { min, max },
+        _ => tlsight::handshake::VersionChoice::Any,
+    }
+}
+
+/// `--cipher LIST`: IANA or OpenSSL names or code points, resolved through the registry.
+pub(crate) fn parse_suites(list: &[String]) -> Result<Vec<u16>, String> {
+    list.iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            tlsight::suites::lookup(s)
+                .map(|c| c.code)
+                .map_err(|e| format!("--cipher {s}: {e}"))
+        })
+        .collect()
+}
+
+/// `--engine auto|rustls|tlsight`.
+pub(crate) fn engine_choice(s: &str) -> tlsight::handshake::EngineChoice {
+    match s {
+        "rustls" => tlsight::handshake::EngineChoice::Rustls,
+        "tlsight" => tlsight::handshake::EngineChoice::Tlsight,
+        _ => tlsight::handshake::EngineChoice::Auto,
     }
 }
 

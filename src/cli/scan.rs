@@ -196,7 +196,7 @@ fn run_inner(args: Args) -> Result<(), ScanError> {
         host: "scan".into(),
         port: 443,
     });
-    tls.versions = super::version_choice(args.tls12, args.tls13);
+    tls.versions = super::version_choice(false, false, args.tls12, args.tls13);
     tls.alpn = super::alpn_ids(&args.alpn);
     for path in &args.ca {
         tls.extra_roots.extend(load_ca_file(path).map_err(setup)?);

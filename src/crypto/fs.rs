@@ -143,6 +143,8 @@ fn account_of(v: &KeyExchangeView, ems: bool) -> KeyExchangeAccount {
         KeyExchange::Rsa => "RSA key transport",
         KeyExchange::Ecdhe => "ECDHE",
         KeyExchange::Dhe => "DHE",
+        KeyExchange::DhAnon => "anonymous DH",
+        KeyExchange::EcdhAnon => "anonymous ECDH",
         KeyExchange::Tls13 => "TLS 1.3 (EC)DHE",
     }
     .to_string();

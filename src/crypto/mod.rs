@@ -3,11 +3,14 @@
 //! recorded session ([`session`]) and recovery of RSA key-transport secrets from the server's
 //! private key ([`rsa_kx`]). Pure functions over bytes: nothing here opens a socket.
 //!
-//! All primitives come from ring (HKDF, HMAC, SHA-2, AEAD), except RSA decryption, which ring does
-//! not offer and the `rsa` crate (0.10, RUSTSEC-2023-0071 fixed) provides.
+//! Primitives come from ring (HKDF, HMAC, SHA-2, AES-GCM, ChaCha20-Poly1305) and, for what ring
+//! lacks, from RustCrypto crates: RSA decryption (`rsa` 0.10, RUSTSEC-2023-0071 fixed), MD5 and
+//! HMAC-MD5, CBC mode over AES / 3DES / Camellia / ARIA, GCM over Camellia / ARIA, AES-CCM, RC4.
 
+pub mod dh;
 pub mod fs;
 pub mod kx;
+pub(crate) mod mac;
 pub mod record;
 pub mod rsa_kx;
 pub mod session;
@@ -35,7 +38,7 @@ pub enum CryptoError {
         name: String,
     },
     /// A protocol version this module cannot decrypt.
-    #[error("{0} is not supported for decryption (TLS 1.2 and 1.3 are)")]
+    #[error("{0} is not supported for decryption (TLS 1.0, 1.1, 1.2 and 1.3 are)")]
     UnsupportedVersion(String),
     /// The key log lacks a secret the session needs.
     #[error("key log has no {label} for client random {client_random}")]

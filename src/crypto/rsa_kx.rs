@@ -93,10 +93,10 @@ pub fn parse_client_key_exchange(
         KeyExchange::Rsa => ClientKeyExchange::RsaEncrypted(
             r.vec16("EncryptedPreMasterSecret").map_err(bad)?.to_vec(),
         ),
-        KeyExchange::Ecdhe => {
+        KeyExchange::Ecdhe | KeyExchange::EcdhAnon => {
             ClientKeyExchange::EphemeralPublic(r.vec8("ECPoint").map_err(bad)?.to_vec())
         }
-        KeyExchange::Dhe | KeyExchange::Tls13 => {
+        KeyExchange::Dhe | KeyExchange::DhAnon | KeyExchange::Tls13 => {
             ClientKeyExchange::EphemeralPublic(r.vec16("dh_Yc").map_err(bad)?.to_vec())
         }
     };
@@ -114,10 +114,13 @@ pub fn recover(t: &Transcript, key: &PrivateKey) -> Result<RsaRecovery, CryptoEr
             version: h.version.label(),
         });
     }
-    if h.version != ProtocolVersion::TLS12 {
+    if !matches!(
+        h.version,
+        ProtocolVersion::TLS10 | ProtocolVersion::TLS11 | ProtocolVersion::TLS12
+    ) {
         return Err(CryptoError::UnsupportedVersion(h.version.label()));
     }
-    let suite = SuiteParams::lookup(h.cipher_suite)?;
+    let suite = SuiteParams::lookup(h.cipher_suite)?.for_version(h.version.0);
     let cke_pos = clear
         .messages
         .iter()
@@ -143,11 +146,7 @@ pub fn recover(t: &Transcript, key: &PrivateKey) -> Result<RsaRecovery, CryptoEr
         ClientKeyExchange::EphemeralPublic(p) => {
             return Err(CryptoError::ForwardSecret {
                 suite: suite.name.to_string(),
-                kx: if suite.kx == KeyExchange::Dhe {
-                    "DHE"
-                } else {
-                    "ECDHE"
-                },
+                kx: if suite.kx.is_dh() { "DHE" } else { "ECDHE" },
                 public_len: p.len(),
             });
         }

@@ -395,10 +395,10 @@ pub fn decrypt_session(
     let h = clear.hellos;
     let tls13 = match h.version {
         ProtocolVersion::TLS13 => true,
-        ProtocolVersion::TLS12 => false,
+        ProtocolVersion::TLS12 | ProtocolVersion::TLS11 | ProtocolVersion::TLS10 => false,
         v => return Err(CryptoError::UnsupportedVersion(v.label())),
     };
-    let suite = SuiteParams::lookup(h.cipher_suite)?;
+    let suite = SuiteParams::lookup(h.cipher_suite)?.for_version(h.version.0);
     if suite.tls13 != tls13 {
         return Err(CryptoError::Recording(format!(
             "{} negotiated with {} suite {}",
@@ -459,7 +459,7 @@ pub fn decrypt_session(
 }
 
 struct Walk<'a> {
-    suite: &'static SuiteParams,
+    suite: SuiteParams,
     tls13: bool,
     etm: bool,
     client_random: Vec<u8>,
@@ -483,7 +483,7 @@ impl Walk<'_> {
                 label,
                 client_random: hex::encode(&self.client_random),
             })?;
-        Ok((RecordCipher::tls13(self.suite, secret)?, secret.to_vec()))
+        Ok((RecordCipher::tls13(&self.suite, secret)?, secret.to_vec()))
     }
 
     fn tls12_key(&self, d: usize) -> Result<(RecordCipher, Vec<u8>), CryptoError> {
@@ -492,9 +492,14 @@ impl Walk<'_> {
             Some(Err(e)) => return Err(e.clone()),
             None => return Err(CryptoError::Recording("no master secret".into())),
         };
-        let kb = tls12::key_block(self.suite, master, &self.client_random, &self.server_random)?;
+        let kb = tls12::key_block(
+            &self.suite,
+            master,
+            &self.client_random,
+            &self.server_random,
+        )?;
         Ok((
-            RecordCipher::from_key_block(self.suite, &kb, d == 0, self.etm)?,
+            RecordCipher::from_key_block(&self.suite, &kb, d == 0, self.etm)?,
             Vec::new(),
         ))
     }
@@ -570,7 +575,7 @@ impl Walk<'_> {
     /// switched keys may itself have been lost.
     fn open(&mut self, d: usize, r: &RawRecord) -> Result<super::record::Opened, String> {
         let st = &mut self.dirs[d];
-        let Some(c) = &st.cipher else {
+        let Some(c) = &mut st.cipher else {
             return Err(format!(
                 "no key: {}",
                 st.no_key.clone().unwrap_or_else(|| "not negotiated".into())
@@ -585,7 +590,7 @@ impl Walk<'_> {
                 let err = CryptoError::decrypt(r.dir, r.offset, e.to_string()).to_string();
                 if self.tls13
                     && st.epoch == Epoch::Handshake
-                    && let Ok(next) = self.tls13_key(AP_LABEL[d])
+                    && let Ok(mut next) = self.tls13_key(AP_LABEL[d])
                     && let Ok(o) = next.0.open(&r.header, &r.fragment, 0)
                 {
                     let st = &mut self.dirs[d];
@@ -600,7 +605,7 @@ impl Walk<'_> {
                 // 0-RTT rejected by the server: the client moves to its handshake key at once.
                 let st = &mut self.dirs[d];
                 if st.epoch == Epoch::Early
-                    && let Some(Ok((next, _))) = &st.pending
+                    && let Some(Ok((next, _))) = &mut st.pending
                     && let Ok(o) = next.open(&r.header, &r.fragment, 0)
                 {
                     if let Some(key) = st.pending.take() {
@@ -671,7 +676,7 @@ impl Walk<'_> {
             if self.tls13 && f.typ == HandshakeType::KEY_UPDATE {
                 let st = &self.dirs[d];
                 let next = tls13::next_traffic_secret(self.suite.hash, &st.secret)
-                    .and_then(|s| Ok((RecordCipher::tls13(self.suite, &s)?, s)));
+                    .and_then(|s| Ok((RecordCipher::tls13(&self.suite, &s)?, s)));
                 self.dirs[d].install(Epoch::Application, next);
             }
             self.out.handshake.push(HandshakeMessage {

@@ -4,21 +4,57 @@
 use super::CryptoError;
 use super::suite::{HashAlg, SuiteParams};
 
-/// `PRF(secret, label, seed)` truncated to `len` bytes: P_hash(secret, label ‖ seed) with
-/// A(0) = label ‖ seed, A(i) = HMAC(secret, A(i-1)), output = HMAC(secret, A(i) ‖ label ‖ seed)...
+/// `PRF(secret, label, seed)` truncated to `len` bytes. TLS 1.2: P_hash(secret, label ‖ seed)
+/// with A(0) = label ‖ seed, A(i) = HMAC(secret, A(i-1)), output = HMAC(secret, A(i) ‖ label ‖
+/// seed)...; TLS 1.0/1.1 ([`HashAlg::Md5Sha1`]): P_MD5(S1, ..) XOR P_SHA1(S2, ..) over the two
+/// halves of the secret, which share a byte when its length is odd (RFC 2246 §5).
 pub fn prf(hash: HashAlg, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Vec<u8> {
-    let key = ring::hmac::Key::new(hash.hmac(), secret);
     let mut label_seed = Vec::with_capacity(label.len() + seed.len());
     label_seed.extend_from_slice(label);
     label_seed.extend_from_slice(seed);
-    let mut out = Vec::with_capacity(len + hash.output_len());
-    let mut a = ring::hmac::sign(&key, &label_seed);
+    if hash == HashAlg::Md5Sha1 {
+        let half = secret.len().div_ceil(2);
+        let s1 = &secret[..half];
+        let s2 = &secret[secret.len() - half..];
+        let md5 = p_hash_md5(s1, &label_seed, len);
+        let sha1 = p_hash_ring(
+            ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+            s2,
+            &label_seed,
+            len,
+        );
+        return md5.iter().zip(sha1).map(|(a, b)| a ^ b).collect();
+    }
+    p_hash_ring(hash.hmac(), secret, &label_seed, len)
+}
+
+fn p_hash_ring(
+    alg: ring::hmac::Algorithm,
+    secret: &[u8],
+    label_seed: &[u8],
+    len: usize,
+) -> Vec<u8> {
+    let key = ring::hmac::Key::new(alg, secret);
+    let mut out = Vec::with_capacity(len + 64);
+    let mut a = ring::hmac::sign(&key, label_seed);
     while out.len() < len {
         let mut ctx = ring::hmac::Context::with_key(&key);
         ctx.update(a.as_ref());
-        ctx.update(&label_seed);
+        ctx.update(label_seed);
         out.extend_from_slice(ctx.sign().as_ref());
         a = ring::hmac::sign(&key, a.as_ref());
+    }
+    out.truncate(len);
+    out
+}
+
+/// P_MD5 with RustCrypto's HMAC (ring has no MD5).
+fn p_hash_md5(secret: &[u8], label_seed: &[u8], len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 16);
+    let mut a = super::mac::hmac_md5(secret, &[label_seed]);
+    while out.len() < len {
+        out.extend_from_slice(&super::mac::hmac_md5(secret, &[&a, label_seed]));
+        a = super::mac::hmac_md5(secret, &[&a]);
     }
     out.truncate(len);
     out
@@ -50,7 +86,7 @@ pub fn extended_master_secret(hash: HashAlg, pre_master: &[u8], session_hash: &[
     )
 }
 
-/// The per-direction write keys cut from the key block (AEAD suites: no MAC keys; TLS 1.2 CBC
+/// The per-direction write keys cut from the key block (AEAD suites: no MAC keys; TLS 1.1+ CBC
 /// suites: no IVs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyBlock {
@@ -85,7 +121,11 @@ pub fn key_block(
     }
     let m = suite.bulk.mac_key_len();
     let k = suite.bulk.key_len();
-    let iv = suite.bulk.tls12_fixed_iv_len();
+    // TLS 1.0 CBC takes its first IV from the key block; later versions send it per record.
+    let iv = match suite.bulk {
+        super::suite::Bulk::Cbc(b, _) if suite.implicit_cbc_iv() => b.block_len(),
+        _ => suite.bulk.tls12_fixed_iv_len(),
+    };
     let seed = [server_random, client_random].concat();
     let block = prf(
         suite.hash,
@@ -169,6 +209,25 @@ mod tests {
              8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d918425\
              9b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee6\
              91c8f3a26854308d5eaa3be85e0990703d73e56f"
+        );
+    }
+
+    // TLS 1.0 PRF vector from the same mailing-list post (also in GnuTLS' and Go's tests).
+    #[test]
+    fn prf_md5_sha1_vector() {
+        let out = prf(
+            HashAlg::Md5Sha1,
+            &[0xab; 48],
+            b"PRF Testvector",
+            &[0xcd; 64],
+            104,
+        );
+        assert_eq!(
+            hex::encode(out),
+            "d3d4d1e349b5d515044666d51de32bab258cb521b6b053463e354832fd976754\
+             443bcf9a296519bc289abcbc1187e4ebd31e602353776c408aafb74cbc85eff6\
+             9255f9788faa184cbb957a9819d84a5d7eb006eb459d3ae8de9810454b8b2d8f\
+             1afbc655a8c9a013"
         );
     }
 

@@ -359,8 +359,8 @@ pub fn run_stream(tcp: TcpStream, label: &str, opts: &Options) -> Result<Session
         tls12::master_secret(suite.hash, &pre_master, &client_random, &server_random)
     };
     let kb = tls12::key_block(suite, &master, &client_random, &server_random)?;
-    let tx = RecordCipher::from_key_block(suite, &kb, true, etm)?;
-    let rx = RecordCipher::from_key_block(suite, &kb, false, etm)?;
+    let mut tx = RecordCipher::from_key_block(suite, &kb, true, etm)?;
+    let mut rx = RecordCipher::from_key_block(suite, &kb, false, etm)?;
     let verify =
         tls12::finished_verify_data(suite.hash, &master, true, &suite.hash.digest(&transcript));
     let fin = handshake_msg(HandshakeType::FINISHED, &verify);

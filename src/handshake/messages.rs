@@ -97,6 +97,7 @@ pub fn decode_messages(records: &[RecordView]) -> Vec<Message> {
     let mut client = HandshakeReassembler::default();
     let mut server = HandshakeReassembler::default();
     let mut tls13 = false;
+    let mut pre_tls12 = false;
     let mut kx: Option<ClientKeyExchangeKind> = None;
     let mut out = Vec::new();
     for (index, rec) in records.iter().enumerate() {
@@ -144,7 +145,11 @@ pub fn decode_messages(records: &[RecordView]) -> Vec<Message> {
                     }
                 };
                 for f in frames {
-                    let cx = DecodeContext { tls13, kx };
+                    let cx = DecodeContext {
+                        tls13,
+                        kx,
+                        pre_tls12,
+                    };
                     let (fields, decode_error) =
                         match crate::wire::handshake::decode_body(f.typ, &f.body, cx) {
                             Ok(b) => (b, None),
@@ -153,6 +158,7 @@ pub fn decode_messages(records: &[RecordView]) -> Vec<Message> {
                     match &fields {
                         HandshakeBody::ServerHello(sh) if !sh.hello_retry_request => {
                             tls13 = sh.selected_version() == ProtocolVersion::TLS13;
+                            pre_tls12 = sh.selected_version().0 < ProtocolVersion::TLS12.0;
                             kx = Some(ClientKeyExchangeKind::Rsa);
                         }
                         HandshakeBody::ServerHello(sh) => {

@@ -3,6 +3,7 @@
 //! report what was negotiated. Decoding and decryption of the transcript happen elsewhere
 //! ([`crate::wire`], [`crate::crypto`]); this module owns the socket.
 
+pub mod engine;
 pub mod fetch;
 pub mod legacy12;
 pub mod messages;
@@ -42,13 +43,88 @@ pub fn provider() -> Arc<CryptoProvider> {
 /// Which protocol versions to offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum VersionChoice {
-    /// TLS 1.2 and 1.3.
+    /// Everything: TLS 1.2 and 1.3 with rustls, TLS 1.0-1.2 with tlsight's engine.
     #[default]
     Any,
     /// TLS 1.2 only.
     Tls12,
     /// TLS 1.3 only.
     Tls13,
+    /// From `min` to `max` (code points 0x0301 TLS 1.0 .. 0x0304 TLS 1.3), e.g. TLS 1.0 only.
+    Range {
+        /// Lowest version.
+        min: u16,
+        /// Highest version.
+        max: u16,
+    },
+}
+
+impl VersionChoice {
+    fn bounds(self) -> (u16, u16) {
+        match self {
+            Self::Any => (0x0301, 0x0304),
+            Self::Tls12 => (0x0303, 0x0303),
+            Self::Tls13 => (0x0304, 0x0304),
+            Self::Range { min, max } => (min, max),
+        }
+    }
+
+    /// The versions rustls may offer (TLS 1.2 and 1.3 within the choice).
+    pub fn rustls_versions(self) -> Vec<&'static rustls::SupportedProtocolVersion> {
+        let (lo, hi) = self.bounds();
+        let mut v = Vec::new();
+        if (lo..=hi).contains(&0x0304) {
+            v.push(&rustls::version::TLS13);
+        }
+        if (lo..=hi).contains(&0x0303) {
+            v.push(&rustls::version::TLS12);
+        }
+        v
+    }
+
+    /// The range tlsight's engine may offer (TLS 1.0-1.2 within the choice), if any.
+    pub fn engine_range(self) -> Option<(u16, u16)> {
+        let (lo, hi) = self.bounds();
+        let (lo, hi) = (lo.max(0x0301), hi.min(0x0303));
+        (lo <= hi).then_some((lo, hi))
+    }
+}
+
+/// Which TLS implementation speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EngineChoice {
+    /// rustls, and tlsight's engine when rustls cannot negotiate (or is not asked to offer
+    /// anything it implements).
+    #[default]
+    Auto,
+    /// rustls only.
+    Rustls,
+    /// tlsight's own TLS 1.0-1.2 engine only.
+    Tlsight,
+}
+
+/// The implementation that spoke (`"rustls"` / `"tlsight"` / `"capture"` in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineName {
+    /// rustls 0.23 with the ring provider.
+    #[default]
+    Rustls,
+    /// tlsight's own TLS 1.0-1.2 engine ([`crate::engine`]).
+    Tlsight,
+    /// Nobody spoke: the bytes come from a capture file (`handshake --from`).
+    Capture,
+}
+
+impl EngineName {
+    /// "rustls" or "tlsight".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rustls => "rustls",
+            Self::Tlsight => "tlsight",
+            Self::Capture => "capture",
+        }
+    }
 }
 
 /// Limits for network operations.
@@ -109,6 +185,10 @@ pub struct InspectOptions {
     pub timeouts: Timeouts,
     /// Fail the handshake on an untrusted chain (verify mode) instead of recording it.
     pub enforce_trust: bool,
+    /// Cipher suites to offer (code points); empty = each engine's default.
+    pub cipher_suites: Vec<u16>,
+    /// Which implementation speaks.
+    pub engine: EngineChoice,
     /// Proxy and STARTTLS upgrade below TLS.
     pub net: NetOptions,
     /// Where to leave the transcript and secrets for a capture file (`--pcap`).
@@ -135,6 +215,8 @@ impl InspectOptions {
             sig_schemes: Vec::new(),
             timeouts: Timeouts::default(),
             enforce_trust: false,
+            cipher_suites: Vec::new(),
+            engine: EngineChoice::Auto,
             net: NetOptions::default(),
             tap: None,
         }
@@ -219,6 +301,15 @@ pub struct Inspection {
     pub timings: Timings,
     /// Why the handshake did not complete, if it did not.
     pub failure: Option<HandshakeError>,
+    /// Which implementation spoke.
+    pub engine: EngineName,
+    /// Why rustls was not used, when tlsight's engine took over.
+    pub fallback: Option<String>,
+    /// What tlsight's engine proved about the leaf key (the rustls path derives it from the
+    /// recorded signature check instead: [`Inspection::key_possession`]).
+    pub possession: Option<crate::x509::KeyPossession>,
+    /// Size of the finite-field DHE prime, when the engine agreed on one.
+    pub dh_prime_bits: Option<usize>,
     /// The plaintext exchange before TLS (STARTTLS), if any.
     pub starttls: Option<crate::net::Exchange>,
     /// The proxy the connection went through (URL without password), if any.
@@ -311,6 +402,18 @@ pub fn client_config(
 /// The ring provider restricted to the requested key-exchange groups.
 pub fn provider_for(opts: &InspectOptions) -> Result<Arc<CryptoProvider>, HandshakeError> {
     let mut provider = (*provider()).clone();
+    if !opts.cipher_suites.is_empty() {
+        provider
+            .cipher_suites
+            .retain(|s| opts.cipher_suites.contains(&u16::from(s.suite())));
+        if provider.cipher_suites.is_empty() {
+            return Err(HandshakeError::Config(
+                "none of the requested cipher suites is one rustls implements (TLS 1.3 suites, \
+                 ECDHE with AES-GCM or ChaCha20-Poly1305)"
+                    .into(),
+            ));
+        }
+    }
     if !opts.groups.is_empty() {
         let all = provider.kx_groups.clone();
         provider.kx_groups = opts
@@ -355,13 +458,16 @@ pub fn base_client_config(
     provider: Arc<CryptoProvider>,
     verifier: Arc<dyn rustls::client::danger::ServerCertVerifier>,
 ) -> Result<ClientConfig, HandshakeError> {
-    let versions: &[&rustls::SupportedProtocolVersion] = match opts.versions {
-        VersionChoice::Any => rustls::ALL_VERSIONS,
-        VersionChoice::Tls12 => &[&rustls::version::TLS12],
-        VersionChoice::Tls13 => &[&rustls::version::TLS13],
-    };
+    let versions = opts.versions.rustls_versions();
+    if versions.is_empty() {
+        return Err(HandshakeError::Config(
+            "rustls speaks TLS 1.2 and 1.3 only; TLS 1.0/1.1 need tlsight's engine (--engine \
+             tlsight or auto)"
+                .into(),
+        ));
+    }
     let mut cfg = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(versions)
+        .with_protocol_versions(&versions)
         .map_err(|e| HandshakeError::Config(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
@@ -375,23 +481,82 @@ pub fn base_client_config(
 /// Performs one handshake and records it. `Err` only when no connection was made (bad target,
 /// DNS, TCP); a failed handshake returns an `Inspection` with `failure` set and the partial
 /// transcript, so the caller can still show what was exchanged.
+///
+/// With [`EngineChoice::Auto`], rustls speaks first; when it cannot negotiate (the server
+/// refuses its hello, or answers with a version, suite or key exchange rustls does not
+/// implement) a second connection is made with tlsight's engine, and `fallback` says why.
 pub fn inspect(opts: &InspectOptions) -> Result<Inspection, HandshakeError> {
-    let opened = crate::net::open(
-        &opts.target,
-        &opts.net,
-        crate::net::Timeouts {
-            dns: opts.timeouts.dns,
-            connect: opts.timeouts.connect,
-            io: opts.timeouts.handshake,
-        },
-    )?;
-    let t = opened.timings;
-    let mut ins = inspect_stream(opts, opened.stream, opened.address, t.dns, t.tcp_connect)?;
-    ins.timings.proxy = t.proxy;
-    ins.timings.starttls = t.starttls;
-    ins.starttls = opened.exchange;
-    ins.proxy = opts.net.proxy.as_ref().map(|p| p.to_string());
-    Ok(ins)
+    let net_timeouts = crate::net::Timeouts {
+        dns: opts.timeouts.dns,
+        connect: opts.timeouts.connect,
+        io: opts.timeouts.handshake,
+    };
+    // One connection (through the proxy and STARTTLS when asked), one handshake on it.
+    let run = |with_engine: bool| -> Result<Inspection, HandshakeError> {
+        let opened = crate::net::open(&opts.target, &opts.net, net_timeouts)?;
+        let t = opened.timings;
+        let mut ins = if with_engine {
+            engine::inspect_stream(opts, opened.stream, opened.address, t.dns, t.tcp_connect)?
+        } else {
+            inspect_stream(opts, opened.stream, opened.address, t.dns, t.tcp_connect)?
+        };
+        ins.timings.proxy = t.proxy;
+        ins.timings.starttls = t.starttls;
+        ins.starttls = opened.exchange;
+        ins.proxy = opts.net.proxy.as_ref().map(|p| p.to_string());
+        Ok(ins)
+    };
+    let rustls_can = !opts.versions.rustls_versions().is_empty()
+        && (opts.cipher_suites.is_empty()
+            || provider()
+                .cipher_suites
+                .iter()
+                .any(|s| opts.cipher_suites.contains(&u16::from(s.suite()))));
+    let engine_can = engine::engine_config(opts).is_ok();
+    let use_rustls = match opts.engine {
+        EngineChoice::Rustls => true,
+        EngineChoice::Tlsight => false,
+        EngineChoice::Auto => rustls_can || !engine_can,
+    };
+    if !use_rustls {
+        let mut ins = run(true)?;
+        if opts.engine == EngineChoice::Auto {
+            ins.fallback = Some(
+                "the versions or cipher suites asked for are not ones rustls implements".into(),
+            );
+        }
+        return Ok(ins);
+    }
+    let first = run(false)?;
+    let Some(reason) =
+        fallback_reason(&first).filter(|_| opts.engine == EngineChoice::Auto && engine_can)
+    else {
+        return Ok(first);
+    };
+    let Ok(mut second) = run(true) else {
+        return Ok(first);
+    };
+    // The engine's attempt is the answer when it got at least as far as rustls did.
+    if second.negotiated.version.is_none() && second.seen.certificates.is_empty() {
+        return Ok(first);
+    }
+    second.fallback = Some(reason);
+    Ok(second)
+}
+
+/// Why rustls' attempt calls for tlsight's engine: it failed before anything was negotiated,
+/// with an alert, a TLS error (a version or suite rustls refuses) or a closed connection.
+fn fallback_reason(ins: &Inspection) -> Option<String> {
+    let f = ins.failure.as_ref()?;
+    if ins.negotiated.version.is_some() {
+        return None;
+    }
+    match f {
+        HandshakeError::Alert(_) | HandshakeError::Tls(_) | HandshakeError::Closed { .. } => {
+            Some(format!("rustls could not negotiate: {f}"))
+        }
+        _ => None,
+    }
 }
 
 /// Runs the handshake on an already connected socket (also used by tests and proxies).
@@ -461,6 +626,10 @@ pub fn inspect_stream(
             ..Timings::default()
         },
         failure,
+        engine: EngineName::Rustls,
+        fallback: None,
+        possession: None,
+        dh_prime_bits: None,
         starttls: None,
         proxy: None,
     })
@@ -471,6 +640,9 @@ impl Inspection {
     /// (TLS 1.3) or ServerKeyExchange (TLS 1.2 ECDHE) signature; it offers no RSA key transport,
     /// so a Finished-only proof never comes from here.
     pub fn key_possession(&self) -> crate::x509::KeyPossession {
+        if let Some(p) = &self.possession {
+            return p.clone();
+        }
         let proof = self.seen.proof.or(match self.negotiated.version {
             Some(0x0304) => Some(crate::x509::ProofKind::CertificateVerify),
             Some(_) => Some(crate::x509::ProofKind::ServerKeyExchange),

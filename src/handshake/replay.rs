@@ -85,6 +85,12 @@ pub fn inspect_transcript(
             starttls: 0.0,
         },
         failure,
+        engine: super::EngineName::Capture,
+        fallback: None,
+        // The capture's own proof (CertificateVerify, ServerKeyExchange signature, or the server
+        // Finished for RSA key transport) is in `seen`, judged by `judge_chain`.
+        possession: None,
+        dh_prime_bits: None,
         starttls: None,
         proxy: None,
     }

@@ -144,13 +144,9 @@ pub fn server_config(settings: &ServerSettings) -> Result<ServerConfig, Handshak
     // CertifiedKey::new does not check that key and certificate match, which is what lets the
     // wrong_key setting stage a server without the private key.
     let certified = Arc::new(CertifiedKey::new(chain, signing_key));
-    let versions: &[&rustls::SupportedProtocolVersion] = match settings.versions {
-        super::VersionChoice::Any => rustls::ALL_VERSIONS,
-        super::VersionChoice::Tls12 => &[&rustls::version::TLS12],
-        super::VersionChoice::Tls13 => &[&rustls::version::TLS13],
-    };
+    let versions = settings.versions.rustls_versions();
     let mut cfg = ServerConfig::builder_with_provider(Arc::new(provider))
-        .with_protocol_versions(versions)
+        .with_protocol_versions(&versions)
         .map_err(|e| HandshakeError::Config(e.to_string()))?
         .with_no_client_auth()
         .with_cert_resolver(Arc::new(FixedCert(certified)));

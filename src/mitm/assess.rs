@@ -243,24 +243,23 @@ impl<'a> Cx<'a> {
 
 fn key_possession(cx: &Cx<'_>) -> Option<Signal> {
     if !cx.obs.key_possession_failed {
-        // A handshake that ended after the certificate but before its proof leaves the
-        // server unauthenticated: not proof of replay, but never clean.
-        let failure = cx.obs.failure.as_ref()?;
-        if cx.obs.handshake_signature_valid.is_some() {
+        // A handshake that ended after the certificate but before its proof (or one whose
+        // proof nobody checked) leaves the server unauthenticated: not proof of replay, but
+        // never clean.
+        if cx.obs.handshake_signature_valid.is_some() || cx.obs.certificates.is_empty() {
             return None;
         }
+        let mut evidence = vec![format!(
+            "no CertificateVerify / ServerKeyExchange signature or Finished (RSA key transport) \
+             under the key of {} was checked",
+            cx.label(0)
+        )];
+        evidence.extend(cx.obs.failure.clone());
         return Some(signal(
             "key_possession_failed",
             Severity::Warning,
             "the server never proved it holds the key of the certificate it sent",
-            vec![
-                format!(
-                    "no CertificateVerify / ServerKeyExchange signature with the key of {} was \
-                     checked",
-                    cx.label(0)
-                ),
-                failure.clone(),
-            ],
+            evidence,
             "a certificate is public: only a signature with its private key shows the server \
              owns it",
         ));

@@ -9,6 +9,7 @@ use super::sct::{self, Sct, SctSource};
 use crate::handshake::messages::MessageContent;
 use crate::handshake::{HandshakeError, Inspection};
 use crate::wire::handshake::HandshakeBody;
+use crate::x509::PossessionStatus;
 
 /// What one connection showed, reduced to what the assessment needs.
 #[derive(Debug, Clone)]
@@ -25,11 +26,12 @@ pub struct Observation {
     pub certificates: Vec<CertificateDer<'static>>,
     /// Stapled OCSP response.
     pub ocsp: Vec<u8>,
-    /// Whether the handshake signature verified with the leaf's key.
+    /// Whether the server proved it holds the leaf's key (handshake signature, or the Finished
+    /// after RSA key transport); `None` when no proof was checked.
     pub handshake_signature_valid: Option<bool>,
     /// The handshake failed because the server does not hold the key.
     pub key_possession_failed: bool,
-    /// The message that carried the handshake signature (CertificateVerify / ServerKeyExchange).
+    /// The message that carried the proof (CertificateVerify / ServerKeyExchange / Finished).
     pub signature_proof: Option<crate::x509::ProofKind>,
     /// Why the handshake failed, if it did.
     pub failure: Option<String>,
@@ -96,6 +98,7 @@ impl Observation {
             }
         }
         let n = &ins.negotiated;
+        let possession = ins.key_possession();
         Self {
             target: ins.target.to_string(),
             address: ins.address.to_string(),
@@ -103,9 +106,16 @@ impl Observation {
             name: ins.sni.clone().unwrap_or_else(|| ins.target.host.clone()),
             certificates: ins.seen.certificates.clone(),
             ocsp: ins.seen.ocsp.clone(),
-            handshake_signature_valid: ins.seen.signature_valid,
-            key_possession_failed: matches!(ins.failure, Some(HandshakeError::KeyPossession(_))),
-            signature_proof: ins.key_possession().proof,
+            // The proof either engine checked: a handshake signature, or (tlsight's engine,
+            // RSA key transport) the server Finished.
+            handshake_signature_valid: match possession.status {
+                PossessionStatus::Proven => Some(true),
+                PossessionStatus::Failed => Some(false),
+                PossessionStatus::NotShown => None,
+            },
+            key_possession_failed: matches!(ins.failure, Some(HandshakeError::KeyPossession(_)))
+                || possession.status == PossessionStatus::Failed,
+            signature_proof: possession.proof,
             failure: ins.failure.as_ref().map(|f| f.to_string()),
             version: n.version.map(crate::report::names::version),
             cipher_suite: n.cipher_suite.map(crate::report::names::suite),

@@ -11,6 +11,7 @@
 //! - [`grade`]: weaknesses, an SSL Labs-style grade and Mozilla profile compliance.
 //! - [`report`]: the serde data model rendered by the CLI as text or JSON.
 
+pub mod checks;
 pub mod conn;
 pub mod grade;
 mod possession;

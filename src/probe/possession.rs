@@ -1,13 +1,10 @@
 //! Does the audited server hold its certificate's key? The probes stop at the server's first
-//! flight and prove nothing, so the audit's certificate verdict asks once more: a real rustls
-//! handshake (TLS 1.3 CertificateVerify or TLS 1.2 ECDHE ServerKeyExchange, both verified by
-//! rustls), else our own TLS 1.2 (EC)DHE hello whose ServerKeyExchange signature we verify with
-//! the leaf's key, else a complete TLS 1.2 RSA key-transport handshake
-//! ([`crate::handshake::legacy12`]) whose server Finished shows the premaster secret was
-//! decrypted. TLS ≤ 1.1-only servers stay "not shown" (their signatures use MD5/SHA-1
-//! constructions ring does not verify, and no full handshake is made).
-
-use std::net::SocketAddr;
+//! flight and prove nothing, so the audit's certificate verdict asks once more: a complete
+//! handshake the way `tlsight handshake` makes it (rustls for TLS 1.3 CertificateVerify or
+//! TLS 1.2 ECDHE; tlsight's own engine for what rustls refuses: TLS 1.0/1.1, DHE, RSA key
+//! transport — the ServerKeyExchange signature, MD5+SHA-1 included, or the server Finished), else
+//! our own TLS 1.2 (EC)DHE hello whose ServerKeyExchange signature we verify with the leaf's key
+//! (for signed suites neither engine speaks).
 
 use super::conn::{Reply, Scheduler};
 use super::{ProbeError, Settings};
@@ -20,8 +17,6 @@ const TLS12: u16 = 0x0303;
 /// What the scan learnt that decides how possession can be proven.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Offer {
-    /// The server accepts TLS 1.3.
-    pub(crate) tls13: bool,
     /// TLS 1.2 suites the server accepts.
     pub(crate) tls12_suites: Vec<u16>,
     /// SNI the audit sends.
@@ -31,13 +26,14 @@ pub(crate) struct Offer {
 /// Proves (or fails to prove) that the server holds the key of `leaf`.
 pub(crate) async fn prove(
     s: &Scheduler,
-    addr: SocketAddr,
     settings: Settings,
     offer: &Offer,
     leaf: &[u8],
 ) -> Result<KeyPossession, ProbeError> {
     let mut why_not: Vec<String> = Vec::new();
-    if offer.tls13 || !offer.tls12_suites.is_empty() {
+    // Called only when the audit got a chain, so some version was accepted: rustls, or the
+    // engine when rustls cannot negotiate (`EngineChoice::Auto`, one more connection).
+    {
         let _slot = s.slot().await?;
         s.count_external();
         let opts = super::scan::rustls_probe(s, offer.sni.clone(), settings);
@@ -46,6 +42,10 @@ pub(crate) async fn prove(
             .map_err(|e| ProbeError::Internal(e.to_string()))?;
         match ins {
             Ok(ins) => {
+                if ins.fallback.is_some() {
+                    // rustls refused, then tlsight's engine connected again.
+                    s.count_external();
+                }
                 let got = ins.seen.certificates.first().map(|c| c.as_ref());
                 let kp = ins.key_possession();
                 if got == Some(leaf) && kp.status != PossessionStatus::NotShown {
@@ -76,19 +76,6 @@ pub(crate) async fn prove(
             Ok(kp) => return Ok(kp),
             Err(e) => why_not.push(e),
         }
-    }
-    let rsa_kx = offer.tls12_suites.iter().copied().find(|&c| {
-        crate::crypto::SuiteParams::lookup(c)
-            .is_ok_and(|p| !p.tls13 && p.kx == crate::crypto::KeyExchange::Rsa)
-    });
-    match rsa_kx {
-        Some(suite) => match rsa_finished(s, addr, settings, offer, suite, leaf).await? {
-            Ok(kp) => return Ok(kp),
-            Err(e) => why_not.push(e),
-        },
-        None if signed_kx.is_empty() => why_not
-            .push("no TLS 1.2 suite this audit can complete a handshake with is accepted".into()),
-        None => {}
     }
     Ok(KeyPossession::from_signature(
         None,
@@ -163,50 +150,4 @@ async fn server_key_exchange(
         Some(ProofKind::ServerKeyExchange),
         None,
     )))
-}
-
-/// A complete TLS 1.2 RSA key-transport handshake with one accepted suite: the server's
-/// Finished proves it decrypted the premaster secret sent under the leaf's key.
-async fn rsa_finished(
-    s: &Scheduler,
-    addr: SocketAddr,
-    settings: Settings,
-    offer: &Offer,
-    suite: u16,
-    leaf: &[u8],
-) -> Result<Result<KeyPossession, String>, ProbeError> {
-    use crate::handshake::legacy12::{self, Legacy12Error};
-    let _slot = s.slot().await?;
-    s.count_external();
-    let opts = legacy12::Options {
-        suite,
-        server_name: offer.sni.clone(),
-        request: Vec::new(),
-        timeout: settings.read_timeout,
-        extended_master_secret: true,
-        encrypt_then_mac: false,
-    };
-    // Through the audit's route (proxy, STARTTLS) like every other connection.
-    let dialer = s.dialer();
-    let res = tokio::task::spawn_blocking(move || match &dialer.route {
-        None => legacy12::run(addr, &opts),
-        Some(_) => match dialer.open(opts.timeout) {
-            Ok(o) => legacy12::run_stream(o.stream, &addr.to_string(), &opts),
-            Err(e) => Err(Legacy12Error::Connect(e.into())),
-        },
-    })
-    .await
-    .map_err(|e| ProbeError::Internal(e.to_string()))?;
-    Ok(match res {
-        Ok(session) if session.server_certificate == leaf => Ok(KeyPossession::from_finished(true)),
-        Ok(_) => Err("an RSA key-transport handshake got another certificate".into()),
-        // No valid Finished for what was sent under the leaf's key: it cannot decrypt it.
-        Err(Legacy12Error::Protocol(m)) if m.contains("Finished does not verify") => {
-            Ok(KeyPossession::from_finished(false))
-        }
-        Err(Legacy12Error::Alert { context, .. }) if context.contains("Finished") => {
-            Ok(KeyPossession::from_finished(false))
-        }
-        Err(e) => Err(format!("RSA key-transport handshake: {e}")),
-    })
 }

@@ -1046,26 +1046,22 @@ pub async fn audit_addr(
             report.certificate_without_sni = Some(summarize(without, at));
             let mut v = verify_blocking(without.clone(), verify.clone()).await?;
             let offer = super::possession::Offer {
-                tls13: scans[4].accepted,
                 tls12_suites: scans[3].suites.clone(),
                 sni: None,
             };
             let leaf = without.first().cloned().unwrap_or_default();
-            v.apply_key_possession(
-                super::possession::prove(&s, addr, settings, &offer, &leaf).await?,
-            );
+            v.apply_key_possession(super::possession::prove(&s, settings, &offer, &leaf).await?);
             report.certificate_without_sni_verification = Some(v);
         }
     }
     if let Some(chain) = chain {
         let offer = super::possession::Offer {
-            tls13: scans[4].accepted,
             tls12_suites: scans[3].suites.clone(),
             sni: report.sni.clone(),
         };
         let leaf = chain.first().cloned().unwrap_or_default();
         // The chain is only the server's if it proves it holds the leaf key.
-        let kp = super::possession::prove(&s, addr, settings, &offer, &leaf).await?;
+        let kp = super::possession::prove(&s, settings, &offer, &leaf).await?;
         report.interception = interception(&report, &chain, &verify, &kp).await;
         let mut v = verify_blocking(chain, verify).await?;
         v.apply_key_possession(kp);

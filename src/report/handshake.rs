@@ -24,6 +24,12 @@ pub struct HandshakeReport {
     pub address: String,
     /// SNI sent (null when none).
     pub sni: Option<String>,
+    /// Which TLS implementation spoke: "rustls", or "tlsight" (tlsight's own TLS 1.0-1.2
+    /// engine, used when rustls cannot negotiate or when asked with `--engine tlsight`).
+    pub engine: crate::handshake::EngineName,
+    /// Why tlsight's engine spoke instead of rustls (null when rustls spoke, or when the
+    /// engine was asked for).
+    pub engine_fallback: Option<String>,
     /// The proxy the connection went through (URL without password).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy: Option<String>,
@@ -87,6 +93,10 @@ pub struct NegotiatedReport {
     pub extended_master_secret: Option<bool>,
     /// TLS 1.2: secure renegotiation indicated (RFC 5746).
     pub secure_renegotiation: Option<bool>,
+    /// TLS 1.0-1.2 CBC suites: encrypt-then-MAC negotiated (RFC 7366).
+    pub encrypt_then_mac: Option<bool>,
+    /// DHE: size of the server's finite-field prime in bits.
+    pub dh_prime_bits: Option<usize>,
     /// Signature scheme the server used to prove key possession.
     pub server_signature_scheme: Option<String>,
 }
@@ -904,6 +914,19 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
     if let Some(e) = &r.error {
         rows.push(("error", p.bad(e)));
     }
+    rows.push((
+        "engine",
+        match (r.engine, &r.engine_fallback) {
+            (crate::handshake::EngineName::Tlsight, Some(why)) => {
+                format!("tlsight (own TLS 1.0-1.2 engine; {why})")
+            }
+            (crate::handshake::EngineName::Tlsight, None) => {
+                "tlsight (own TLS 1.0-1.2 engine)".into()
+            }
+            (crate::handshake::EngineName::Rustls, _) => "rustls".into(),
+            (crate::handshake::EngineName::Capture, _) => "none (read from a capture file)".into(),
+        },
+    ));
     rows.push(("version", n.version.clone().unwrap_or_else(|| "-".into())));
     rows.push((
         "cipher suite",
@@ -930,7 +953,7 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
             } else {
                 c.mac
                     .as_ref()
-                    .map(|m| format!(" + HMAC-{m}"))
+                    .map(|m| format!(" + {m}"))
                     .unwrap_or_default()
             },
             c.hash,
@@ -977,6 +1000,12 @@ fn render_summary(o: &mut String, r: &HandshakeReport, p: Palette) {
     }
     if let Some(sr) = n.secure_renegotiation {
         rows.push(("secure renegotiation", yes_no(sr, p)));
+    }
+    if let Some(etm) = n.encrypt_then_mac {
+        rows.push(("encrypt-then-MAC", yes_no(etm, p)));
+    }
+    if let Some(bits) = n.dh_prime_bits {
+        rows.push(("DH prime", format!("{bits} bits")));
     }
     if let Some(s) = &n.server_signature_scheme {
         rows.push(("server signature", s.clone()));
@@ -1209,7 +1238,11 @@ impl HandshakeReport {
             .collect();
         let has = |t: u16| server_exts.iter().any(|e| e.typ == t);
         let n = &ins.negotiated;
-        let tls12 = n.version == Some(0x0303);
+        let tls12 = n.version.is_some_and(|v| (0x0301..=0x0303).contains(&v));
+        let cbc = n
+            .cipher_suite
+            .and_then(|c| crate::crypto::SuiteParams::lookup(c).ok())
+            .is_some_and(|s| matches!(s.bulk, crate::crypto::Bulk::Cbc(..)));
         let server_signature_scheme = messages.iter().find_map(|m| match &m.fields {
             MessageContent::Handshake(HandshakeBody::CertificateVerify {
                 signature_scheme,
@@ -1242,6 +1275,8 @@ impl HandshakeReport {
             hello_retry_request: hrr,
             extended_master_secret: (tls12 && server_hello.is_some()).then(|| has(23)),
             secure_renegotiation: (tls12 && server_hello.is_some()).then(|| has(0xFF01)),
+            encrypt_then_mac: (tls12 && cbc && server_hello.is_some()).then(|| has(22)),
+            dh_prime_bits: ins.dh_prime_bits,
             server_signature_scheme: server_signature_scheme.map(names::sig_scheme),
         };
         let name = ins.sni.clone().unwrap_or_else(|| ins.target.host.clone());
@@ -1303,6 +1338,8 @@ impl HandshakeReport {
             target: ins.target.to_string(),
             address: ins.address.to_string(),
             sni: ins.sni.clone(),
+            engine: ins.engine,
+            engine_fallback: ins.fallback.clone(),
             proxy: ins.proxy.clone(),
             starttls: ins.starttls.clone(),
             negotiated,
@@ -1389,6 +1426,10 @@ mod tests {
             failure: Some(crate::handshake::HandshakeError::Alert(
                 "handshake_failure".into(),
             )),
+            engine: crate::handshake::EngineName::Rustls,
+            fallback: None,
+            possession: None,
+            dh_prime_bits: None,
             starttls: None,
             proxy: None,
         }

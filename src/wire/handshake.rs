@@ -263,6 +263,15 @@ impl ServerKeyExchange {
             }
         };
         let signed_params = body[..r.offset()].to_vec();
+        // Anonymous suites (DH_anon, ECDH_anon) end with the parameters: no signature at all.
+        if r.is_empty() {
+            return Ok(Self {
+                params,
+                signature_scheme: None,
+                signature_len: 0,
+                signed_params,
+            });
+        }
         let signature_scheme = if with_scheme {
             Some(r.u16("signature algorithm")?)
         } else {
@@ -510,6 +519,9 @@ pub struct DecodeContext {
     pub tls13: bool,
     /// ServerKeyExchange / ClientKeyExchange layout.
     pub kx: Option<ClientKeyExchangeKind>,
+    /// The negotiated version is TLS 1.0/1.1 (or SSLv3): a ServerKeyExchange signature has no
+    /// SignatureAndHashAlgorithm in front.
+    pub pre_tls12: bool,
 }
 
 /// Decodes a handshake message body of type `typ`.
@@ -538,12 +550,12 @@ pub fn decode_body(
         HandshakeType::SERVER_KEY_EXCHANGE => {
             let ecdhe = match cx.kx {
                 Some(ClientKeyExchangeKind::Dhe) => false,
-                Some(_) => true,
+                Some(ClientKeyExchangeKind::Ecdhe) => true,
                 // Without the suite, the first byte decides: 3 is named_curve; a DH prime's
                 // length prefix would start with 0x00-0x02 for any realistic size.
-                None => body.first() == Some(&3),
+                _ => body.first() == Some(&3),
             };
-            HandshakeBody::ServerKeyExchange(ServerKeyExchange::decode(body, ecdhe, true)?)
+            HandshakeBody::ServerKeyExchange(ServerKeyExchange::decode(body, ecdhe, !cx.pre_tls12)?)
         }
         HandshakeType::CERTIFICATE_VERIFY => {
             let signature_scheme = r.u16("algorithm")?;

@@ -391,6 +391,57 @@ pub fn json_stdout(out: &std::process::Output) -> serde_json::Value {
     })
 }
 
+/// `gnutls-serv` on 127.0.0.1 with the test PKI's RSA chain and a priority string, killed on
+/// drop; `None` when GnuTLS' tools are not installed (callers say so on stderr).
+pub struct GnutlsServer {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl GnutlsServer {
+    pub fn start(priority: &str) -> Option<Self> {
+        use std::time::Instant;
+        // gnutls-serv cannot report a kernel-chosen port: pick one, and pick again if the
+        // server exits because something took it meanwhile.
+        for _attempt in 0..5 {
+            let port = free_port();
+            let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+            let c = repo("certs");
+            let mut child = Command::new("gnutls-serv")
+                .args(["--port", &port.to_string(), "--priority", priority])
+                .arg("--x509certfile")
+                .arg(c.join("rsa2048-chain.pem"))
+                .arg("--x509keyfile")
+                .arg(c.join("rsa2048.key"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .ok()?;
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if TcpStream::connect(addr).is_ok() {
+                    return Some(Self { child, addr });
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("gnutls-serv did not start with {priority}");
+    }
+}
+
+impl Drop for GnutlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// `openssl s_server -www` with the committed test PKI (RSA leaf + intermediate) plus `extra`.
 pub fn test_pki_server(extra: &[&str]) -> OpensslServer {
     let (cert, key, chain) = (
