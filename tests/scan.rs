@@ -89,6 +89,12 @@ fn start_farm() -> Farm {
         mk("certs/ecdsa-p256.pem", "certs/ecdsa-p256.key", &[]),
         mk("certs/rsa2048.pem", "certs/rsa2048.key", &["-tls1_2"]),
         mk("certs/ed25519.pem", "certs/ed25519.key", &["-tls1_3"]),
+        // TLS 1.0 with RSA key transport and CBC only: rustls cannot, our engine can.
+        mk(
+            "certs/rsa2048.pem",
+            "certs/rsa2048.key",
+            &["-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0"],
+        ),
     ];
     let openssl_targets = openssl.iter().map(|s| s.target()).collect();
     Farm {
@@ -206,6 +212,12 @@ fn scan(list: &Path, out: &Path, extra: &[&str]) -> Output {
         .expect("run tlsight scan")
 }
 
+/// How many completed handshakes the summary file counts for `version`.
+fn s_summary_versions_has(summary: &Path, version: &str) -> u64 {
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(summary).unwrap()).unwrap();
+    s["versions"][version].as_u64().unwrap_or(0)
+}
+
 fn records(out: &Path) -> Vec<Value> {
     std::fs::read_to_string(out)
         .expect("output")
@@ -265,7 +277,15 @@ fn over_a_thousand_targets_every_line_accounted_for_hostile_ones_bounded() {
     assert_eq!(attempts(Kind::Silent), 2);
     assert_eq!(attempts(Kind::SlowDrip), 2);
     assert_eq!(attempts(Kind::Refused), 1);
-    assert_eq!(attempts(Kind::Alert), 1);
+    // An alert in answer to the hello: tlsight's engine tried once more, got the same alert,
+    // and the rustls answer stands.
+    assert_eq!(attempts(Kind::Alert), 2);
+    let (alert, _) = f.peers.iter().find(|(_, k)| *k == Kind::Alert).unwrap();
+    assert_eq!(got[&format!("{alert} localhost")]["engine"], "rustls");
+    assert_eq!(
+        got[&format!("{alert} localhost")]["engine_fallback"],
+        Value::Null
+    );
 
     // A trusted target: verdict per store with codes, expiry, key possession, fingerprint.
     let (tls_addr, _) = f.peers.iter().find(|(_, k)| *k == Kind::Tls).unwrap();
@@ -316,6 +336,39 @@ fn over_a_thousand_targets_every_line_accounted_for_hostile_ones_bounded() {
     // openssl s_server, TLS 1.2 only with RSA.
     let r = &got[&format!("{} localhost", f.openssl_targets[1])];
     assert_eq!(r["negotiated"]["version"], "TLSv1.2");
+    assert_eq!(r["engine"], "rustls");
+    // TLS 1.0-only, RSA key transport, CBC: tlsight's engine took over, and says why.
+    let r = &got[&format!("{} localhost", f.openssl_targets[3])];
+    assert_eq!(r["engine"], "tlsight", "{r}");
+    assert!(
+        r["engine_fallback"]
+            .as_str()
+            .unwrap()
+            .starts_with("rustls could not negotiate"),
+        "{r}"
+    );
+    assert_eq!(
+        r["attempts"], 2,
+        "one connection for rustls, one for the engine: {r}"
+    );
+    assert_eq!(r["negotiated"]["version"], "TLSv1.0");
+    assert_eq!(
+        r["negotiated"]["cipher_suite"],
+        "TLS_RSA_WITH_AES_128_CBC_SHA"
+    );
+    assert_eq!(r["verification"]["trusted"], true, "{r}");
+    // The server's Finished proves the RSA key (only its holder decrypts the premaster).
+    assert_eq!(r["handshake_signature_valid"], true, "{r}");
+    assert_eq!(r["interception"]["verdict"], "clean", "{r}");
+    // JA3S from the engine's transcript: TLS 1.0 (769), suite 0x002F (47).
+    assert!(
+        r["fingerprints"]["ja3s_string"]
+            .as_str()
+            .unwrap()
+            .starts_with("769,47,"),
+        "{r}"
+    );
+    assert_eq!(s_summary_versions_has(&summary, "TLSv1.0"), 1);
 
     // The summary counts exactly what was written.
     let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();

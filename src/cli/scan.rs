@@ -77,6 +77,10 @@ pub(crate) struct Args {
     /// Offer only TLS 1.3.
     #[arg(long)]
     tls13: bool,
+    /// Which TLS implementation speaks: auto (rustls, then tlsight's own TLS 1.0-1.2 engine when
+    /// rustls cannot negotiate), rustls, or tlsight.
+    #[arg(long, value_name = "ENGINE", default_value = "auto", value_parser = ["auto", "rustls", "tlsight"])]
+    engine: String,
     /// ALPN protocols to offer, comma separated.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     alpn: Vec<String>,
@@ -198,6 +202,7 @@ fn run_inner(args: Args) -> Result<(), ScanError> {
     });
     tls.versions = super::version_choice(false, false, args.tls12, args.tls13);
     tls.alpn = super::alpn_ids(&args.alpn);
+    tls.engine = super::engine_choice(&args.engine);
     for path in &args.ca {
         tls.extra_roots.extend(load_ca_file(path).map_err(setup)?);
     }
@@ -260,7 +265,6 @@ fn run_inner(args: Args) -> Result<(), ScanError> {
         shard,
         skip,
         reach,
-        fallback: None,
         verdict_cache: !args.no_verdict_cache,
         ja4s: args.ja4s,
     };

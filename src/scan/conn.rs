@@ -16,9 +16,11 @@ use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
 use crate::handshake::{
-    self, HandshakeError, InspectOptions, Negotiated, RecordingVerifier, SeenChain, Target,
+    self, EngineName, HandshakeError, InspectOptions, Negotiated, RecordingVerifier, SeenChain,
+    Target,
 };
 use crate::net::{self, Exchange, NetError, NetOptions, OpenTimings, Protocol, Proxy, Starttls};
+use crate::x509::PossessionStatus;
 
 /// How much of the server's byte stream is kept: the ServerHello (for JA3S) and enough to
 /// classify a failure. The rest of the flight is not needed and would cost memory per
@@ -73,11 +75,13 @@ impl Reach {
     }
 }
 
-/// The per-scan rustls client: a template configuration and the signature checker.
+/// The per-scan client: a rustls template configuration and the signature checker, and the
+/// options tlsight's engine is configured from.
 #[derive(Debug, Clone)]
 pub struct Client {
     template: Arc<ClientConfig>,
     inner: Arc<WebPkiServerVerifier>,
+    opts: Arc<InspectOptions>,
 }
 
 impl Client {
@@ -92,7 +96,28 @@ impl Client {
         Ok(Self {
             template: Arc::new(template),
             inner,
+            opts: Arc::new(opts.clone()),
         })
+    }
+
+    /// Whether rustls speaks first (`--engine auto|rustls`, and a choice rustls can offer).
+    pub fn rustls_first(&self) -> bool {
+        match self.opts.engine {
+            handshake::EngineChoice::Rustls => true,
+            handshake::EngineChoice::Tlsight => false,
+            handshake::EngineChoice::Auto => {
+                !self.opts.versions.rustls_versions().is_empty() || !self.engine_can()
+            }
+        }
+    }
+
+    /// Whether tlsight's engine may take over when rustls cannot negotiate.
+    pub fn engine_fallback(&self) -> bool {
+        self.opts.engine == handshake::EngineChoice::Auto && self.engine_can()
+    }
+
+    fn engine_can(&self) -> bool {
+        handshake::engine::engine_config(&self.opts).is_ok()
     }
 
     fn config(&self, seen: Arc<Mutex<SeenChain>>, sni: bool) -> Arc<ClientConfig> {
@@ -124,6 +149,10 @@ pub struct Attempt {
     pub exchange: Option<Exchange>,
     /// Why the handshake failed.
     pub failure: Option<HandshakeError>,
+    /// Which implementation spoke.
+    pub engine: EngineName,
+    /// Why tlsight's engine spoke instead of rustls.
+    pub engine_fallback: Option<String>,
 }
 
 /// Where one attempt goes.
@@ -169,19 +198,7 @@ async fn open(
             Ok((s, addr, timings, None))
         }
         _ => {
-            // By address unless a proxy resolves the name.
-            let target = match (dial.addr, &dial.net.proxy) {
-                (Some(a), None) => Target {
-                    host: a.ip().to_string(),
-                    port: a.port(),
-                },
-                _ => dial.target.clone(),
-            };
-            let timeouts = net::Timeouts {
-                dns: lim.dns.min(left),
-                connect: lim.connect.min(left),
-                io: lim.handshake.min(left),
-            };
+            let (target, timeouts, _) = route(dial, lim);
             let budget = lim.connect + lim.handshake + lim.dns;
             let until = lim.deadline.min(Instant::now() + budget);
             let net_opts = dial.net.clone();
@@ -242,6 +259,96 @@ pub async fn attempt(
         tls_ms,
         exchange,
         failure,
+        engine: EngineName::Rustls,
+        engine_fallback: None,
+    })
+}
+
+/// The net layer's target and timeouts for a route that runs on a thread.
+fn route(dial: Dial<'_>, lim: AttemptLimits) -> (Target, net::Timeouts, Duration) {
+    let left = lim.deadline.saturating_duration_since(Instant::now());
+    // By address unless a proxy resolves the name.
+    let target = match (dial.addr, &dial.net.proxy) {
+        (Some(a), None) => Target {
+            host: a.ip().to_string(),
+            port: a.port(),
+        },
+        _ => dial.target.clone(),
+    };
+    let timeouts = net::Timeouts {
+        dns: lim.dns.min(left),
+        connect: lim.connect.min(left),
+        io: lim.handshake.min(left),
+    };
+    (target, timeouts, left)
+}
+
+/// One handshake with tlsight's own TLS 1.0-1.2 engine on a new connection along the same
+/// route, for a server rustls could not negotiate with (TLS 1.0/1.1 only, RSA key transport
+/// only, CBC only...): the engine of `handshake --engine auto`, which is blocking code, on a
+/// thread under the deadline. `Err` when no connection ready for TLS was made.
+pub async fn engine_attempt(
+    client: &Client,
+    dial: Dial<'_>,
+    name: &str,
+    send_sni: bool,
+    lim: AttemptLimits,
+) -> Result<Attempt, HandshakeError> {
+    let (target, timeouts, left) = route(dial, lim);
+    let mut opts = (*client.opts).clone();
+    opts.target = dial.target.clone();
+    opts.sni = send_sni.then(|| name.to_string());
+    opts.verify_name = Some(name.to_string());
+    opts.timeouts.handshake = lim.handshake.min(left);
+    let net_opts = dial.net.clone();
+    let job = tokio::task::spawn_blocking(move || {
+        let opened = net::open(&target, &net_opts, timeouts)?;
+        let t = opened.timings;
+        let ins = handshake::engine::inspect_stream(
+            &opts,
+            opened.stream,
+            opened.address,
+            t.dns,
+            t.tcp_connect,
+        )?;
+        Ok::<_, HandshakeError>((ins, t, opened.exchange))
+    });
+    let budget = lim.connect + lim.handshake.saturating_mul(2) + lim.dns;
+    let (ins, open_timings, exchange) =
+        match timeout_at(lim.deadline.min(Instant::now() + budget), job).await {
+            Err(_) => {
+                return Err(HandshakeError::Timeout {
+                    secs: left.min(budget).as_secs_f64(),
+                });
+            }
+            Ok(Err(e)) => return Err(HandshakeError::Config(format!("engine thread: {e}"))),
+            Ok(Ok(r)) => r?,
+        };
+    let possession = ins.key_possession();
+    let (mut head, _) = ins
+        .transcript
+        .stream(crate::capture::Direction::ServerToClient);
+    head.truncate(HEAD_LIMIT);
+    let mut seen = ins.seen;
+    // The proof the engine checked: a ServerKeyExchange signature, or for RSA key transport
+    // the server's Finished.
+    seen.signature_valid = match possession.status {
+        PossessionStatus::Proven => Some(true),
+        PossessionStatus::Failed => Some(false),
+        PossessionStatus::NotShown => None,
+    };
+    seen.proof = possession.proof;
+    Ok(Attempt {
+        address: ins.address,
+        negotiated: ins.negotiated,
+        seen,
+        head,
+        open: open_timings,
+        tls_ms: ins.timings.tls_handshake,
+        exchange,
+        failure: ins.failure,
+        engine: EngineName::Tlsight,
+        engine_fallback: None,
     })
 }
 

@@ -12,7 +12,6 @@
 
 pub mod assess;
 pub mod conn;
-pub mod hooks;
 pub mod record;
 pub mod resume;
 pub mod runner;

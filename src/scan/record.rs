@@ -190,6 +190,11 @@ pub struct ScanRecord {
     /// The STARTTLS upgrade of the last attempt (absent without one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starttls: Option<StarttlsSummary>,
+    /// Which implementation spoke: `rustls`, or `tlsight` (our own TLS 1.0-1.2 engine), as in
+    /// `handshake --json` (null when no connection was made).
+    pub engine: Option<crate::handshake::EngineName>,
+    /// Why tlsight's engine spoke instead of rustls (null otherwise).
+    pub engine_fallback: Option<String>,
     /// Negotiated parameters (names as in `handshake --json`).
     pub negotiated: Option<Negotiated>,
     /// Whether the server proved possession of the leaf key (handshake signature verified).

@@ -14,12 +14,11 @@ use tokio::time::{Instant, sleep, sleep_until, timeout_at};
 
 use super::assess::Judge;
 use super::conn::{self, Attempt, AttemptLimits, Client, Dial, Reach};
-use super::hooks::Fallback;
 use super::record::{ScanRecord, StarttlsSummary, Status};
 use super::summary::Summary;
 use super::targets::{Item, ScanTarget, Shard, key_hash};
 use super::{Limits, ScanError};
-use crate::handshake::{HandshakeError, InspectOptions, Negotiated, SeenChain, Timings};
+use crate::handshake::{EngineName, HandshakeError, InspectOptions, Timings};
 
 /// Targets whose route (proxy, STARTTLS) runs on a blocking thread, at once: the net layer's
 /// exchanges are blocking code, and a thread each is the price.
@@ -40,8 +39,6 @@ pub struct ScanOptions {
     pub skip: HashSet<u64>,
     /// Proxy and STARTTLS (`--proxy`, `--starttls`).
     pub reach: Reach,
-    /// A second engine for servers rustls cannot handshake with.
-    pub fallback: Option<Arc<dyn Fallback>>,
     /// Memoise chain verdicts within the run.
     pub verdict_cache: bool,
     /// Compute JA4S (FoxIO License 1.1).
@@ -349,6 +346,8 @@ fn placeholder(item: &Item, shard: Option<String>) -> ScanRecord {
         elapsed_ms: 0.0,
         timings_ms: None,
         starttls: None,
+        engine: None,
+        engine_fallback: None,
         negotiated: None,
         handshake_signature_valid: None,
         certificate: None,
@@ -435,7 +434,7 @@ async fn scan_target(ctx: &Ctx, t: &ScanTarget, rec: &mut ScanRecord) {
             None => Peer::Name(t.target.host.to_ascii_lowercase()),
         })
         .await;
-    let _thread = if net == crate::net::NetOptions::default() {
+    let _thread = if net == crate::net::NetOptions::default() && ctx.client.rustls_first() {
         None
     } else {
         ctx.threads.clone().acquire_owned().await.ok()
@@ -474,33 +473,35 @@ async fn scan_target(ctx: &Ctx, t: &ScanTarget, rec: &mut ScanRecord) {
     let mut attempt = attempt;
     rec.address = Some(attempt.address.to_string());
     rec.starttls = attempt.exchange.as_ref().map(StarttlsSummary::of);
-    let fallback = match (&ctx.opts.fallback, &attempt.failure, addr) {
-        (Some(fb), Some(HandshakeError::Alert(_)), Some(addr)) => timeout_at(
-            deadline,
-            fb.handshake(addr, sni.as_deref(), deadline.into_std()),
-        )
-        .await
-        .ok()
-        .and_then(Result::ok),
-        _ => None,
-    };
-    if let Some(r) = fallback {
-        attempt = Attempt {
-            negotiated: Negotiated {
-                version: r.version,
-                cipher_suite: r.cipher_suite,
-                ..Negotiated::default()
-            },
-            seen: SeenChain {
-                certificates: r.certificates,
-                signature_valid: r.handshake_signature_valid,
-                ..SeenChain::default()
-            },
-            head: Vec::new(),
-            failure: None,
-            ..attempt
-        };
+    // rustls could not negotiate: tlsight's own engine tries, as `handshake --engine auto`
+    // does, on a new connection along the same route.
+    if attempt.engine == EngineName::Rustls
+        && ctx.client.engine_fallback()
+        && let Some(reason) =
+            crate::handshake::fallback_reason_for(attempt.failure.as_ref(), &attempt.negotiated)
+    {
+        let lim = attempt_limits(ctx, deadline);
+        let second = timeout_at(deadline, async {
+            let _thread = match &_thread {
+                Some(_) => None,
+                None => ctx.threads.clone().acquire_owned().await.ok(),
+            };
+            conn::engine_attempt(&ctx.client, dial, &name, sni.is_some(), lim).await
+        })
+        .await;
+        rec.attempts += 1;
+        // The engine's attempt is the answer when it got at least as far as rustls did.
+        if let Ok(Ok(second)) = second
+            && (second.negotiated.version.is_some() || !second.seen.certificates.is_empty())
+        {
+            attempt = Attempt {
+                engine_fallback: Some(reason),
+                ..second
+            };
+        }
     }
+    rec.engine = Some(attempt.engine);
+    rec.engine_fallback = attempt.engine_fallback.clone();
     rec.status = match &attempt.failure {
         None => Status::Ok,
         Some(f) => Status::of(f),
@@ -554,6 +555,16 @@ async fn scan_target(ctx: &Ctx, t: &ScanTarget, rec: &mut ScanRecord) {
     }
 }
 
+fn attempt_limits(ctx: &Ctx, deadline: Instant) -> AttemptLimits {
+    let limits = ctx.opts.limits;
+    AttemptLimits {
+        dns: limits.dns_timeout,
+        connect: limits.connect_timeout,
+        handshake: limits.handshake_timeout,
+        deadline,
+    }
+}
+
 /// Connection attempts: the first, then retries after timeouts only, with doubling backoff.
 async fn attempts(
     ctx: &Ctx,
@@ -564,18 +575,17 @@ async fn attempts(
     rec: &mut ScanRecord,
 ) -> Result<Attempt, HandshakeError> {
     let limits = ctx.opts.limits;
-    let lim = AttemptLimits {
-        dns: limits.dns_timeout,
-        connect: limits.connect_timeout,
-        handshake: limits.handshake_timeout,
-        deadline,
-    };
+    let lim = attempt_limits(ctx, deadline);
     let mut backoff = limits.backoff;
     let mut n = 0;
     loop {
         n += 1;
         rec.attempts = n;
-        let r = conn::attempt(&ctx.client, dial, name, send_sni, lim).await;
+        let r = if ctx.client.rustls_first() {
+            conn::attempt(&ctx.client, dial, name, send_sni, lim).await
+        } else {
+            conn::engine_attempt(&ctx.client, dial, name, send_sni, lim).await
+        };
         let status = match &r {
             Ok(a) => a.failure.as_ref().map(Status::of),
             Err(e) => Some(Status::of(e)),
