@@ -481,13 +481,17 @@ async fn scan_target(ctx: &Ctx, t: &ScanTarget, rec: &mut ScanRecord) {
             crate::handshake::fallback_reason_for(attempt.failure.as_ref(), &attempt.negotiated)
     {
         let lim = attempt_limits(ctx, deadline);
-        let second = timeout_at(deadline, async {
-            let _thread = match &_thread {
-                Some(_) => None,
-                None => ctx.threads.clone().acquire_owned().await.ok(),
-            };
-            conn::engine_attempt(&ctx.client, dial, &name, sni.is_some(), lim).await
-        })
+        // Boxed like the audit: only the few targets that need the engine pay for its future.
+        let second = timeout_at(
+            deadline,
+            Box::pin(async {
+                let _thread = match &_thread {
+                    Some(_) => None,
+                    None => ctx.threads.clone().acquire_owned().await.ok(),
+                };
+                conn::engine_attempt(&ctx.client, dial, &name, sni.is_some(), lim).await
+            }),
+        )
         .await;
         rec.attempts += 1;
         // The engine's attempt is the answer when it got at least as far as rustls did.
@@ -539,9 +543,15 @@ async fn scan_target(ctx: &Ctx, t: &ScanTarget, rec: &mut ScanRecord) {
                 net: net.clone(),
             }),
         };
+        // Boxed: the audit's state machine is tens of KiB, and inline it would sit in every
+        // target's task, audited or not.
         let audit = timeout_at(
             deadline,
-            crate::probe::scan::audit_addr(attempt.address, t.target.to_string(), opts),
+            Box::pin(crate::probe::scan::audit_addr(
+                attempt.address,
+                t.target.to_string(),
+                opts,
+            )),
         )
         .await;
         rec.audit = Some(match audit {
