@@ -38,9 +38,6 @@ fn expected(kind: Kind) -> &'static str {
 struct Farm {
     /// Every peer: address and kind.
     peers: Vec<(SocketAddr, Kind)>,
-    /// openssl s_server peers (127.0.0.1).
-    _openssl: Vec<OpensslServer>,
-    openssl_targets: Vec<String>,
 }
 
 const TLS_PEERS: usize = 250;
@@ -74,7 +71,14 @@ fn start_farm() -> Farm {
     }
     // Port 5432: the scan upgrades with PostgreSQL's SSLRequest, as the port says.
     kinds.push(Kind::PostgresTls);
-    let peers = farm::start(kinds, 20);
+    Farm {
+        peers: farm::start(kinds, 20),
+    }
+}
+
+/// openssl s_server peers (127.0.0.1), owned by the one test that uses them so they stop with
+/// it (the farm lives in a static, which is never dropped).
+fn openssl_peers() -> Vec<OpensslServer> {
     let chain = ["-cert_chain", "certs/intermediate.pem"];
     let cd = repo("");
     let mk = |cert: &str, key: &str, extra: &[&str]| {
@@ -85,7 +89,7 @@ fn start_farm() -> Farm {
         args.extend_from_slice(extra);
         OpensslServer::start(&args)
     };
-    let openssl = vec![
+    vec![
         mk("certs/ecdsa-p256.pem", "certs/ecdsa-p256.key", &[]),
         mk("certs/rsa2048.pem", "certs/rsa2048.key", &["-tls1_2"]),
         mk("certs/ed25519.pem", "certs/ed25519.key", &["-tls1_3"]),
@@ -95,19 +99,13 @@ fn start_farm() -> Farm {
             "certs/rsa2048.key",
             &["-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0"],
         ),
-    ];
-    let openssl_targets = openssl.iter().map(|s| s.target()).collect();
-    Farm {
-        peers,
-        _openssl: openssl,
-        openssl_targets,
-    }
+    ]
 }
 
 /// The target list: each TLS peer four times (no SNI, SNI localhost, SNI tlsight.test, SNI
 /// wrong.example), each hostile peer once, the openssl peers, comments, blank and bad lines.
 /// Returns the text and the expected status per key.
-fn target_list(f: &Farm, with_openssl: bool) -> (String, BTreeMap<String, String>) {
+fn target_list(f: &Farm, openssl: &[String]) -> (String, BTreeMap<String, String>) {
     let mut text = String::from("# tlsight scan test inventory\n\n");
     let mut want = BTreeMap::new();
     for (addr, kind) in &f.peers {
@@ -132,7 +130,7 @@ fn target_list(f: &Farm, with_openssl: bool) -> (String, BTreeMap<String, String
         }
     }
     // s_server serves one connection at a time: only one test uses it.
-    for t in f.openssl_targets.iter().filter(|_| with_openssl) {
+    for t in openssl {
         let key = format!("{t} localhost");
         text.push_str(&format!("{key}   # openssl s_server\n"));
         want.insert(key, "ok".into());
@@ -243,7 +241,9 @@ fn over_a_thousand_targets_every_line_accounted_for_hostile_ones_bounded() {
     let _turn = one_at_a_time();
     let f = farm();
     let dir = tempfile::tempdir().unwrap();
-    let (text, want) = target_list(f, true);
+    let openssl = openssl_peers();
+    let openssl_targets: Vec<String> = openssl.iter().map(|s| s.target()).collect();
+    let (text, want) = target_list(f, &openssl_targets);
     assert!(want.len() > 1000, "{} targets", want.len());
     let list = dir.path().join("targets.txt");
     std::fs::write(&list, &text).unwrap();
@@ -334,11 +334,11 @@ fn over_a_thousand_targets_every_line_accounted_for_hostile_ones_bounded() {
             .is_none()
     );
     // openssl s_server, TLS 1.2 only with RSA.
-    let r = &got[&format!("{} localhost", f.openssl_targets[1])];
+    let r = &got[&format!("{} localhost", openssl_targets[1])];
     assert_eq!(r["negotiated"]["version"], "TLSv1.2");
     assert_eq!(r["engine"], "rustls");
     // TLS 1.0-only, RSA key transport, CBC: tlsight's engine took over, and says why.
-    let r = &got[&format!("{} localhost", f.openssl_targets[3])];
+    let r = &got[&format!("{} localhost", openssl_targets[3])];
     assert_eq!(r["engine"], "tlsight", "{r}");
     assert!(
         r["engine_fallback"]
@@ -393,7 +393,7 @@ fn union_of_shards_is_the_unsharded_run() {
     let _turn = one_at_a_time();
     let f = farm();
     let dir = tempfile::tempdir().unwrap();
-    let (text, want) = subset(target_list(f, false), 360);
+    let (text, want) = subset(target_list(f, &[]), 360);
     let list = dir.path().join("targets.txt");
     std::fs::write(&list, &text).unwrap();
     let whole = dir.path().join("whole.jsonl");
@@ -451,7 +451,7 @@ fn resume_after_a_kill_completes_the_rest() {
     let f = farm();
     let dir = tempfile::tempdir().unwrap();
     // The fast targets only, at a limited rate, so the kill lands mid-run.
-    let (text, want) = subset(target_list(f, false), 400);
+    let (text, want) = subset(target_list(f, &[]), 400);
     let list = dir.path().join("targets.txt");
     std::fs::write(&list, &text).unwrap();
     let out = dir.path().join("out.jsonl");

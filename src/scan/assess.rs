@@ -373,6 +373,8 @@ mod tests {
             tls_ms: 0.0,
             exchange: None,
             failure: None,
+            engine: crate::handshake::EngineName::Rustls,
+            engine_fallback: None,
         }
     }
 
