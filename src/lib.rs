@@ -9,8 +9,10 @@
 
 pub mod capture;
 pub mod crypto;
+pub mod demo;
 pub mod engine;
 pub mod fingerprint;
+pub mod fsdemo;
 pub mod handshake;
 pub mod mitm;
 pub mod net;

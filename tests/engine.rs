@@ -104,12 +104,13 @@ impl Run {
 }
 
 /// A TLS 1.0-only server (`-tls1`, everything at SECLEVEL=0): rustls is refused with
-/// protocol_version, the engine takes over, DHE with a signature in TLS 1.0's MD5+SHA-1 form.
+/// protocol_version, the engine takes over, ECDHE (offered before DHE) with a signature in TLS
+/// 1.0's MD5+SHA-1 form.
 #[test]
 fn tls10_only_server_falls_back_to_the_engine() {
     let s = s_server(&["-tls1", "-cipher", "ALL:@SECLEVEL=0"]);
     let run = inspect(&options(s.port));
-    run.assert_engine_completed("TLSv1.0", "TLS_DHE_RSA_WITH_AES_128_CBC_SHA");
+    run.assert_engine_completed("TLSv1.0", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
     let why = run.ins.fallback.clone().expect("fallback reason");
     assert!(why.contains("rustls could not negotiate"), "{why}");
     assert!(run.report.verification.trusted);

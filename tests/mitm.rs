@@ -778,9 +778,9 @@ fn the_library_assesses_an_existing_inspection() {
     };
     let a = tlsight::mitm::assess(&ins, &opts).unwrap();
     assert_eq!(a.verdict, tlsight::mitm::Verdict::Clean);
-    let text = tlsight::mitm::render::render(&a, tlsight::report::Palette::PLAIN);
+    let text = tlsight::report::mitm::render(&a, tlsight::report::Palette::PLAIN);
     assert!(text.contains("verdict CLEAN"), "{text}");
-    let section = tlsight::mitm::render::render_summary(&a, tlsight::report::Palette::PLAIN);
+    let section = tlsight::report::mitm::render_summary(&a, tlsight::report::Palette::PLAIN);
     assert_eq!(section.trim(), "verdict CLEAN   no signals");
 }
 

@@ -214,9 +214,14 @@ fn cli_profile_flag_selects_the_rules() {
     };
     let (code, v) = run("default");
     assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["profile"], "default");
     assert_eq!(v["warnings"][0]["code"], "cn_not_in_san", "{v:#}");
     let (code, v) = run("cabf");
     assert_eq!(code, 1, "{v:#}");
+    assert_eq!(
+        v["profile"], "cabf",
+        "the report names the rules it applied"
+    );
     assert_eq!(v["trusted"], false);
     assert!(
         v["errors"]

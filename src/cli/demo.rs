@@ -1,15 +1,13 @@
 //! `tlsight serve` (a local TLS server over the committed test PKI) and `tlsight demo` (starts
-//! that server in-process and inspects it: the no-internet tour of what tlsight shows).
+//! that server in-process and inspects it: the no-internet tour of what tlsight shows; the tour
+//! itself is `tlsight::demo`).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use rustls_pki_types::CertificateDer;
-use rustls_pki_types::pem::PemObject;
-use tlsight::handshake::server::{LocalServer, ServerSettings, TEST_ROOT_PEM, TestKey};
-use tlsight::handshake::{self, InspectOptions, Target, Timeouts, VersionChoice};
-use tlsight::report::handshake::{BuildOptions, HandshakeReport, RenderOptions};
+use tlsight::handshake::VersionChoice;
+use tlsight::handshake::server::{LocalServer, ServerSettings, TestKey};
+use tlsight::report::handshake::RenderOptions;
 use tlsight::report::{self, Palette};
 
 use super::{exit, print_out};
@@ -99,70 +97,21 @@ pub(crate) fn run_serve(args: ServeArgs) -> ExitCode {
 
 /// Runs `tlsight demo`: TLS 1.3 then TLS 1.2 against an in-process server.
 pub(crate) fn run_demo(args: DemoArgs) -> ExitCode {
-    tlsight::x509::Store::prefetch_os();
-    let settings = ServerSettings {
-        key: args.key.into(),
-        ..ServerSettings::default()
-    };
-    let server = match LocalServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), &settings) {
-        Ok(s) => s,
+    let reports = match tlsight::demo::tour(args.key.into()) {
+        Ok(r) => r,
         Err(e) => {
             eprintln!("tlsight: demo: {e}");
             return ExitCode::from(exit::ERROR);
         }
     };
-    let root = match CertificateDer::from_pem_slice(TEST_ROOT_PEM) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("tlsight: demo: embedded test root: {e}");
-            return ExitCode::from(exit::ERROR);
-        }
-    };
-    let mut reports = Vec::new();
-    for v in [VersionChoice::Tls13, VersionChoice::Tls12] {
-        let mut opts = InspectOptions::new(Target {
-            host: "127.0.0.1".into(),
-            port: server.addr().port(),
-        });
-        opts.sni = Some("localhost".into());
-        opts.versions = v;
-        opts.alpn = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        opts.extra_roots = vec![root.clone()];
-        opts.timeouts = Timeouts::uniform(Duration::from_secs(5));
-        let ins = match handshake::inspect(&opts) {
-            Ok(i) => i,
-            Err(e) => {
-                eprintln!("tlsight: demo: {e}");
-                return ExitCode::from(exit::ERROR);
-            }
-        };
-        let analysis = handshake::analyze(&ins);
-        let mut report = HandshakeReport::build(
-            &ins,
-            analysis,
-            BuildOptions {
-                ja4s: false,
-                extra_roots: opts.extra_roots.clone(),
-                only_extra_roots: opts.only_extra_roots,
-            },
-        );
-        report.assess_interception(&ins, &opts.extra_roots);
-        reports.push(report);
-    }
     if args.json {
         print_out(&report::to_json(&reports));
     } else {
-        let p = Palette::detect();
-        for (i, r) in reports.iter().enumerate() {
-            if i > 0 {
-                print_out(&format!("\n{}\n\n", p.dim("─".repeat(72))));
-            }
-            print_out(&report::handshake::render(
-                r,
-                p,
-                RenderOptions { raw: args.raw },
-            ));
-        }
+        print_out(&report::handshake::render_all(
+            &reports,
+            Palette::detect(),
+            RenderOptions { raw: args.raw },
+        ));
     }
     let ok = reports
         .iter()

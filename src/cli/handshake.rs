@@ -148,7 +148,10 @@ fn run_inner(args: &Args) -> Result<u8, String> {
     }
     let report = build_report(args, &ins, &opts.extra_roots);
     if let Some(path) = &args.html {
-        write_html(path, std::slice::from_ref(&report))?;
+        super::write_html(
+            path,
+            report::handshake::html::page(std::slice::from_ref(&report)),
+        )?;
     }
     print_reports(args, std::slice::from_ref(&report));
     Ok(exit_code(&ins, &report))
@@ -191,11 +194,6 @@ fn print_reports(args: &Args, reports: &[HandshakeReport]) {
             .collect();
         print_out(&text.join("\n"));
     }
-}
-
-fn write_html(path: &std::path::Path, reports: &[HandshakeReport]) -> Result<(), String> {
-    let page = report::handshake::html::page(reports).map_err(|e| e.to_string())?;
-    std::fs::write(path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn exit_code(ins: &handshake::Inspection, report: &HandshakeReport) -> u8 {
@@ -253,7 +251,7 @@ fn run_from(args: &Args, from: &std::path::Path) -> Result<u8, String> {
         reports.push(report);
     }
     if let Some(path) = &args.html {
-        write_html(path, &reports)?;
+        super::write_html(path, report::handshake::html::page(&reports))?;
     }
     print_reports(args, &reports);
     Ok(code)

@@ -126,8 +126,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
         tlsight::capture::save_pcapng(path, &transcripts, &secrets).map_err(|e| e.to_string())?;
     }
     if let Some(path) = &args.html {
-        let page = report::mitm::html::page(&a).map_err(|e| e.to_string())?;
-        std::fs::write(path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        super::write_html(path, report::mitm::html::page(&a))?;
     }
     if args.json {
         print_out(&report::to_json(&a));
@@ -136,7 +135,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
         if let Some(x) = &a.starttls {
             print_out(&report::starttls::render(x, p));
         }
-        print_out(&mitm::render::render(&a, p));
+        print_out(&report::mitm::render(&a, p));
     }
     Ok(match a.verdict {
         Verdict::Clean => exit::OK,

@@ -1,5 +1,6 @@
 //! Command-line definitions (clap) and dispatch. Each subcommand lives in its own file with an
-//! `Args` struct and a `run(Args) -> ExitCode` function; this is the only layer that prints.
+//! `Args` struct and a `run(Args) -> ExitCode` function that calls the library and picks the
+//! renderer (`tlsight::report`); this is the only layer that prints.
 
 use std::process::ExitCode;
 
@@ -155,6 +156,15 @@ pub(crate) fn alpn_ids(alpn: &[String]) -> Vec<Vec<u8>> {
         .filter(|a| !a.is_empty())
         .map(|a| a.as_bytes().to_vec())
         .collect()
+}
+
+/// Writes an `--html` page (every command's page goes through here, so the errors read alike).
+pub(crate) fn write_html(
+    path: &std::path::Path,
+    page: Result<String, tlsight::report::html::HtmlError>,
+) -> Result<(), String> {
+    let page = page.map_err(|e| e.to_string())?;
+    std::fs::write(path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Writes to stdout: every command's output goes through here, so a closed pipe (`| head`) is

@@ -226,13 +226,12 @@ fn run_inner(args: Args) -> Result<u8, String> {
         report.apply_key_possession(kp);
     }
     if let Some(path) = &args.html {
-        let page = report::verify::html::page(&report).map_err(|e| e.to_string())?;
-        std::fs::write(path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        super::write_html(path, report::verify::html::page(&report))?;
     }
     if args.json {
         super::print_out(&report::to_json(&report));
     } else {
-        super::print_out(&x509::render_chain_report(&report, Palette::detect()));
+        super::print_out(&report::verify::render(&report, Palette::detect()));
     }
     Ok(if report.trusted {
         exit::OK

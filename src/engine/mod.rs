@@ -75,6 +75,9 @@ pub fn supported_suites() -> Vec<u16> {
             !fs,
             !s.bulk.is_aead(),
             s.kx.is_anonymous(),
+            // ECDHE before finite-field DHE, as OpenSSL and browsers order them: a 2048-bit
+            // modular exponentiation costs far more than an X25519 or P-256 key share.
+            matches!(s.kx, KeyExchange::Dhe),
             matches!(
                 s.bulk,
                 crate::crypto::Bulk::Rc4(_) | crate::crypto::Bulk::Null(_)

@@ -24,7 +24,6 @@ mod model;
 mod observation;
 pub mod origin;
 pub mod pins;
-pub mod render;
 mod run;
 pub mod sct;
 

@@ -1,5 +1,5 @@
 //! The assessment's data model: the `tlsight mitm --json` form (schema in docs/mitm.md), also
-//! rendered by [`super::render`].
+//! rendered by `report::mitm`.
 
 use std::collections::BTreeMap;
 

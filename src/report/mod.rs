@@ -1,8 +1,11 @@
-//! Report rendering shared by every command: each command's result type is `serde::Serialize`
-//! (the `--json` form) and has a human renderer that writes through a [`Palette`], so both
-//! outputs come from the same data.
+//! Every renderer: `report/<command>/` turns that command's data into text (`text.rs`, written
+//! through a [`Palette`]) and, where the command has `--html`, a page (`html.rs` over the shared
+//! [`html`] layout). Each result type is `serde::Serialize` (the `--json` form), so all outputs
+//! come from the same data; nothing outside this module formats for people.
 
 pub mod audit;
+pub mod explain;
+pub mod fsdemo;
 pub mod handshake;
 pub mod html;
 pub mod mitm;

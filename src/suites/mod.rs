@@ -14,6 +14,7 @@
 //! assert_eq!(suites::suite_name(0x0A0A), "GREASE (0x0A0A)");
 //! ```
 
+mod entry;
 pub mod explain;
 mod lookup;
 mod rating;
@@ -21,6 +22,7 @@ mod rating;
 mod registry;
 mod types;
 
+pub use entry::{Entry, ListFilter, Registry, list};
 pub use lookup::{
     LookupError, Resolved, lookup, lookup_any, lookup_group, lookup_sig_scheme, sslv2_cipher_spec,
 };

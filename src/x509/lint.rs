@@ -24,24 +24,7 @@ fn is_weak_sig(name: &str) -> bool {
     n.contains("sha1") || n.contains("md5") || n.contains("md2")
 }
 
-/// Which rule set [`profile`] applies on top of rustls-webpki. Each rule of the stricter sets
-/// has a side that real chains break on purpose, so it is opt-in (`verify --profile`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Profile {
-    /// The rules that hold for every chain, public or private, as browsers apply them.
-    #[default]
-    Default,
-    /// Also the CA/B Forum Baseline Requirements for publicly-trusted server certificates that
-    /// private PKIs and some public operators break: leaf EKU present (BR 7.1.2.7.6), subject CN
-    /// spelled exactly as a SAN (7.1.4.3), no wildcard over a private-section public suffix
-    /// (3.2.2.6), no authorityCertIssuer/SerialNumber even in the root's AKI (7.1.2.1.3).
-    Cabf,
-    /// Also RFC 5280 rules where Web PKI practice differs: nameConstraints MUST be critical
-    /// (4.2.1.10), and the trust anchor's certificate is held to the SKI (4.2.1.2) and AKI
-    /// (4.2.1.1) rules too.
-    Rfc5280,
-}
+pub use super::report::Profile;
 
 /// Findings about the built path (`report.chain`) and the input order.
 pub(crate) fn chain(

@@ -1,9 +1,10 @@
 //! Certificates: parsing for display ([`parse`]), our own per-link proof that each
 //! tbsCertificate was signed by its issuer's key ([`sigcheck`]), the path the chain really forms
 //! ([`path`]), rustls-webpki path validation once per trust store ([`stores`]), findings beyond
-//! webpki ([`lint`]), stable diagnosis codes ([`diagnosis`]) and a human renderer ([`render`]).
+//! webpki ([`lint`]) and stable diagnosis codes ([`diagnosis`]).
 //!
-//! Entry points: [`verify_chain`], [`CertSummary::from_der`], [`render_chain_report`].
+//! Entry points: [`verify_chain`], [`CertSummary::from_der`]; the report layer
+//! (`report::verify`) renders the [`ChainReport`].
 
 mod der;
 pub mod diagnosis;
@@ -14,7 +15,6 @@ pub mod os_store;
 pub mod parse;
 pub mod path;
 pub mod possession;
-pub mod render;
 mod report;
 pub mod sigcheck;
 pub mod stores;
@@ -26,7 +26,6 @@ pub use parse::{
     CertSummary, PublicKeyInfo, certs_from_bytes, crls_from_bytes, require_one_parses,
 };
 pub use possession::{KeyPossession, PossessionStatus, ProofKind};
-pub use render::render_chain_report;
 pub use report::{
     AnchorInfo, ChainReport, ConnectionInfo, Fetched, LinkReport, SentCert, StoreReport,
 };

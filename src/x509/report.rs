@@ -119,6 +119,25 @@ pub struct Fetched {
     pub error: Option<String>,
 }
 
+/// Which rule set [`super::lint::profile`] applies on top of rustls-webpki. Each rule of the stricter sets
+/// has a side that real chains break on purpose, so it is opt-in (`verify --profile`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// The rules that hold for every chain, public or private, as browsers apply them.
+    #[default]
+    Default,
+    /// Also the CA/B Forum Baseline Requirements for publicly-trusted server certificates that
+    /// private PKIs and some public operators break: leaf EKU present (BR 7.1.2.7.6), subject CN
+    /// spelled exactly as a SAN (7.1.4.3), no wildcard over a private-section public suffix
+    /// (3.2.2.6), no authorityCertIssuer/SerialNumber even in the root's AKI (7.1.2.1.3).
+    Cabf,
+    /// Also RFC 5280 rules where Web PKI practice differs: nameConstraints MUST be critical
+    /// (4.2.1.10), and the trust anchor's certificate is held to the SKI (4.2.1.2) and AKI
+    /// (4.2.1.1) rules too.
+    Rfc5280,
+}
+
 /// Everything `tlsight verify` knows about a chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainReport {
@@ -139,6 +158,9 @@ pub struct ChainReport {
     pub validated_at: String,
     /// Validation time, Unix seconds.
     pub validated_at_unix: i64,
+    /// The rule set applied on top of path validation (`default`, `cabf`, `rfc5280`:
+    /// `verify --profile`).
+    pub profile: Profile,
     /// Problems that make the chain untrusted.
     pub errors: Vec<Finding>,
     /// Things worth fixing that do not affect trust.

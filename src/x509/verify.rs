@@ -117,6 +117,7 @@ pub fn verify_chain_with_stores(
         host_valid: None,
         validated_at: rfc3339(at),
         validated_at_unix: at,
+        profile: opts.profile,
         errors: Vec::new(),
         warnings: Vec::new(),
         chain: Vec::new(),

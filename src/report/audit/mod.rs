@@ -1,4 +1,7 @@
-//! `tlsight audit` renderers that live in the report layer (the text view is still in
-//! `cli/audit.rs`; it moves here with the rest of the renderers).
+//! `tlsight audit` renderers: [`text`] for the terminal, [`html`] for `--html` (JSON is serde
+//! on [`crate::probe::report::AuditReport`]).
 
 pub mod html;
+pub mod text;
+
+pub use text::render;

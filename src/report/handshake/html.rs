@@ -6,7 +6,8 @@
 
 use serde::Serialize;
 
-use super::{CertificateReport, HandshakeReport, describe_body};
+use super::text::describe_body;
+use super::{CertificateReport, HandshakeReport};
 use crate::capture::Direction;
 use crate::handshake::messages::{Message, MessageContent};
 use crate::report::names;

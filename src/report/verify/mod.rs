@@ -1,4 +1,7 @@
-//! `tlsight verify` renderers that live in the report layer (the text view is still
-//! `x509::render`; it moves here with the rest of the renderers).
+//! `tlsight verify` renderers: [`text`] for the terminal, [`html`] for `--html` (JSON is serde
+//! on [`crate::x509::ChainReport`]).
 
 pub mod html;
+pub mod text;
+
+pub use text::render;

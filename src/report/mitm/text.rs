@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Assessment, Severity, Verdict};
+use crate::mitm::{Assessment, Severity, Verdict};
 use crate::report::Palette;
 
 fn sev(s: Severity, p: Palette) -> String {
@@ -185,9 +185,9 @@ fn render_facts(a: &Assessment, p: Palette, o: &mut String) {
     if let Some(b) = &a.baseline {
         let _ = writeln!(o);
         let status = match b.status {
-            super::BaselineStatus::NoEntry => p.dim("no entry for this host"),
-            super::BaselineStatus::Match => p.good("matches"),
-            super::BaselineStatus::Changed => p.warn("changed"),
+            crate::mitm::BaselineStatus::NoEntry => p.dim("no entry for this host"),
+            crate::mitm::BaselineStatus::Match => p.good("matches"),
+            crate::mitm::BaselineStatus::Changed => p.warn("changed"),
         };
         let _ = writeln!(
             o,

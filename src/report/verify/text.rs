@@ -5,8 +5,7 @@ use std::fmt::Write as _;
 
 use crate::report::Palette;
 
-use super::report::{ChainReport, LinkReport};
-use super::sigcheck::SigStatus;
+use crate::x509::{ChainReport, LinkReport, SigStatus};
 
 const LABEL_WIDTH: usize = 12;
 
@@ -20,7 +19,7 @@ fn row(out: &mut String, p: Palette, label: &str, value: impl AsRef<str>) {
 }
 
 /// Renders the report for a terminal (or plain text with [`Palette::PLAIN`]).
-pub fn render_chain_report(r: &ChainReport, p: Palette) -> String {
+pub fn render(r: &ChainReport, p: Palette) -> String {
     let mut out = String::new();
     let verdict = if r.trusted {
         p.good(p.bold("TRUSTED"))
