@@ -21,10 +21,6 @@ if { ! command -v mitmdump >/dev/null 2>&1 && [ ! -x "$mitm_venv/bin/mitmdump" ]
    [ ! -x "$node_venv/bin/node" ]; then
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3 python3-venv)
 fi
-smtpd_venv="${TLSIGHT_TOOLS:-$HOME/.cache/tlsight-tools}/aiosmtpd"
-if [ ! -x "$smtpd_venv/bin/python" ]; then
-  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3 python3-venv)
-fi
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -47,11 +43,13 @@ if ! command -v mitmdump >/dev/null 2>&1; then
 fi
 
 # STARTTLS and proxy tests (tests/starttls.rs, tests/proxy.rs) start real daemons on 127.0.0.1
-# with private configs: dovecot (IMAP, POP3), PostgreSQL, slapd, vsftpd, MariaDB, prosody, and the
-# proxies microsocks (SOCKS5) and tinyproxy (HTTP CONNECT). A policy-rc.d forbids the packages
-# from starting their system services while they install; testssl.sh is for
-# scripts/bench-starttls.sh only.
+# with private configs: postfix (SMTP), dovecot (IMAP, POP3), PostgreSQL, slapd, vsftpd, MariaDB,
+# prosody, and the proxies microsocks (SOCKS5) and tinyproxy (HTTP CONNECT). A policy-rc.d
+# forbids the packages from starting their system services while they install.
 daemons=()
+# postfix: only its binaries are used (master and smtpd with a private main.cf/master.cf);
+# "No configuration" keeps the package from writing a system mail setup.
+[ -x /usr/lib/postfix/sbin/master ] || daemons+=(postfix)
 command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || daemons+=(dovecot-imapd dovecot-pop3d)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null 2>&1 || daemons+=(postgresql)
 [ -x /usr/sbin/slapd ] || daemons+=(slapd)
@@ -71,6 +69,7 @@ if [ ${#daemons[@]} -gt 0 ]; then
     printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
     $sudo chmod +x /usr/sbin/policy-rc.d
   fi
+  echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections || true
   ok=1
   { $sudo apt-get update -qq &&
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${daemons[@]}"; } || ok=0
@@ -78,15 +77,6 @@ if [ ${#daemons[@]} -gt 0 ]; then
   if [ $ok -eq 0 ]; then
     echo "WARNING: could not install ${daemons[*]}; the STARTTLS/proxy tests that need them are SKIPPED" >&2
     export TLSIGHT_SKIP_STARTTLS_DAEMONS=1 TLSIGHT_SKIP_PROXIES=1
-  fi
-fi
-# aiosmtpd (PyPI) is the SMTP server with STARTTLS the tests start (tests/servers/smtpd.py).
-if [ ! -x "$smtpd_venv/bin/python" ] || ! "$smtpd_venv/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
-  echo "installing: aiosmtpd (pip, into $smtpd_venv)"
-  if ! { python3 -m venv "$smtpd_venv" &&
-         "$smtpd_venv/bin/pip" install --quiet --disable-pip-version-check aiosmtpd; }; then
-    echo "WARNING: aiosmtpd could not be installed; the SMTP tests in tests/starttls.rs are SKIPPED" >&2
-    export TLSIGHT_SKIP_STARTTLS_DAEMONS=1
   fi
 fi
 if [ ! -x "$node_venv/bin/node" ]; then

@@ -1,8 +1,8 @@
 //! `--proxy` for handshake, verify, audit and mitm through real proxies started here on
 //! 127.0.0.1: microsocks (SOCKS5, with and without credentials) and tinyproxy (HTTP CONNECT,
 //! with and without Basic credentials), in front of `openssl s_server`. Wrong passwords and
-//! missing credentials give a one-line error and exit 2; `--proxy env` reads the environment,
-//! and nothing else does.
+//! missing credentials give a one-line error and exit 2; `--proxy env` reads the environment
+//! (the proxy, and `no_proxy` for the targets to reach directly), and nothing else does.
 
 mod common;
 
@@ -28,7 +28,14 @@ fn root() -> String {
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = cargo_bin_cmd!("tlsight");
-    for k in ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
+    for k in [
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
         c.env_remove(k);
     }
     for (k, v) in env {
@@ -67,6 +74,22 @@ fn handshake_through(target: &str, proxy: &str, shown: &str) {
     assert_eq!(j["proxy"], shown);
     assert!(j["timings_ms"]["proxy"].as_f64().unwrap() > 0.0);
     assert_eq!(j["verification"]["trusted"], true, "{j}");
+}
+
+/// `handshake TARGET --proxy env --json` trusting the test root, in the environment `env`.
+fn handshake_proxy_env(target: &str, env: &[(&str, &str)]) -> Output {
+    run(
+        &[
+            "handshake",
+            target,
+            "--proxy",
+            "env",
+            "--ca",
+            &root(),
+            "--json",
+        ],
+        env,
+    )
 }
 
 /// A one-line error, exit 2, containing `what`, and no password in it.
@@ -220,18 +243,7 @@ fn the_environment_is_read_only_with_proxy_env() {
     };
     let s = server();
     let url = px.url("socks5", None);
-    let out = run(
-        &[
-            "handshake",
-            &s.target(),
-            "--proxy",
-            "env",
-            "--ca",
-            &root(),
-            "--json",
-        ],
-        &[("ALL_PROXY", &url)],
-    );
+    let out = handshake_proxy_env(&s.target(), &[("ALL_PROXY", &url)]);
     assert_eq!(out.status.code(), Some(0), "{}", err(&out));
     assert_eq!(json(&out)["proxy"], url);
     // Without --proxy env a proxy in the environment is ignored, even a dead one.
@@ -252,6 +264,69 @@ fn the_environment_is_read_only_with_proxy_env() {
         &["handshake", &s.target(), "--proxy", "ftp://127.0.0.1:1"],
         "bad proxy 'ftp://127.0.0.1:1'",
     );
+}
+
+#[test]
+fn no_proxy_sends_the_targets_it_lists_past_the_proxy() {
+    // The environment's proxy is dead: a connection that went through it would fail, so a
+    // completed handshake proves the target was reached directly.
+    let dead = format!("socks5://127.0.0.1:{}", common::free_port());
+    let s = server();
+    let exact = format!("127.0.0.1:{}", s.port);
+    let other_port = format!("127.0.0.1:{}", s.port.wrapping_add(1));
+    for (var, list, entry) in [
+        ("no_proxy", "127.0.0.1", "127.0.0.1"),
+        ("NO_PROXY", "example.com, 127.0.0.0/8", "127.0.0.0/8"),
+        ("no_proxy", &format!("localhost,{exact}"), &exact),
+        ("no_proxy", "*", "*"),
+    ] {
+        let out = handshake_proxy_env(&s.target(), &[("ALL_PROXY", &dead), (var, list)]);
+        assert_eq!(out.status.code(), Some(0), "{var}={list}: {}", err(&out));
+        assert!(json(&out).get("proxy").is_none(), "{var}={list}");
+        assert_eq!(
+            err(&out).trim_end(),
+            format!(
+                "tlsight: note: {} matches '{entry}' in {var}: connecting directly, not through {dead}",
+                s.target()
+            )
+        );
+    }
+    // The audit's probes are all direct too.
+    let out = run(
+        &["audit", &s.target(), "--proxy", "env", "--json"],
+        &[("https_proxy", &dead), ("no_proxy", "127.0.0.1")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", err(&out));
+    assert_eq!(json(&out)["address"], s.target());
+    // Entries that do not cover the target leave it to the proxy (dead here: a clean error).
+    for list in [
+        "127.0.0.2",
+        "10.0.0.0/8",
+        &other_port,
+        "localhost",
+        ".0.0.1",
+    ] {
+        let out = run(
+            &["handshake", &s.target(), "--proxy", "env"],
+            &[("ALL_PROXY", &dead), ("no_proxy", list)],
+        );
+        assert_eq!(out.status.code(), Some(2), "no_proxy={list}: {}", err(&out));
+        assert!(err(&out).contains("connection refused"), "{}", err(&out));
+    }
+    // A live proxy, a no_proxy that does not list the target: the proxy is used.
+    let Some(px) = common::microsocks(None) else {
+        return;
+    };
+    let url = px.url("socks5", None);
+    let out = run(
+        &["verify", &s.target(), "--proxy", "env", "--ca", &root()],
+        &[
+            ("ALL_PROXY", &url),
+            ("no_proxy", "localhost,.internal.test"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", err(&out));
+    assert!(!err(&out).contains("note:"), "{}", err(&out));
 }
 
 #[test]

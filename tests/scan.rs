@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use common::daemon::{Smtp, postfix};
 use common::{OpensslServer, repo};
 use farm::Kind;
 
@@ -537,34 +538,25 @@ fn audit_per_target_and_stdin_input() {
     assert!(got[&refused.to_string()].get("audit").is_none());
 }
 
-/// A process killed when the test ends, pass or fail.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn starttls_smtp_daemons_statuses_and_the_none_override() {
     let _turn = one_at_a_time();
     let f = farm();
-    // aiosmtpd (the SMTP server tests/starttls.rs uses) offering, not offering and refusing
-    // STARTTLS, beside a farm address where nothing listens.
+    // Postfix (the SMTP server tests/starttls.rs uses) offering STARTTLS, not offering it, and
+    // refusing it (454: its key is not its certificate's), beside a farm address where nothing
+    // listens.
     let mut daemons = Vec::new();
     let mut want = BTreeMap::new();
     for (mode, status) in [
-        ("tls", "ok"),
-        ("plain", "starttls_not_offered"),
-        ("refuse", "starttls_refused"),
+        (Smtp::Tls, "ok"),
+        (Smtp::Plain, "starttls_not_offered"),
+        (Smtp::WrongKey, "starttls_refused"),
     ] {
-        let Some((child, port)) = common::spawn_smtpd(mode) else {
+        let Some(d) = postfix(mode) else {
             return;
         };
-        daemons.push(Killed(child));
-        want.insert(format!("127.0.0.1:{port} localhost"), status);
+        want.insert(format!("{} localhost", d.target()), status);
+        daemons.push(d);
     }
     let (refused, _) = f.peers.iter().find(|(_, k)| *k == Kind::Refused).unwrap();
     want.insert(format!("{refused} localhost"), "connection_refused");

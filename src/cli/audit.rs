@@ -86,11 +86,11 @@ pub(crate) fn run(args: Args) -> ExitCode {
             ));
         }
     };
-    let (net, note) = match args.net.resolve(&target) {
+    let (net, notes) = match args.net.resolve(&target) {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
-    super::net::announce(note.as_deref());
+    super::net::announce(&notes);
     let settings = Settings {
         connect_timeout: Duration::from_secs_f64(args.timeout),
         read_timeout: Duration::from_secs_f64(args.timeout),

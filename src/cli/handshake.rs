@@ -112,8 +112,8 @@ fn run_inner(args: &Args) -> Result<u8, String> {
         .map_err(|e| e.to_string())?;
     // The interception check needs the OS store: load it while the network is busy.
     tlsight::x509::Store::prefetch_os();
-    let (net, note) = args.net.resolve(&target)?;
-    super::net::announce(note.as_deref());
+    let (net, notes) = args.net.resolve(&target)?;
+    super::net::announce(&notes);
     let mut opts = InspectOptions::new(target);
     opts.net = net;
     if args.no_sni {

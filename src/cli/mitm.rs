@@ -74,8 +74,8 @@ fn run_inner(args: Args) -> Result<u8, String> {
         return Err("--timeout must be between 0 and 3600 seconds".into());
     }
     let target = Target::parse(&args.target, 443).map_err(|e| e.to_string())?;
-    let (mut net, note) = args.net.resolve(&target)?;
-    super::net::announce(note.as_deref());
+    let (mut net, notes) = args.net.resolve(&target)?;
+    super::net::announce(&notes);
     // The proxy is mitm's own path setting (compared with the direct one), not a default.
     let proxy = net.proxy.take();
     let mut inspect = InspectOptions::new(target);

@@ -1,6 +1,6 @@
 //! `--starttls`, `--xmpp-host` and `--proxy`, shared by handshake, verify, audit and mitm.
 
-use tlsight::net::{NetOptions, Protocol, Proxy, Starttls, Target};
+use tlsight::net::{NetOptions, NoProxy, Protocol, Proxy, Starttls, Target};
 
 /// How to reach the server: proxy and STARTTLS upgrade.
 #[derive(Debug, Clone, clap::Args)]
@@ -15,7 +15,8 @@ pub(crate) struct NetArgs {
     xmpp_host: Option<String>,
     /// Connect through a proxy: http://[USER:PASS@]HOST:PORT (CONNECT),
     /// socks5://[USER:PASS@]HOST:PORT, socks5h://… (the proxy resolves the name), or `env`
-    /// (https_proxy, then ALL_PROXY). The environment is never read otherwise.
+    /// (https_proxy, then ALL_PROXY; a target in no_proxy is reached directly). The
+    /// environment is never read otherwise.
     #[arg(long, value_name = "URL")]
     proxy: Option<String>,
 }
@@ -39,21 +40,36 @@ fn parse_starttls(s: &str) -> Result<StarttlsArg, String> {
 }
 
 impl NetArgs {
-    /// The settings for `target`, and a note to print when the port chose the protocol.
-    pub(crate) fn resolve(&self, target: &Target) -> Result<(NetOptions, Option<String>), String> {
+    /// The settings for `target`, and the notes to print: the port chose the protocol,
+    /// `no_proxy` sent the target past the environment's proxy.
+    pub(crate) fn resolve(&self, target: &Target) -> Result<(NetOptions, Vec<String>), String> {
+        let mut notes = Vec::new();
         let proxy = match self.proxy.as_deref() {
             None => None,
-            Some("env") => Some(Proxy::from_env().map_err(|e| e.to_string())?.ok_or(
-                "--proxy env: none of https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY is set",
-            )?),
+            Some("env") => {
+                let proxy = Proxy::from_env().map_err(|e| e.to_string())?.ok_or(
+                    "--proxy env: none of https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY is set",
+                )?;
+                let bypass = NoProxy::from_lookup(|k| std::env::var(k).ok())
+                    .and_then(|(var, np)| np.matching(target).map(|e| (var, e.to_string())));
+                match bypass {
+                    // Said on stderr: a proxy the user asked for is not used, never silently.
+                    Some((var, entry)) => {
+                        notes.push(format!(
+                            "{target} matches '{entry}' in {var}: connecting directly, not through {proxy}"
+                        ));
+                        None
+                    }
+                    None => Some(proxy),
+                }
+            }
             Some(p) => Some(Proxy::parse(p).map_err(|e| e.to_string())?),
         };
-        let mut note = None;
         let starttls = match self.starttls {
             Some(StarttlsArg::None) => None,
             Some(StarttlsArg::Proto(p)) => Some(Starttls::new(p)),
             None => Protocol::for_port(target.port).map(|p| {
-                note = Some(format!(
+                notes.push(format!(
                     "port {} is {}'s: upgrading with STARTTLS (--starttls none to start TLS at once)",
                     target.port,
                     p.name().to_uppercase()
@@ -72,7 +88,7 @@ impl NetArgs {
         {
             return Err("--xmpp-host needs --starttls xmpp (or port 5222)".into());
         }
-        Ok((NetOptions { proxy, starttls }, note))
+        Ok((NetOptions { proxy, starttls }, notes))
     }
 }
 
@@ -107,9 +123,9 @@ impl NetArgs {
     }
 }
 
-/// Prints the port-chosen-protocol note on stderr (stdout stays the report, JSON or text).
-pub(crate) fn announce(note: Option<&str>) {
-    if let Some(n) = note {
+/// Prints [`NetArgs::resolve`]'s notes on stderr (stdout stays the report, JSON or text).
+pub(crate) fn announce(notes: &[String]) {
+    for n in notes {
         eprintln!("tlsight: note: {n}");
     }
 }

@@ -170,8 +170,8 @@ fn run_inner(args: Args) -> Result<u8, String> {
     } else {
         let target = args.target.as_deref().unwrap_or_default();
         let target = Target::parse(target, 443).map_err(|e| e.to_string())?;
-        let (net, note) = args.net.resolve(&target)?;
-        super::net::announce(note.as_deref());
+        let (net, notes) = args.net.resolve(&target)?;
+        super::net::announce(&notes);
         let mut io = InspectOptions::new(target.clone());
         io.net = net;
         if let Some(sni) = &args.sni {

@@ -1,6 +1,6 @@
 //! Below TLS: everything between "HOST:PORT" and a socket ready for a ClientHello. Name
 //! resolution and TCP connect with timeouts, the way out through a proxy ([`proxy`]: HTTP
-//! CONNECT, SOCKS5) and the protocol's plaintext upgrade ([`starttls`]: SMTP, IMAP, POP3, FTP,
+//! CONNECT, SOCKS5; [`no_proxy`] for `--proxy env`) and the protocol's plaintext upgrade ([`starttls`]: SMTP, IMAP, POP3, FTP,
 //! LDAP, XMPP, PostgreSQL, MySQL). The rustls handshake, the audit's probes and `mitm` all open
 //! their connections through [`open`], so each gets the same proxy and the same upgrade.
 //!
@@ -9,6 +9,7 @@
 //! [`connect_async`]: a plain TCP connect on tokio, for `scan`'s thousands of direct
 //! connections, classified exactly like [`connect`].
 
+pub mod no_proxy;
 pub mod proxy;
 pub mod starttls;
 pub mod target;
@@ -17,6 +18,7 @@ use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
+pub use no_proxy::NoProxy;
 pub use proxy::{Proxy, ProxyError, ProxyKind};
 pub use starttls::{Exchange, Protocol, Starttls, StarttlsError};
 pub use target::Target;
@@ -408,5 +410,18 @@ impl Dialer {
                 open(&target, &net, Timeouts::uniform(timeout))
             }
         }
+    }
+}
+
+/// A stand-in for `std::env::var` over fixed pairs, for the environment readers' tests.
+#[cfg(test)]
+pub(crate) fn env_lookup(
+    pairs: &'static [(&'static str, &'static str)],
+) -> impl Fn(&str) -> Option<String> {
+    move |k| {
+        pairs
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
     }
 }

@@ -1,7 +1,8 @@
 //! Reaching a target through a proxy: HTTP CONNECT (RFC 9110 §9.3.6, with Basic credentials)
 //! and SOCKS5 (RFC 1928, username/password RFC 1929, through the `tokio-socks` crate), with the
 //! name resolved locally (`socks5://`) or by the proxy (`socks5h://`). `--proxy env` reads
-//! `https_proxy` / `ALL_PROXY`; nothing reads the environment otherwise.
+//! `https_proxy` / `ALL_PROXY` and `no_proxy` ([`super::no_proxy`]); nothing reads the
+//! environment otherwise.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -472,14 +473,7 @@ mod tests {
 
     #[test]
     fn env_order_and_absence() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
+        let env = crate::net::env_lookup;
         assert_eq!(Proxy::from_lookup(env(&[])).unwrap(), None);
         let p = Proxy::from_lookup(env(&[
             ("ALL_PROXY", "socks5h://127.0.0.1:1"),

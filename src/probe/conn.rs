@@ -50,6 +50,8 @@ pub enum Reply {
         version: u16,
         /// Cipher kinds the server offers (3-byte SSLv2 specs).
         cipher_specs: Vec<u32>,
+        /// The certificate it sent (DER; empty when none), for DROWN's same-key test.
+        certificate: Vec<u8>,
     },
 }
 
@@ -237,13 +239,35 @@ fn parse_sslv2(buf: &[u8], at_eof: bool) -> Option<Reply> {
     let Some(specs) = specs else {
         return Some(Reply::Garbage("SSLv2 SERVER-HELLO lengths overrun".into()));
     };
+    let certificate = m.get(11..11 + cert_len).unwrap_or_default().to_vec();
     Some(Reply::Sslv2 {
         version,
+        certificate,
         cipher_specs: specs
             .chunks_exact(3)
             .map(|c| u32::from_be_bytes([0, c[0], c[1], c[2]]))
             .collect(),
     })
+}
+
+tokio::task_local! {
+    /// Connections opened by the future running inside [`counting`] (one vulnerability check),
+    /// so checks running concurrently each get their own cost.
+    static COST: std::sync::Arc<AtomicUsize>;
+}
+
+/// Runs `fut` and counts the connections the [`Scheduler`] opens while polling it (including
+/// those counted with [`Scheduler::count_external`]); other futures polled concurrently are not
+/// counted.
+pub async fn counting<F: Future>(fut: F) -> (F::Output, usize) {
+    let n = std::sync::Arc::new(AtomicUsize::new(0));
+    let out = COST.scope(n.clone(), fut).await;
+    (out, n.load(Ordering::Relaxed))
+}
+
+/// Adds one connection to the current [`counting`] scope, if any.
+fn note_cost() {
+    let _ = COST.try_with(|n| n.fetch_add(1, Ordering::Relaxed));
 }
 
 /// Cost counters, reported at the end of an audit.
@@ -449,6 +473,7 @@ impl Scheduler {
         }
         let _permit = self.slot().await?;
         self.opened.fetch_add(1, Ordering::Relaxed);
+        note_cost();
         Ok(self.open_blocking().await?.exchange)
     }
 
@@ -519,6 +544,7 @@ impl Scheduler {
     /// certificate), so the reported cost stays complete.
     pub fn count_external(&self) {
         self.opened.fetch_add(1, Ordering::Relaxed);
+        note_cost();
         if self
             .route
             .as_ref()
@@ -610,6 +636,7 @@ impl Scheduler {
 
     async fn connect_and_read(&self, hello: &[u8]) -> Result<Reply, ProbeError> {
         self.opened.fetch_add(1, Ordering::Relaxed);
+        note_cost();
         let mut sock = if self.route.is_some() {
             self.open_routed().await?
         } else {
@@ -762,7 +789,8 @@ mod tests {
             parse_reply(&b, false),
             Some(Reply::Sslv2 {
                 version: 2,
-                cipher_specs: vec![0x010080]
+                cipher_specs: vec![0x010080],
+                certificate: vec![0xAA],
             })
         );
     }

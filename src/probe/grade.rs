@@ -31,7 +31,7 @@ fn suites_where(
 }
 
 /// (version, suite) pairs grouped per suite, in first-seen order, versions oldest first.
-fn group_suites(pairs: impl Iterator<Item = (String, u16)>) -> Vec<FindingSuite> {
+pub(crate) fn group_suites(pairs: impl Iterator<Item = (String, u16)>) -> Vec<FindingSuite> {
     let mut out: Vec<FindingSuite> = Vec::new();
     for (v, code) in pairs {
         let code_text = format!("0x{code:04X}");
@@ -453,6 +453,11 @@ fn grade(r: &AuditReport) -> Grade {
     if !infos.is_empty() && !infos.iter().any(|i| i.aead()) {
         cap("A-", "no AEAD suite", &mut letter, &mut caps);
     }
+    for v in vulnerable(r) {
+        if let Some((to, why)) = vulnerability_cap(v) {
+            cap(to, &why, &mut letter, &mut caps);
+        }
+    }
     Grade {
         grade: letter,
         score,
@@ -462,6 +467,52 @@ fn grade(r: &AuditReport) -> Grade {
         caps,
     }
 }
+
+/// The checks that found their flaw.
+fn vulnerable(r: &AuditReport) -> impl Iterator<Item = &super::checks::Vulnerability> {
+    r.vulnerabilities
+        .iter()
+        .filter(|v| v.outcome.result == super::checks::Verdict::Vulnerable)
+}
+
+/// SSL Labs' caps for a confirmed vulnerability (Rating Guide 2009r and its 2014-2020 updates):
+/// F for Heartbleed, CCS injection, ROBOT, TLS POODLE, DROWN, FREAK, Ticketbleed, insecure
+/// renegotiation and DHE_EXPORT; B for Logjam's 1024-bit primes. Exposures (BEAST, Lucky13,
+/// BREACH) and what the findings already cap (SSLv3 POODLE, RC4, Sweet32, CRIME, RFC 5746,
+/// fallback SCSV) add nothing.
+fn vulnerability_cap(v: &super::checks::Vulnerability) -> Option<(&'static str, String)> {
+    let to = match v.info.id {
+        "heartbleed"
+        | "ccs_injection"
+        | "robot"
+        | "tls_poodle"
+        | "drown"
+        | "freak"
+        | "ticketbleed"
+        | "renegotiation_insecure" => "F",
+        "logjam" if v.outcome.reason.contains("DHE_EXPORT") => "F",
+        "logjam" => "B",
+        _ => return None,
+    };
+    Some((to, format!("vulnerable to {}", v.info.title)))
+}
+
+/// Vulnerabilities no Mozilla profile tolerates: every confirmed flaw except the exposures
+/// (BEAST, Lucky13, BREACH) and the weak suites the old profile allows on purpose (3DES).
+const PROFILE_BREAKERS: &[&str] = &[
+    "heartbleed",
+    "ccs_injection",
+    "robot",
+    "tls_poodle",
+    "poodle",
+    "drown",
+    "freak",
+    "logjam",
+    "ticketbleed",
+    "renegotiation_insecure",
+    "secure_renegotiation",
+    "crime",
+];
 
 const MODERN_SUITES: &[u16] = &[0x1301, 0x1302, 0x1303];
 const INTERMEDIATE_12: &[u16] = &[
@@ -505,6 +556,9 @@ fn profile(r: &AuditReport, name: &str) -> ProfileResult {
                 d.version
             ));
         }
+    }
+    for v in vulnerable(r).filter(|v| PROFILE_BREAKERS.contains(&v.info.id)) {
+        failures.push(format!("vulnerable to {}", v.info.title));
     }
     let needed = if name == "modern" {
         "TLSv1.3"

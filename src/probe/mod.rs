@@ -4,16 +4,23 @@
 //!
 //! - [`conn`]: the [`Scheduler`] owns every connection (budget, delay, timeouts) and reads the
 //!   server's first flight into a [`Reply`].
-//! - [`scan`]: the probes: versions and suites by bundles with remove-and-retry, server
-//!   preference, TLS 1.3 suites and groups through an empty key_share and the
-//!   HelloRetryRequest, TLS ≤ 1.2 groups and signature schemes through ServerKeyExchange,
-//!   extension checks read off the same flights, TLS_FALLBACK_SCSV, SSLv2.
+//! - [`scan`]: the driver: enumerate, measure, run the checks, judge (a short function over
+//!   the phases below).
+//! - `enumerate`: versions and suites by bundles with remove-and-retry, server preference,
+//!   TLS 1.3 suites and groups through an empty key_share and the HelloRetryRequest, TLS ≤ 1.2
+//!   groups and signature schemes through ServerKeyExchange.
+//! - `measure`: extension answers read off the same flights, TLS_FALLBACK_SCSV, ALPN,
+//!   resumption, SSLv2, the certificate chain, its trust and the proof of key possession.
+//! - [`checks`]: the vulnerability checks, one file each, run by the driver after the
+//!   measurements.
 //! - [`grade`]: weaknesses, an SSL Labs-style grade and Mozilla profile compliance.
 //! - [`report`]: the serde data model rendered by the CLI as text or JSON.
 
 pub mod checks;
 pub mod conn;
+mod enumerate;
 pub mod grade;
+mod measure;
 mod possession;
 pub mod report;
 pub mod resume;

@@ -36,7 +36,7 @@ pub(crate) async fn prove(
     {
         let _slot = s.slot().await?;
         s.count_external();
-        let opts = super::scan::rustls_probe(s, offer.sni.clone(), settings);
+        let opts = super::enumerate::rustls_probe(s, offer.sni.clone(), settings);
         let ins = tokio::task::spawn_blocking(move || crate::handshake::inspect(&opts))
             .await
             .map_err(|e| ProbeError::Internal(e.to_string()))?;

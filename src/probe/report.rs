@@ -57,6 +57,9 @@ pub struct AuditReport {
     pub interception: Option<Box<crate::mitm::Assessment>>,
     /// Weaknesses and notable facts, each with its reason.
     pub findings: Vec<Finding>,
+    /// Every vulnerability check (docs/audit.md), in list order: verdict, reason, evidence,
+    /// connections it cost.
+    pub vulnerabilities: Vec<super::checks::Vulnerability>,
     /// SSL Labs-style grade.
     pub grade: Grade,
     /// Mozilla server-side TLS profile compliance.
@@ -71,6 +74,9 @@ pub struct AuditReport {
     pub retried: usize,
     /// TCP connections used.
     pub connections: usize,
+    /// Of `connections`, those the vulnerability checks opened (the rest measured the
+    /// configuration).
+    pub check_connections: usize,
     /// The first connection's plaintext exchange, with STARTTLS (docs/starttls.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub starttls: Option<crate::net::Exchange>,
@@ -79,6 +85,33 @@ pub struct AuditReport {
     pub starttls_upgrades: usize,
     /// Wall time in milliseconds.
     pub elapsed_ms: u64,
+    /// Raw bytes the checks judge from (not in `--json`: the checks' evidence quotes what
+    /// decided them).
+    #[serde(skip)]
+    pub raw: Raw,
+}
+
+/// A DHE prime and where it was seen (servers pick the prime by suite: OpenSSL gives anonymous
+/// DH suites a 1024-bit group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DhPrime {
+    /// Version name.
+    pub version: String,
+    /// The suite of that flight.
+    pub suite: u16,
+    /// The prime, big-endian.
+    pub prime: Vec<u8>,
+}
+
+/// Measurements kept as bytes for the vulnerability checks.
+#[derive(Debug, Clone, Default)]
+pub struct Raw {
+    /// Every distinct DHE prime seen in a ServerKeyExchange (the first flight it came in).
+    pub dh_primes: Vec<DhPrime>,
+    /// The leaf certificate (DER) the TLS handshakes served with the audit's SNI.
+    pub leaf: Option<Vec<u8>>,
+    /// The certificate an SSLv2 SERVER-HELLO carried (DER).
+    pub sslv2_certificate: Option<Vec<u8>>,
 }
 
 /// How a version was answered.

@@ -9,6 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub mod daemon;
+pub use daemon::Daemon;
+
 /// Path of a file under the repository root.
 pub fn repo(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -265,119 +268,37 @@ pub fn s_client_truth_among(
     out
 }
 
-/// A helper process listening on a loopback port (proxies), killed on drop.
-pub struct Listening {
-    child: Child,
-    pub port: u16,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl Listening {
-    /// Picks a port, spawns, and waits until the port accepts; retries with a new port when
-    /// the process exits early (the port was taken in between).
-    pub fn start(name: &str, mut spawn: impl FnMut(u16) -> Child) -> Self {
-        for _ in 0..3 {
-            let port = free_port();
-            let mut child = spawn(port);
-            let end = std::time::Instant::now() + Duration::from_secs(15);
-            loop {
-                let addr = SocketAddr::from(([127, 0, 0, 1], port));
-                if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                    return Self {
-                        child,
-                        port,
-                        _dir: None,
-                    };
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                if std::time::Instant::now() > end {
-                    let _ = child.kill();
-                    panic!("{name} did not listen on {port}");
-                }
-                std::thread::sleep(Duration::from_millis(30));
-            }
-        }
-        panic!("{name} did not start");
-    }
-
-    pub fn url(&self, scheme: &str, creds: Option<&str>) -> String {
-        match creds {
-            Some(c) => format!("{scheme}://{c}@127.0.0.1:{}", self.port),
-            None => format!("{scheme}://127.0.0.1:{}", self.port),
-        }
-    }
-}
-
-impl Drop for Listening {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// `microsocks` (a SOCKS5 server from Debian) on loopback, with `user:pass` when given.
 /// `None` (the caller skips loudly) only when scripts/test.sh reported its install failed.
-pub fn microsocks(creds: Option<(&str, &str)>) -> Option<Listening> {
-    if !std::path::Path::new("/usr/bin/microsocks").is_file() {
-        if std::env::var_os("TLSIGHT_SKIP_PROXIES").is_some() {
-            eprintln!(
-                "SKIPPED: microsocks is not installed (scripts/test.sh could not install it)"
-            );
-            return None;
-        }
-        panic!("microsocks not found: run scripts/test.sh, which installs it");
-    }
-    Some(Listening::start("microsocks", |port| {
-        let mut c = Command::new("/usr/bin/microsocks");
+pub fn microsocks(creds: Option<(&str, &str)>) -> Option<Daemon> {
+    let bin = daemon::tool("microsocks", "TLSIGHT_SKIP_PROXIES")?;
+    Some(Daemon::start("microsocks", |_, port| {
+        let mut c = Command::new(&bin);
         c.args(["-i", "127.0.0.1", "-p", &port.to_string()]);
         if let Some((u, p)) = creds {
             c.args(["-u", u, "-P", p]);
         }
-        c.stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("microsocks")
+        daemon::quiet(&mut c)
     }))
 }
 
 /// `tinyproxy` (an HTTP CONNECT proxy from Debian) on loopback, in the foreground with a
 /// private config, with Basic credentials when given.
-pub fn tinyproxy(creds: Option<(&str, &str)>) -> Option<Listening> {
-    let bin = ["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).is_file());
-    let Some(bin) = bin else {
-        if std::env::var_os("TLSIGHT_SKIP_PROXIES").is_some() {
-            eprintln!("SKIPPED: tinyproxy is not installed (scripts/test.sh could not install it)");
-            return None;
-        }
-        panic!("tinyproxy not found: run scripts/test.sh, which installs it");
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let conf = dir.path().join("tinyproxy.conf");
-    let mut l = Listening::start("tinyproxy", |port| {
+pub fn tinyproxy(creds: Option<(&str, &str)>) -> Option<Daemon> {
+    let bin = daemon::tool("tinyproxy", "TLSIGHT_SKIP_PROXIES")?;
+    Some(Daemon::start("tinyproxy", |dir, port| {
         // No ConnectPort line: CONNECT to every port is allowed.
         let mut text = format!(
             "Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 50\nAllow 127.0.0.1\nLogLevel Critical\nPidFile \"{}\"\n",
-            dir.path().join("pid").display()
+            dir.join("pid").display()
         );
         if let Some((u, p)) = creds {
             text.push_str(&format!("BasicAuth {u} {p}\n"));
         }
+        let conf = dir.join("tinyproxy.conf");
         std::fs::write(&conf, text).unwrap();
-        Command::new(bin)
-            .arg("-d")
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tinyproxy")
-    });
-    l._dir = Some(dir);
-    Some(l)
+        daemon::quiet(Command::new(&bin).arg("-d").arg("-c").arg(&conf))
+    }))
 }
 
 /// A command's stdout as JSON; on failure the panic shows stdout and stderr.
@@ -485,58 +406,4 @@ pub fn tool_ready(tool: &str, skip_env: &str) -> bool {
         return false;
     }
     panic!("{tool} is not installed: run scripts/test.sh, which installs it");
-}
-
-/// The aiosmtpd virtualenv's python that scripts/test.sh prepares; `None` (a loud skip) only
-/// when scripts/test.sh said its install failed (TLSIGHT_SKIP_STARTTLS_DAEMONS).
-pub fn aiosmtpd_python() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("TLSIGHT_AIOSMTPD_PYTHON") {
-        return Some(PathBuf::from(p));
-    }
-    let tools = std::env::var_os("TLSIGHT_TOOLS")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/tlsight-tools"))
-        });
-    if let Some(p) = tools.map(|t| t.join("aiosmtpd/bin/python"))
-        && p.is_file()
-    {
-        return Some(p);
-    }
-    if std::env::var_os("TLSIGHT_SKIP_STARTTLS_DAEMONS").is_some() {
-        eprintln!("SKIPPED: aiosmtpd is not installed (scripts/test.sh could not install it)");
-        return None;
-    }
-    panic!("aiosmtpd's virtualenv not found: run scripts/test.sh, which installs it");
-}
-
-/// `tests/servers/smtpd.py` in `mode` (tls: offers STARTTLS, plain: does not, refuse: answers
-/// 454) with the test PKI's RSA chain; returns the process (the caller kills it) and its port.
-pub fn spawn_smtpd(mode: &str) -> Option<(Child, u16)> {
-    use std::io::BufRead;
-    let py = aiosmtpd_python()?;
-    let certs = repo("certs");
-    let mut child = Command::new(py)
-        .arg(repo("tests/servers/smtpd.py"))
-        .arg(certs.join("rsa2048-chain.pem"))
-        .arg(certs.join("rsa2048.key"))
-        .arg(mode)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start tests/servers/smtpd.py");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(p) = line.strip_prefix("PORT ") {
-                let _ = tx.send(p.trim().parse::<u16>().unwrap_or(0));
-            }
-        }
-    });
-    let port = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("smtpd.py did not start");
-    Some((child, port))
 }

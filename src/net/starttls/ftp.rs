@@ -1,19 +1,13 @@
 //! FTP AUTH TLS (RFC 4217): read the 220 greeting, FEAT (RFC 2389) to see whether AUTH TLS is
 //! listed, send AUTH TLS, expect 234.
 
-use super::smtp::read_reply;
+use super::lines::{greeting, read_coded, upgrade};
 use super::{Fail, Session};
 
 pub(super) fn run(s: &mut Session<'_>) -> Result<(), Fail> {
-    let greeting = read_reply(s, "banner")?;
-    if greeting.code != 220 {
-        return Err(Fail::Refused(format!(
-            "greeting is not 220: \"{}\"",
-            greeting.first_line()
-        )));
-    }
+    greeting(s)?;
     s.send_line("command", "FEAT")?;
-    let feat = read_reply(s, "capabilities")?;
+    let feat = read_coded(s, "capabilities")?;
     // 211 lists features, but servers leave AUTH TLS out of it (vsftpd with ssl_tlsv1=NO
     // still accepts it), and one without FEAT (500/502) may know it: always ask.
     let listed = feat.code == 211
@@ -22,16 +16,16 @@ pub(super) fn run(s: &mut Session<'_>) -> Result<(), Fail> {
             w.next().is_some_and(|k| k.eq_ignore_ascii_case("AUTH"))
                 && w.any(|m| m.split(';').any(|m| m.eq_ignore_ascii_case("TLS")))
         });
-    s.send_line("command", "AUTH TLS")?;
-    let go = read_reply(s, "go-ahead")?;
-    match go.code {
-        234 => Ok(()),
-        _ if !listed => Err(Fail::NotOffered(format!(
-            "AUTH TLS is not in its FEAT answer and it answered \"{}\"",
-            go.first_line()
-        ))),
-        _ => Err(Fail::Refused(format!("\"{}\"", go.first_line()))),
-    }
+    upgrade(s, "AUTH TLS", 234, |r| {
+        if listed {
+            Fail::Refused(format!("\"{}\"", r.first_line()))
+        } else {
+            Fail::NotOffered(format!(
+                "AUTH TLS is not in its FEAT answer and it answered \"{}\"",
+                r.first_line()
+            ))
+        }
+    })
 }
 
 #[cfg(test)]

@@ -8,23 +8,25 @@ fn has_starttls(caps: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case("STARTTLS"))
 }
 
-/// Reads untagged lines until the line tagged `tag`; returns (all bytes, the tagged line).
+/// Reads untagged (`*`) and continuation (`+`) lines up to the first other line, which must
+/// be the answer tagged `tag`; returns (all bytes, the answer after the tag).
 fn tagged(s: &mut Session<'_>, tag: &str) -> Result<(Vec<u8>, String), Fail> {
-    let mut all = Vec::new();
-    loop {
-        let line = s.read_line()?;
-        all.extend_from_slice(&line);
-        let t = text(&line);
-        if let Some(rest) = t.strip_prefix(tag).and_then(|r| r.strip_prefix(' ')) {
-            return Ok((all, rest.to_string()));
-        }
-        if !t.starts_with('*') && !t.starts_with('+') {
-            return Err(Fail::Protocol(format!(
+    let all = s.read_lines(|_, line| !line.starts_with(b"*") && !line.starts_with(b"+"))?;
+    let last = all
+        .split_inclusive(|&b| b == b'\n')
+        .next_back()
+        .unwrap_or_default();
+    let answer = text(last)
+        .strip_prefix(tag)
+        .and_then(|r| r.strip_prefix(' '))
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Fail::Protocol(format!(
                 "expected an untagged line or the answer tagged {tag}, got \"{}\"",
-                preview(&line)
-            )));
-        }
-    }
+                preview(last)
+            ))
+        })?;
+    Ok((all, answer))
 }
 
 fn ok(answer: &str) -> bool {
@@ -35,9 +37,8 @@ fn ok(answer: &str) -> bool {
 }
 
 pub(super) fn run(s: &mut Session<'_>) -> Result<(), Fail> {
-    let raw = s.read_line()?;
+    let raw = s.read_reply("banner", |_, _| true)?;
     let greeting = text(&raw);
-    s.server_step("banner", raw.clone(), greeting.clone());
     if greeting.starts_with("* PREAUTH") {
         return Err(Fail::Refused(
             "the connection is pre-authenticated (* PREAUTH): STARTTLS is not allowed in that state"
@@ -64,9 +65,8 @@ pub(super) fn run(s: &mut Session<'_>) -> Result<(), Fail> {
     }
     s.send_line("command", "a2 STARTTLS")?;
     let (all, answer) = tagged(s, "a2")?;
-    let t = text(&all);
     let good = ok(&answer);
-    s.server_step(if good { "go-ahead" } else { "refusal" }, all, t);
+    s.answer_step(all, good);
     if good {
         Ok(())
     } else {
@@ -113,5 +113,20 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, StarttlsError::NotOffered { .. }), "{e}");
+        // After untagged lines, a line that is neither untagged nor ours.
+        let e = run(
+            Protocol::Imap,
+            vec![
+                S::Send(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n"),
+                S::Expect(b"a2 STARTTLS"),
+                S::Send(b"* BYE going\r\nzz NO what\r\n"),
+            ],
+        )
+        .unwrap_err();
+        assert!(matches!(e, StarttlsError::Protocol { .. }), "{e}");
+        assert!(
+            e.to_string().contains("tagged a2, got \"zz NO what\""),
+            "{e}"
+        );
     }
 }

@@ -9,6 +9,7 @@
 mod ftp;
 mod imap;
 mod ldap;
+mod lines;
 mod mysql;
 mod pop3;
 mod postgres;
@@ -372,9 +373,42 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Reads one CRLF (or LF) terminated line.
-    pub(crate) fn read_line(&mut self) -> Result<Vec<u8>, Fail> {
-        self.read_until(|b| memchr::memchr(b'\n', b).map(|i| i + 1))
+    /// Reads whole lines until `last(first_line, line)` says `line` ends the server's reply:
+    /// the one reader of the line protocols (SMTP and FTP coded replies, IMAP tagged answers,
+    /// POP3 status lines and lists), each telling only where its replies end. Lines end at LF
+    /// (CRLF or a bare LF).
+    pub(crate) fn read_lines(
+        &mut self,
+        last: impl Fn(&[u8], &[u8]) -> bool,
+    ) -> Result<Vec<u8>, Fail> {
+        self.read_until(|b| {
+            let first = &b[..memchr::memchr(b'\n', b)? + 1];
+            let mut pos = 0;
+            loop {
+                let end = pos + memchr::memchr(b'\n', &b[pos..])? + 1;
+                if last(first, &b[pos..end]) {
+                    return Some(end);
+                }
+                pos = end;
+            }
+        })
+    }
+
+    /// [`Self::read_lines`], recorded as a server step.
+    pub(crate) fn read_reply(
+        &mut self,
+        role: &'static str,
+        last: impl Fn(&[u8], &[u8]) -> bool,
+    ) -> Result<Vec<u8>, Fail> {
+        let raw = self.read_lines(last)?;
+        self.server_step(role, raw.clone(), text(&raw));
+        Ok(raw)
+    }
+
+    /// Records the server's answer to the upgrade command: a go-ahead or a refusal.
+    pub(crate) fn answer_step(&mut self, raw: Vec<u8>, accepted: bool) {
+        let t = text(&raw);
+        self.server_step(if accepted { "go-ahead" } else { "refusal" }, raw, t);
     }
 
     /// Reads `n` bytes exactly.

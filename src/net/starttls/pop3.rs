@@ -3,66 +3,55 @@
 
 use super::{Fail, Session, preview, text};
 
-fn status(s: &mut Session<'_>, role: &'static str) -> Result<(bool, String), Fail> {
-    let raw = s.read_line()?;
-    let t = text(&raw);
-    s.server_step(role, raw.clone(), t.clone());
-    if t.starts_with("+OK") {
-        Ok((true, t))
-    } else if t.starts_with("-ERR") {
-        Ok((false, t))
+/// A status line: `+OK` (true) or `-ERR` (false).
+fn status(raw: &[u8]) -> Result<bool, Fail> {
+    if raw.starts_with(b"+OK") {
+        Ok(true)
+    } else if raw.starts_with(b"-ERR") {
+        Ok(false)
     } else {
         Err(Fail::Protocol(format!(
             "expected +OK or -ERR, got \"{}\"",
-            preview(&raw)
+            preview(raw)
         )))
     }
 }
 
-/// A multi-line answer ends with a line holding a single dot.
-fn multiline_end(b: &[u8]) -> Option<usize> {
-    if b.starts_with(b".\r\n") {
-        return Some(3);
-    }
-    if b.starts_with(b".\n") {
-        return Some(2);
-    }
-    memchr::memmem::find(b, b"\n.\r\n")
-        .map(|i| i + 4)
-        .or_else(|| memchr::memmem::find(b, b"\n.\n").map(|i| i + 3))
+/// A reply of one line.
+fn one_line(_: &[u8], _: &[u8]) -> bool {
+    true
+}
+
+/// CAPA's answer: `+OK` opens a list that a line holding a single dot closes; `-ERR` is one
+/// line.
+fn capa_end(first: &[u8], line: &[u8]) -> bool {
+    !first.starts_with(b"+OK") || line == b".\r\n" || line == b".\n"
 }
 
 pub(super) fn run(s: &mut Session<'_>) -> Result<(), Fail> {
-    let (ok, line) = status(s, "banner")?;
-    if !ok {
-        return Err(Fail::Refused(format!("greeting \"{line}\"")));
+    let raw = s.read_reply("banner", one_line)?;
+    if !status(&raw)? {
+        return Err(Fail::Refused(format!("greeting \"{}\"", text(&raw))));
     }
     s.send_line("command", "CAPA")?;
-    let raw = s.read_line()?;
-    let first = text(&raw);
-    if first.starts_with("+OK") {
-        let body = s.read_until(multiline_end)?;
-        let mut all = raw.clone();
-        all.extend_from_slice(&body);
-        let t = text(&all);
-        s.server_step("capabilities", all, t.clone());
-        let offered = t
+    let caps = text(&s.read_reply("capabilities", capa_end)?);
+    // A server without CAPA (RFC 1939 only) may still know STLS, so it is asked anyway.
+    if caps.starts_with("+OK")
+        && !caps
             .lines()
             .skip(1)
-            .any(|l| l.trim().eq_ignore_ascii_case("STLS"));
-        if !offered {
-            return Err(Fail::NotOffered("no STLS in its CAPA answer".into()));
-        }
-    } else {
-        // No CAPA (RFC 1939-only server): STLS may still work, so try it.
-        s.server_step("capabilities", raw, first);
+            .any(|l| l.trim().eq_ignore_ascii_case("STLS"))
+    {
+        return Err(Fail::NotOffered("no STLS in its CAPA answer".into()));
     }
     s.send_line("command", "STLS")?;
-    let (ok, line) = status(s, "go-ahead")?;
-    if ok {
+    let raw = s.read_lines(one_line)?;
+    let ok = status(&raw);
+    s.answer_step(raw.clone(), ok.as_ref().is_ok_and(|&ok| ok));
+    if ok? {
         Ok(())
     } else {
-        Err(Fail::Refused(format!("\"{line}\"")))
+        Err(Fail::Refused(format!("\"{}\"", text(&raw))))
     }
 }
 
@@ -97,5 +86,27 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, StarttlsError::Refused { .. }), "{e}");
+        assert_eq!(e.exchange().steps.last().map(|s| s.role), Some("refusal"));
+    }
+
+    #[test]
+    fn a_server_without_capa_is_asked_anyway() {
+        let x = run(
+            Protocol::Pop3,
+            vec![
+                S::Send(b"+OK POP3 ready\r\n"),
+                S::Expect(b"CAPA\r\n"),
+                S::Send(b"-ERR unknown command\r\n"),
+                S::Expect(b"STLS\r\n"),
+                S::Send(b"+OK go\r\n"),
+            ],
+        )
+        .unwrap();
+        let roles: Vec<_> = x.steps.iter().map(|s| s.role).collect();
+        assert_eq!(
+            roles,
+            ["banner", "command", "capabilities", "command", "go-ahead"]
+        );
+        assert_eq!(x.steps[2].text, "-ERR unknown command");
     }
 }

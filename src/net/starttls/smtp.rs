@@ -1,72 +1,16 @@
 //! SMTP STARTTLS (RFC 3207): read the 220 greeting, EHLO, look for STARTTLS in the 250 answer,
 //! send STARTTLS, expect 220.
 
-use super::{Fail, Session, preview, text};
+use super::lines::{greeting, read_coded, upgrade};
+use super::{Fail, Session};
 
 /// The name we greet with: reserved (RFC 2606), so it never claims a real host.
 const EHLO: &str = "EHLO tlsight.invalid";
 
-/// A reply with a three-digit code, possibly multi-line (`250-…` lines then `250 …`); also
-/// FTP's format (RFC 959 §4.2), where the inner lines may be anything.
-pub(super) struct Reply {
-    pub(super) code: u16,
-    pub(super) raw: Vec<u8>,
-    /// Lines without the code prefix.
-    pub(super) lines: Vec<String>,
-}
-
-impl Reply {
-    pub(super) fn first_line(&self) -> String {
-        preview(self.raw.split(|&b| b == b'\n').next().unwrap_or_default())
-    }
-}
-
-/// Length of a complete reply in `b`: lines up to one that starts with the first line's code
-/// followed by a space.
-fn complete(b: &[u8]) -> Option<usize> {
-    let code = b.get(..3)?;
-    let mut pos = 0;
-    loop {
-        let end = pos + memchr::memchr(b'\n', &b[pos..])? + 1;
-        let line = &b[pos..end];
-        if line.len() >= 4 && &line[..3] == code && line[3] != b'-' {
-            return Some(end);
-        }
-        pos = end;
-    }
-}
-
-pub(super) fn read_reply(s: &mut Session<'_>, role: &'static str) -> Result<Reply, Fail> {
-    let raw = s.read_until(complete)?;
-    let t = text(&raw);
-    let code = std::str::from_utf8(&raw[..3.min(raw.len())])
-        .ok()
-        .and_then(|c| c.parse::<u16>().ok());
-    s.server_step(role, raw.clone(), t.clone());
-    let Some(code) = code else {
-        return Err(Fail::Protocol(format!(
-            "expected a reply with a 3-digit code, got \"{}\"",
-            preview(&raw)
-        )));
-    };
-    let lines = t
-        .lines()
-        .map(|l| l.get(4..).unwrap_or_default().to_string())
-        .collect();
-    Ok(Reply { code, raw, lines })
-}
-
 pub(super) fn run(s: &mut Session<'_>) -> Result<(), Fail> {
-    let greeting = read_reply(s, "banner")?;
-    if greeting.code != 220 {
-        // 554: "no SMTP service here" (RFC 5321 §3.1).
-        return Err(Fail::Refused(format!(
-            "greeting is not 220: \"{}\"",
-            greeting.first_line()
-        )));
-    }
+    greeting(s)?;
     s.send_line("command", EHLO)?;
-    let ehlo = read_reply(s, "capabilities")?;
+    let ehlo = read_coded(s, "capabilities")?;
     if ehlo.code != 250 {
         return Err(Fail::Protocol(format!(
             "EHLO answered \"{}\" (an SMTP server without ESMTP cannot offer STARTTLS)",
@@ -94,12 +38,9 @@ pub(super) fn run(s: &mut Session<'_>) -> Result<(), Fail> {
             }
         )));
     }
-    s.send_line("command", "STARTTLS")?;
-    let go = read_reply(s, "go-ahead")?;
-    match go.code {
-        220 => Ok(()),
-        _ => Err(Fail::Refused(format!("\"{}\"", go.first_line()))),
-    }
+    upgrade(s, "STARTTLS", 220, |r| {
+        Fail::Refused(format!("\"{}\"", r.first_line()))
+    })
 }
 
 #[cfg(test)]
@@ -162,6 +103,7 @@ mod tests {
         assert!(matches!(e, StarttlsError::Refused { .. }), "{e}");
         assert!(e.to_string().contains("454 4.7.0"), "{e}");
         assert!(e.is_finding());
+        assert_eq!(e.exchange().steps.last().map(|s| s.role), Some("refusal"));
     }
 
     #[test]

@@ -11,6 +11,24 @@
 
 use serde::Serialize;
 
+use super::report::{AuditReport, FindingSuite, ProtocolStatus};
+use super::suite::SuiteInfo;
+
+mod beast;
+mod breach;
+mod crime;
+mod dh_primes;
+mod downgrade_sentinel;
+mod drown;
+mod fallback_scsv;
+mod freak;
+mod logjam;
+mod lucky13;
+mod poodle;
+mod rc4;
+mod secure_renegotiation;
+mod sweet32;
+
 /// A check's result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -106,7 +124,7 @@ pub struct Context<'a> {
     /// SNI the audit sends (none for IP literals).
     pub sni: Option<&'a str>,
     /// What the audit measured before the checks ran (versions, suites, features, groups).
-    pub report: &'a super::AuditReport,
+    pub report: &'a AuditReport,
 }
 
 /// A boxed check future (active checks are async and borrow the context).
@@ -117,7 +135,7 @@ pub type CheckFuture<'a> =
 #[derive(Clone, Copy)]
 pub enum Runner {
     /// Judged from the audit's measurements alone: no connection.
-    Passive(fn(&super::AuditReport) -> Outcome),
+    Passive(fn(&AuditReport) -> Outcome),
     /// Sends probes of its own through the scheduler.
     Active(for<'a> fn(&'a Context<'a>) -> CheckFuture<'a>),
 }
@@ -131,6 +149,263 @@ pub struct Check {
     pub run: Runner,
 }
 
+/// Runs every check of [`CHECKS`] against `cx`, in list order in the result. Passive checks are
+/// judged at once; active ones run concurrently (the scheduler keeps the connection budget),
+/// each with its own connection count. A check that fails to run (a connect error halfway) is
+/// `inconclusive` with the error as its reason: never a reason to drop the whole audit.
+pub async fn run_all(cx: &Context<'_>) -> Vec<Vulnerability> {
+    run_list(CHECKS, cx).await
+}
+
+/// [`run_all`] over any list (tests run single checks).
+pub async fn run_list(list: &[Check], cx: &Context<'_>) -> Vec<Vulnerability> {
+    let futs: Vec<_> = list
+        .iter()
+        .map(|c| async move {
+            let (outcome, connections) = match c.run {
+                Runner::Passive(judge) => (judge(cx.report), 0),
+                Runner::Active(start) => {
+                    let (res, n) = super::conn::counting(start(cx)).await;
+                    let outcome = res.unwrap_or_else(|e| {
+                        Outcome::new(Verdict::Inconclusive, format!("the probe failed: {e}"))
+                    });
+                    (outcome, n)
+                }
+            };
+            Vulnerability {
+                info: c.info,
+                outcome,
+                connections,
+            }
+        })
+        .collect();
+    join_all(futs).await
+}
+
+/// Polls every future until all are done; results in input order (no `futures` crate for
+/// this one use; the futures borrow the context, so they cannot be spawned).
+async fn join_all<F: Future>(futs: Vec<F>) -> Vec<F::Output> {
+    let mut futs: Vec<std::pin::Pin<Box<F>>> = futs.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, slot) in futs.iter_mut().zip(out.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
 /// Every check, in report order. Adding a check: a file in this folder with a `pub const CHECK:
 /// Check` and a line here.
-pub const CHECKS: &[Check] = &[];
+pub const CHECKS: &[Check] = &[
+    poodle::CHECK,
+    beast::CHECK,
+    lucky13::CHECK,
+    sweet32::CHECK,
+    rc4::CHECK,
+    freak::CHECK,
+    logjam::CHECK,
+    drown::CHECK,
+    crime::CHECK,
+    breach::CHECK,
+    secure_renegotiation::CHECK,
+    fallback_scsv::CHECK,
+    downgrade_sentinel::CHECK,
+];
+
+// Helpers the checks share: reading the audit's measurements.
+
+/// The accepted suites as (version name, suite), from the audit's enumeration.
+pub fn accepted_suites(r: &AuditReport) -> Vec<(String, SuiteInfo)> {
+    let mut out = Vec::new();
+    for (v, list) in &r.cipher_suite_details {
+        for s in list {
+            if let Ok(code) = u16::from_str_radix(s.code.trim_start_matches("0x"), 16)
+                && let Some(info) = super::suite::cipher_suite(code)
+            {
+                out.push((v.clone(), info));
+            }
+        }
+    }
+    out
+}
+
+/// The accepted suites matching `pred`, each once with the versions that accept it.
+pub fn suites_where(r: &AuditReport, pred: impl Fn(&str, &SuiteInfo) -> bool) -> Vec<FindingSuite> {
+    super::grade::group_suites(
+        accepted_suites(r)
+            .into_iter()
+            .filter(|(v, i)| pred(v, i))
+            .map(|(v, i)| (v, i.code)),
+    )
+}
+
+/// Every suite named with its versions, for evidence: "A (TLS 1.0-1.2), B (TLS 1.2)".
+pub fn name_suites(list: &[FindingSuite]) -> String {
+    list.iter()
+        .map(|s| format!("{} ({})", s.name, super::report::version_span(&s.versions)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How a version was answered (`None`: not probed).
+pub fn status(r: &AuditReport, version: &str) -> Option<ProtocolStatus> {
+    r.protocol_details
+        .iter()
+        .find(|d| d.version == version)
+        .map(|d| d.status)
+}
+
+/// Whether a version was accepted.
+pub fn accepted(r: &AuditReport, version: &str) -> bool {
+    status(r, version) == Some(ProtocolStatus::Accepted)
+}
+
+/// Of `versions`, those that got no answer: what they accept is unknown.
+pub fn unanswered(r: &AuditReport, versions: &[&str]) -> Vec<String> {
+    versions
+        .iter()
+        .filter(|v| status(r, v) == Some(ProtocolStatus::NoAnswer))
+        .map(|v| v.to_string())
+        .collect()
+}
+
+/// The shape of every "this kind of suite is accepted" exposure check: `vulnerable` when a
+/// suite of `versions` matches `pred` (reason: `what` and the suites, evidence: all of them);
+/// `inconclusive` when none matched but one of `versions` got no answer; else `not_vulnerable`
+/// with `clean`.
+pub fn judge_suites(
+    r: &AuditReport,
+    versions: &[&str],
+    pred: impl Fn(&SuiteInfo) -> bool,
+    what: &str,
+    clean: &str,
+) -> Outcome {
+    let list = suites_where(r, |v, i| versions.contains(&v) && pred(i));
+    if !list.is_empty() {
+        return Outcome::new(
+            Verdict::Vulnerable,
+            super::report::suites_message(what, &list),
+        )
+        .with_evidence(name_suites(&list));
+    }
+    let silent = unanswered(r, versions);
+    if !silent.is_empty() {
+        return Outcome::new(
+            Verdict::Inconclusive,
+            format!(
+                "none found, but {} got no answer: what it accepts is unknown",
+                super::report::version_span(&silent)
+            ),
+        );
+    }
+    Outcome::new(Verdict::NotVulnerable, clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INFO: CheckInfo = CheckInfo {
+        id: "test",
+        title: "Test",
+        cve: &[],
+        source: "",
+        method: "",
+        active: true,
+    };
+
+    fn hellos(n: usize) -> for<'a> fn(&'a Context<'a>) -> CheckFuture<'a> {
+        fn one<'a>(cx: &'a Context<'a>) -> CheckFuture<'a> {
+            Box::pin(async move {
+                cx.scheduler.exchange(b"\x16\x03\x01\x00\x00").await?;
+                Ok(Outcome::new(Verdict::NotVulnerable, "one"))
+            })
+        }
+        fn three<'a>(cx: &'a Context<'a>) -> CheckFuture<'a> {
+            Box::pin(async move {
+                for _ in 0..3 {
+                    cx.scheduler.exchange(b"\x16\x03\x01\x00\x00").await?;
+                }
+                cx.scheduler.count_external();
+                Ok(Outcome::new(Verdict::Vulnerable, "three"))
+            })
+        }
+        if n == 1 { one } else { three }
+    }
+
+    /// Checks running concurrently each count only their own connections, and a check that
+    /// cannot connect is inconclusive rather than an error of the audit.
+    #[tokio::test]
+    async fn concurrent_checks_count_their_own_connections() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        // A peer that reads the hello and closes: answers are `Closed`, never retried (closing
+        // with the hello unread would be a reset, which the scheduler retries).
+        std::thread::spawn(move || {
+            for mut c in l.incoming().flatten() {
+                use std::io::Read;
+                let _ = c.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+                let mut hello = [0u8; 5];
+                let _ = c.read_exact(&mut hello);
+            }
+        });
+        let s = crate::probe::Scheduler::new(addr, crate::probe::Settings::default());
+        let report = AuditReport::default();
+        let cx = Context {
+            scheduler: &s,
+            sni: None,
+            report: &report,
+        };
+        let list = [
+            Check {
+                info: INFO,
+                run: Runner::Active(hellos(3)),
+            },
+            Check {
+                info: INFO,
+                run: Runner::Passive(|_| Outcome::new(Verdict::NotApplicable, "passive")),
+            },
+            Check {
+                info: INFO,
+                run: Runner::Active(hellos(1)),
+            },
+        ];
+        let got = run_list(&list, &cx).await;
+        let costs: Vec<usize> = got.iter().map(|v| v.connections).collect();
+        assert_eq!(costs, [4, 0, 1]);
+        assert_eq!(s.connections(), 5);
+        assert_eq!(got[1].outcome.result, Verdict::NotApplicable);
+
+        // Nothing listens there any more: the probe fails, the check is inconclusive.
+        let dead = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let s = crate::probe::Scheduler::new(dead, crate::probe::Settings::default());
+        let cx = Context {
+            scheduler: &s,
+            sni: None,
+            report: &report,
+        };
+        let got = run_list(&list[2..], &cx).await;
+        assert_eq!(got[0].outcome.result, Verdict::Inconclusive);
+        assert!(
+            got[0].outcome.reason.contains("cannot connect"),
+            "{:?}",
+            got[0]
+        );
+    }
+}

@@ -27,6 +27,57 @@ fn list_suites(o: &mut String, p: Palette, suites: &[crate::probe::report::Findi
     }
 }
 
+/// The Vulnerabilities section: one aligned line per check (title, verdict coloured by verdict,
+/// reason); `--verbose` adds the evidence and the connections each check cost.
+pub fn render_vulnerabilities(r: &AuditReport, p: Palette, verbose: bool) -> String {
+    use crate::probe::checks::Verdict;
+    use std::fmt::Write;
+    let mut o = String::new();
+    if r.vulnerabilities.is_empty() {
+        return o;
+    }
+    let _ = writeln!(o, "\n{}", p.bold("Vulnerabilities"));
+    let width = r
+        .vulnerabilities
+        .iter()
+        .map(|v| v.info.title.chars().count())
+        .max()
+        .unwrap_or(0);
+    for v in &r.vulnerabilities {
+        let name = v.outcome.result.as_str();
+        let verdict = format!("{name:<14}");
+        let verdict = match v.outcome.result {
+            Verdict::Vulnerable => p.bad(verdict),
+            Verdict::NotVulnerable => p.good(verdict),
+            Verdict::NotApplicable => p.dim(verdict),
+            Verdict::Inconclusive => p.warn(verdict),
+        };
+        let pad = width - v.info.title.chars().count();
+        let _ = writeln!(
+            o,
+            "  {}{:pad$} {verdict} {}",
+            v.info.title, "", v.outcome.reason
+        );
+        if verbose {
+            if let Some(e) = &v.outcome.evidence {
+                let _ = writeln!(o, "  {:width$} {}", "", p.dim(format!("evidence: {e}")));
+            }
+            if v.info.active {
+                let _ = writeln!(
+                    o,
+                    "  {:width$} {}",
+                    "",
+                    p.dim(match v.connections {
+                        1 => "1 connection".to_string(),
+                        n => format!("{n} connections"),
+                    })
+                );
+            }
+        }
+    }
+    o
+}
+
 /// Human rendering of the report (`verbose`: every suite behind a counted finding, named).
 pub fn render(r: &AuditReport, p: Palette, verbose: bool) -> String {
     use std::fmt::Write;
@@ -233,6 +284,8 @@ pub fn render(r: &AuditReport, p: Palette, verbose: bool) -> String {
         o.push_str(&crate::report::mitm::render_summary(a, p));
     }
 
+    o.push_str(&render_vulnerabilities(r, p, verbose));
+
     if !r.findings.is_empty() {
         let _ = writeln!(o, "\n{}", p.bold("Findings"));
         for fd in &r.findings {
@@ -290,9 +343,10 @@ pub fn render(r: &AuditReport, p: Palette, verbose: bool) -> String {
     }
     let _ = writeln!(
         o,
-        "\n{} {} connections{}, {:.2} s",
+        "\n{} {} connections ({} for vulnerability checks){}, {:.2} s",
         p.bold("Cost"),
         r.connections,
+        r.check_connections,
         if r.starttls_upgrades > 0 {
             format!(" ({} with a STARTTLS upgrade)", r.starttls_upgrades)
         } else {
