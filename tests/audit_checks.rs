@@ -431,7 +431,9 @@ fn openssl_legacy_shape() {
         show(&r)
     );
     // No export suite in OpenSSL 3: the DHE_EXPORT probe is not even needed (1024 decided),
-    // FREAK's probe costs one connection and is refused.
+    // FREAK's probe costs one connection and is refused. s_server serves one connection at a
+    // time and the handshake checks (ROBOT's silences) run beside it with a 1.5 s read
+    // timeout here, so the scheduler may retry that hello once.
     let freak = check(&r, "freak");
     assert_eq!(
         freak.outcome.result.as_str(),
@@ -439,7 +441,7 @@ fn openssl_legacy_shape() {
         "{}",
         show(&r)
     );
-    assert_eq!(freak.connections, 1);
+    assert!((1..=2).contains(&freak.connections), "{}", show(&r));
     assert_clean(&r, &["beast", "lucky13", "logjam"]);
 }
 

@@ -557,6 +557,35 @@ impl RecordCipher {
         plaintext: &[u8],
         seq: u64,
     ) -> Vec<u8> {
+        self.seal_with(content_type, version, plaintext, seq, false)
+    }
+
+    /// [`Self::seal`] with every CBC padding byte but the length byte wrong (MAC and length
+    /// right): the record a TLS implementation that checks only the length byte accepts (TLS
+    /// POODLE). `None` unless this is CBC with MAC-then-encrypt.
+    pub fn seal_bad_padding(
+        &mut self,
+        content_type: ContentType,
+        version: u16,
+        plaintext: &[u8],
+        seq: u64,
+    ) -> Option<Vec<u8>> {
+        match &self.engine {
+            Engine::Cbc { etm: false, .. } => {
+                Some(self.seal_with(content_type, version, plaintext, seq, true))
+            }
+            _ => None,
+        }
+    }
+
+    fn seal_with(
+        &mut self,
+        content_type: ContentType,
+        version: u16,
+        plaintext: &[u8],
+        seq: u64,
+        bad_padding: bool,
+    ) -> Vec<u8> {
         let mut header = [content_type.0, 0, 0, 0, 0];
         header[1..3].copy_from_slice(&version.to_be_bytes());
         let mac_over = |mac: &MacKey, h: &[u8; 5], data: &[u8]| {
@@ -607,8 +636,18 @@ impl RecordCipher {
                 if !*etm {
                     body.extend_from_slice(&mac_over(mac, &header, plaintext));
                 }
-                let pad = bl - 1 - body.len() % bl;
+                let mut pad = bl - 1 - body.len() % bl;
+                if bad_padding && pad == 0 {
+                    // A padding byte to get wrong needs at least one beside the length byte.
+                    pad = bl;
+                }
                 body.extend(std::iter::repeat_n(pad as u8, pad + 1));
+                if bad_padding {
+                    let n = body.len();
+                    for b in &mut body[n - 1 - pad..n - 1] {
+                        *b ^= 0xFF;
+                    }
+                }
                 block.cbc(&iv, &mut body, true);
                 let mut payload = if chained_iv.is_some() {
                     Vec::new()
@@ -963,5 +1002,41 @@ mod tests {
             assert_eq!(o.plaintext, plain);
             assert_eq!(c.seal(ct, 0x0303, &plain, 0), wire);
         }
+    }
+
+    /// The TLS POODLE probe's record: right MAC and length byte, wrong padding bytes, so a
+    /// checking peer fails it on padding; AEAD and encrypt-then-MAC have no such record.
+    #[test]
+    fn bad_padding_records_fail_on_padding_only_for_mac_then_encrypt_cbc() {
+        let suite = SuiteParams::lookup(0x002F).unwrap();
+        let twin = || RecordCipher::tls12_mac(suite, &[1; 20], &[2; 16], &[], false).unwrap();
+        let (mut tx, mut rx) = (twin(), twin());
+        for len in [0, 1, 11, 16, 27] {
+            let data = vec![0x41; len];
+            let good = tx.seal(ContentType::APPLICATION_DATA, 0x0303, &data, 1);
+            assert_eq!(
+                rx.open(&header(&good), &good[5..], 1).unwrap().plaintext,
+                data
+            );
+            let bad = tx
+                .seal_bad_padding(ContentType::APPLICATION_DATA, 0x0303, &data, 1)
+                .unwrap();
+            assert_eq!(
+                rx.open(&header(&bad), &bad[5..], 1),
+                Err(OpenError::BadPadding),
+                "{len} bytes"
+            );
+        }
+        let aead = SuiteParams::lookup(0x009C).unwrap();
+        let mut g = RecordCipher::tls12(aead, &[7; 16], &[1, 2, 3, 4]).unwrap();
+        assert!(
+            g.seal_bad_padding(ContentType::APPLICATION_DATA, 0x0303, b"x", 0)
+                .is_none()
+        );
+        let mut etm = RecordCipher::tls12_mac(suite, &[1; 20], &[2; 16], &[], true).unwrap();
+        assert!(
+            etm.seal_bad_padding(ContentType::APPLICATION_DATA, 0x0303, b"x", 0)
+                .is_none()
+        );
     }
 }

@@ -59,6 +59,8 @@ enum State {
     ServerCcs,
     /// Waiting for the server's (encrypted) Finished.
     ServerFinished,
+    /// Stopped at the ServerHelloDone ([`Config::pause_at_server_hello_done`]).
+    Paused,
     /// Handshake complete.
     Done,
     /// Failed; nothing more is processed.
@@ -88,6 +90,14 @@ pub struct Client {
     app_data: Vec<u8>,
     /// The server sent close_notify.
     peer_closed: bool,
+    /// Records of other content types (heartbeat) received, decrypted: (type, bytes).
+    other_records: Vec<(u8, Vec<u8>)>,
+    /// verify_data of the last Finished each side sent (RFC 5746 renegotiation_info).
+    client_verify: Vec<u8>,
+    server_verify: Vec<u8>,
+    /// What the ClientHello offers (kept for renegotiation).
+    suites: Vec<u16>,
+    groups: Vec<u16>,
     outcome: Outcome,
     rng: SystemRandom,
 }
@@ -130,6 +140,69 @@ fn alert_error(context: &'static str, fragment: &[u8]) -> EngineError {
 
 fn version_label(v: u16) -> String {
     crate::wire::ProtocolVersion(v).label()
+}
+
+/// The ClientHello (handshake message, and as plaintext records). `renegotiation`: the client
+/// verify_data of the connection being renegotiated (RFC 5746 §3.5: the extension instead of
+/// the SCSV), `Some(empty)` for a legacy renegotiation without it.
+fn build_hello(
+    cfg: &Config,
+    suites: &[u16],
+    groups: &[u16],
+    random: [u8; 32],
+    renegotiation: Option<&[u8]>,
+) -> (Vec<u8>, Vec<u8>) {
+    let mut offer = suites.to_vec();
+    if cfg.secure_renegotiation && renegotiation.is_none() {
+        offer.push(EMPTY_RENEGOTIATION_INFO_SCSV);
+    }
+    let mut hello = ClientHelloBuilder::new()
+        .record_version(0x0301)
+        .legacy_version(cfg.max_version)
+        .random(random)
+        .session_id(&cfg.session_id)
+        .cipher_suites(&offer)
+        .pad_to_avoid_f5_bug(true);
+    if let Some(verify) = renegotiation.filter(|v| !v.is_empty() && cfg.secure_renegotiation) {
+        let mut body = Vec::new();
+        put_vec8(&mut body, verify);
+        hello = hello.extension(0xFF01, &body);
+    }
+    if let Some(name) = &cfg.server_name {
+        hello = hello.sni(name);
+    }
+    let any_ec = suites
+        .iter()
+        .filter_map(|&c| SuiteParams::lookup(c).ok())
+        .any(|s| s.kx.is_ecdh());
+    if any_ec && !groups.is_empty() {
+        hello = hello.supported_groups(groups).ec_point_formats(&[0]);
+    }
+    if cfg.max_version >= 0x0303 {
+        hello = hello.signature_algorithms(&SIG_SCHEMES);
+    }
+    hello = hello.status_request();
+    if !cfg.alpn.is_empty() {
+        let protos: Vec<&[u8]> = cfg.alpn.iter().map(Vec::as_slice).collect();
+        hello = hello.alpn(&protos);
+    }
+    if cfg.extended_master_secret {
+        hello = hello.extended_master_secret();
+    }
+    let any_cbc = suites
+        .iter()
+        .filter_map(|&c| SuiteParams::lookup(c).ok())
+        .any(|s| matches!(s.bulk, crate::crypto::Bulk::Cbc(..)));
+    if cfg.encrypt_then_mac && any_cbc {
+        hello = hello.encrypt_then_mac();
+    }
+    if cfg.heartbeat {
+        hello = hello.heartbeat(1);
+    }
+    if let Some(t) = &cfg.session_ticket {
+        hello = hello.session_ticket(t);
+    }
+    (hello.handshake_message(), hello.build())
 }
 
 impl Client {
@@ -178,44 +251,7 @@ impl Client {
         let mut random = [0u8; 32];
         rng.fill(&mut random)
             .map_err(|_| proto("system RNG failed"))?;
-        let mut offer = suites.clone();
-        offer.push(EMPTY_RENEGOTIATION_INFO_SCSV);
-        let mut hello = ClientHelloBuilder::new()
-            .record_version(0x0301)
-            .legacy_version(cfg.max_version)
-            .random(random)
-            .cipher_suites(&offer)
-            .pad_to_avoid_f5_bug(true);
-        if let Some(name) = &cfg.server_name {
-            hello = hello.sni(name);
-        }
-        let any_ec = suites
-            .iter()
-            .filter_map(|&c| SuiteParams::lookup(c).ok())
-            .any(|s| s.kx.is_ecdh());
-        if any_ec && !groups.is_empty() {
-            hello = hello.supported_groups(&groups).ec_point_formats(&[0]);
-        }
-        if cfg.max_version >= 0x0303 {
-            hello = hello.signature_algorithms(&SIG_SCHEMES);
-        }
-        hello = hello.status_request();
-        if !cfg.alpn.is_empty() {
-            let protos: Vec<&[u8]> = cfg.alpn.iter().map(Vec::as_slice).collect();
-            hello = hello.alpn(&protos);
-        }
-        if cfg.extended_master_secret {
-            hello = hello.extended_master_secret();
-        }
-        let any_cbc = suites
-            .iter()
-            .filter_map(|&c| SuiteParams::lookup(c).ok())
-            .any(|s| matches!(s.bulk, crate::crypto::Bulk::Cbc(..)));
-        if cfg.encrypt_then_mac && any_cbc {
-            hello = hello.encrypt_then_mac();
-        }
-        let ch = hello.handshake_message();
-        let out = hello.build();
+        let (ch, out) = build_hello(&cfg, &suites, &groups, random, None);
         Ok(Self {
             cfg,
             state: State::ServerFlight,
@@ -235,6 +271,11 @@ impl Client {
             rx_seq: 0,
             app_data: Vec::new(),
             peer_closed: false,
+            other_records: Vec::new(),
+            client_verify: Vec::new(),
+            server_verify: Vec::new(),
+            suites,
+            groups,
             outcome: Outcome {
                 client_random: random.to_vec(),
                 ..Outcome::default()
@@ -256,6 +297,84 @@ impl Client {
     /// Whether the client failed.
     pub fn is_failed(&self) -> bool {
         self.state == State::Failed
+    }
+
+    /// Whether the client stopped at the server's ServerHelloDone
+    /// ([`Config::pause_at_server_hello_done`]).
+    pub fn is_paused(&self) -> bool {
+        self.state == State::Paused
+    }
+
+    /// The record-layer version in use (the negotiated one once the ServerHello is in).
+    pub fn record_version(&self) -> u16 {
+        self.record_version
+    }
+
+    /// Queues one record of any content type: protected once keys are in use, plaintext before
+    /// (heartbeat requests, a stray ChangeCipherSpec).
+    pub fn send_record(&mut self, ct: ContentType, data: &[u8]) {
+        if self.tx.is_some() {
+            self.send_protected(ct, data);
+        } else {
+            self.out
+                .extend_from_slice(&record(ct, self.record_version, data));
+        }
+    }
+
+    /// Queues one protected record whose CBC padding bytes are wrong while its length byte and
+    /// MAC are right (the TLS POODLE probe). `false` when the suite in use is not CBC with
+    /// MAC-then-encrypt, so there is no such padding to get wrong.
+    pub fn send_with_bad_padding(&mut self, ct: ContentType, data: &[u8]) -> bool {
+        let Some(tx) = &mut self.tx else {
+            return false;
+        };
+        match tx.seal_bad_padding(ct, self.record_version, data, self.tx_seq) {
+            Some(rec) => {
+                self.tx_seq += 1;
+                self.out.extend_from_slice(&rec);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Records of other content types received (heartbeat: 24), decrypted when protected,
+    /// as (content type, bytes); taken.
+    pub fn take_other_records(&mut self) -> Vec<(u8, Vec<u8>)> {
+        std::mem::take(&mut self.other_records)
+    }
+
+    /// Starts a client-initiated renegotiation on a completed connection: a new ClientHello
+    /// under the current keys. `secure`: with renegotiation_info carrying our last Finished's
+    /// verify_data (RFC 5746 §3.5); otherwise a legacy hello without it (and without the
+    /// SCSV). The handshake then runs as the first did; [`Self::is_done`] says when it completed.
+    pub fn renegotiate(&mut self, secure: bool) -> Result<(), EngineError> {
+        if self.state != State::Done {
+            return Err(EngineError::Closed);
+        }
+        let mut random = [0u8; 32];
+        self.rng
+            .fill(&mut random)
+            .map_err(|_| proto("system RNG failed"))?;
+        let verify = if secure {
+            self.client_verify.clone()
+        } else {
+            Vec::new()
+        };
+        let mut cfg = self.cfg.clone();
+        cfg.secure_renegotiation = secure;
+        // A renegotiation is a full handshake: no resumption offer.
+        cfg.session_ticket = None;
+        cfg.session_id = Vec::new();
+        let (ch, _) = build_hello(&cfg, &self.suites, &self.groups, random, Some(&verify));
+        self.client_random = random;
+        self.outcome.client_random = random.to_vec();
+        self.server_random = Vec::new();
+        self.server_msgs.clear();
+        self.transcript = ch.clone();
+        self.state = State::ServerFlight;
+        self.send_protected(ContentType::HANDSHAKE, &ch);
+        Ok(())
     }
 
     /// What the client learnt so far.
@@ -344,6 +463,7 @@ impl Client {
             State::ServerFlight => "waiting for the server's hello flight",
             State::ServerCcs => "waiting for the server's ChangeCipherSpec",
             State::ServerFinished => "waiting for the server's Finished",
+            State::Paused => "after the server's ServerHelloDone",
             State::Done | State::Failed => "after the handshake",
         }
     }
@@ -373,6 +493,9 @@ impl Client {
                     // A warning (close_notify after Done, or no_renegotiation): not fatal.
                     if plain.get(1) == Some(&0) && self.state == State::Done {
                         self.peer_closed = true;
+                    }
+                    if let Some(&d) = plain.get(1) {
+                        self.outcome.warning_alerts.push(d);
                     }
                     return Ok(());
                 }
@@ -411,6 +534,13 @@ impl Client {
                 self.app_data.extend_from_slice(&plain);
                 Ok(())
             }
+            ContentType::HEARTBEAT => {
+                // Kept for the Heartbleed check; at most a few records are ever expected.
+                if self.other_records.len() < 64 {
+                    self.other_records.push((ct.0, plain));
+                }
+                Ok(())
+            }
             other => Err(proto(format!(
                 "unexpected {} record while {context}",
                 other.name().unwrap_or("unknown")
@@ -446,13 +576,23 @@ impl Client {
                 self.server_message(&f)?;
                 self.server_msgs.push(f);
                 if done {
-                    self.client_flight()?;
+                    if self.cfg.pause_at_server_hello_done {
+                        self.state = State::Paused;
+                    } else {
+                        self.client_flight()?;
+                    }
                 }
                 Ok(())
             }
             State::ServerCcs if f.typ == HandshakeType::NEW_SESSION_TICKET => {
-                // We offer no session_ticket extension, but a ticket is harmless: hashed, kept.
+                // Hashed; the ticket is kept when we asked for one (a stray one is harmless).
                 self.transcript.extend_from_slice(&f.raw);
+                let mut r = Reader::new(&f.body, "NewSessionTicket");
+                if r.u32("ticket_lifetime_hint").is_ok()
+                    && let Ok(t) = r.vec16("ticket")
+                {
+                    self.outcome.session_ticket = Some(t.to_vec());
+                }
                 Ok(())
             }
             State::ServerFinished if f.typ == HandshakeType::FINISHED => {
@@ -471,6 +611,10 @@ impl Client {
                     ));
                 }
                 self.transcript.extend_from_slice(&f.raw);
+                self.server_verify = f.body.clone();
+                if self.outcome.finished_verified {
+                    self.outcome.renegotiations += 1;
+                }
                 self.outcome.finished_verified = true;
                 if suite.kx == KeyExchange::Rsa {
                     self.outcome.key_possession = Some(KeyPossession {
@@ -579,6 +723,10 @@ impl Client {
         let has = |t: u16| sh.extensions.iter().any(|e| e.typ == t);
         self.outcome.version = Some(v);
         self.outcome.cipher_suite = Some(suite.code);
+        self.outcome.session_id = sh.session_id.clone();
+        self.outcome.server_hellos += 1;
+        self.outcome.heartbeat = has(15) && self.cfg.heartbeat;
+        self.outcome.secure_renegotiation = has(0xFF01);
         self.outcome.extended_master_secret = has(23) && self.cfg.extended_master_secret;
         self.outcome.encrypt_then_mac = has(22)
             && self.cfg.encrypt_then_mac
@@ -656,15 +804,15 @@ impl Client {
                 detail: Some("anonymous suite: the server sent no certificate".into()),
             });
         }
-        let mut flight = Vec::new();
         if self.find(HandshakeType::CERTIFICATE_REQUEST).is_some() {
             let cert = handshake_msg(HandshakeType::CERTIFICATE, &[0, 0, 0]);
             self.transcript.extend_from_slice(&cert);
-            flight.extend_from_slice(&record(ContentType::HANDSHAKE, self.record_version, &cert));
+            // Under the current keys during a renegotiation, plaintext in the first handshake.
+            self.send_record(ContentType::HANDSHAKE, &cert);
         }
         let cke = handshake_msg(HandshakeType::CLIENT_KEY_EXCHANGE, &cke_body);
         self.transcript.extend_from_slice(&cke);
-        flight.extend_from_slice(&record(ContentType::HANDSHAKE, self.record_version, &cke));
+        self.send_record(ContentType::HANDSHAKE, &cke);
         self.master = if self.outcome.extended_master_secret {
             tls12::extended_master_secret(
                 suite.hash,
@@ -680,21 +828,19 @@ impl Client {
             )
         };
         self.outcome.master_secret = Some(self.master.clone());
-        self.tx = Some(self.write_cipher(&suite, true)?);
-        flight.extend_from_slice(&record(
-            ContentType::CHANGE_CIPHER_SPEC,
-            self.record_version,
-            &[1],
-        ));
+        let tx = self.write_cipher(&suite, true)?;
+        self.send_record(ContentType::CHANGE_CIPHER_SPEC, &[1]);
+        self.tx = Some(tx);
+        self.tx_seq = 0;
         let verify = tls12::finished_verify_data(
             suite.hash,
             &self.master,
             true,
             &suite.hash.digest(&self.transcript),
         );
+        self.client_verify = verify.clone();
         let fin = handshake_msg(HandshakeType::FINISHED, &verify);
         self.transcript.extend_from_slice(&fin);
-        self.out.extend_from_slice(&flight);
         self.send_protected(ContentType::HANDSHAKE, &fin);
         self.state = State::ServerCcs;
         Ok(())

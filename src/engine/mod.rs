@@ -38,6 +38,18 @@ pub struct Config {
     pub extended_master_secret: bool,
     /// Offer encrypt-then-MAC (RFC 7366).
     pub encrypt_then_mac: bool,
+    /// Signal secure renegotiation (RFC 5746) with the SCSV; `false` is a legacy client (no
+    /// SCSV, no renegotiation_info), as the insecure-renegotiation check needs.
+    pub secure_renegotiation: bool,
+    /// Offer the heartbeat extension (RFC 6520, peer_allowed_to_send).
+    pub heartbeat: bool,
+    /// Offer the session_ticket extension (RFC 5077) with these bytes (empty: ask for one).
+    pub session_ticket: Option<Vec<u8>>,
+    /// ClientHello.session_id.
+    pub session_id: Vec<u8>,
+    /// Stop after the server's ServerHelloDone without sending our flight (probes that send
+    /// crafted messages of their own there: early ChangeCipherSpec, ROBOT's ClientKeyExchange).
+    pub pause_at_server_hello_done: bool,
 }
 
 impl Default for Config {
@@ -51,6 +63,11 @@ impl Default for Config {
             alpn: Vec::new(),
             extended_master_secret: true,
             encrypt_then_mac: true,
+            secure_renegotiation: true,
+            heartbeat: false,
+            session_ticket: None,
+            session_id: Vec::new(),
+            pause_at_server_hello_done: false,
         }
     }
 }
@@ -146,4 +163,18 @@ pub struct Outcome {
     pub master_secret: Option<Vec<u8>>,
     /// Both Finished messages verified.
     pub finished_verified: bool,
+    /// ServerHello.session_id.
+    pub session_id: Vec<u8>,
+    /// The server answered the heartbeat extension.
+    pub heartbeat: bool,
+    /// The server answered renegotiation_info (RFC 5746).
+    pub secure_renegotiation: bool,
+    /// The ticket of the server's NewSessionTicket, when it sent one.
+    pub session_ticket: Option<Vec<u8>>,
+    /// Warning alerts received (descriptions), e.g. no_renegotiation (100).
+    pub warning_alerts: Vec<u8>,
+    /// Renegotiations completed on this connection.
+    pub renegotiations: usize,
+    /// ServerHellos received (2 once a renegotiation got its answer).
+    pub server_hellos: usize,
 }

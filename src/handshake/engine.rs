@@ -34,6 +34,7 @@ pub fn engine_config(opts: &InspectOptions) -> Result<Config, HandshakeError> {
         alpn: opts.alpn.clone(),
         extended_master_secret: true,
         encrypt_then_mac: true,
+        ..Config::default()
     })
 }
 

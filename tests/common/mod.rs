@@ -321,6 +321,11 @@ pub struct GnutlsServer {
 
 impl GnutlsServer {
     pub fn start(priority: &str) -> Option<Self> {
+        Self::start_with(priority, &[])
+    }
+
+    /// Same, with extra gnutls-serv arguments (`--heartbeat`).
+    pub fn start_with(priority: &str, extra: &[&str]) -> Option<Self> {
         use std::time::Instant;
         // gnutls-serv cannot report a kernel-chosen port: pick one, and pick again if the
         // server exits because something took it meanwhile.
@@ -330,6 +335,7 @@ impl GnutlsServer {
             let c = repo("certs");
             let mut child = Command::new("gnutls-serv")
                 .args(["--port", &port.to_string(), "--priority", priority])
+                .args(extra)
                 .arg("--x509certfile")
                 .arg(c.join("rsa2048-chain.pem"))
                 .arg("--x509keyfile")

@@ -14,20 +14,29 @@ use serde::Serialize;
 use super::report::{AuditReport, FindingSuite, ProtocolStatus};
 use super::suite::SuiteInfo;
 
+mod active;
 mod beast;
 mod breach;
+pub mod ccs_injection;
 mod crime;
 mod dh_primes;
 mod downgrade_sentinel;
 mod drown;
+pub mod early_data_0rtt;
 mod fallback_scsv;
 mod freak;
+pub mod heartbleed;
 mod logjam;
 mod lucky13;
 mod poodle;
 mod rc4;
+pub mod renegotiation_client_initiated;
+pub mod renegotiation_insecure;
+pub mod robot;
 mod secure_renegotiation;
 mod sweet32;
+pub mod ticketbleed;
+pub mod tls_poodle;
 
 /// A check's result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -210,6 +219,14 @@ async fn join_all<F: Future>(futs: Vec<F>) -> Vec<F::Output> {
 /// Every check, in report order. Adding a check: a file in this folder with a `pub const CHECK:
 /// Check` and a line here.
 pub const CHECKS: &[Check] = &[
+    heartbleed::CHECK,
+    ccs_injection::CHECK,
+    robot::CHECK,
+    renegotiation_insecure::CHECK,
+    renegotiation_client_initiated::CHECK,
+    ticketbleed::CHECK,
+    early_data_0rtt::CHECK,
+    tls_poodle::CHECK,
     poodle::CHECK,
     beast::CHECK,
     lucky13::CHECK,
