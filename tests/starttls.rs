@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::daemon::{self, Daemon, chown, pki};
+use common::daemon::{self, Daemon, Smtp, chown, pki, postfix};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{SocketAddr, TcpStream};
@@ -307,84 +307,6 @@ fn check_audit_except(
 }
 
 // ---------------------------------------------------------------- SMTP (postfix)
-
-/// How a postfix instance is set up.
-#[derive(Clone, Copy, PartialEq)]
-enum Smtp {
-    /// STARTTLS with the test PKI.
-    Tls,
-    /// No TLS at all: no STARTTLS in its EHLO answer.
-    Plain,
-    /// Given a key that is not its certificate's: postfix disables TLS at start but still
-    /// lists STARTTLS, and answers the command "454 4.7.0 TLS not available due to local
-    /// problem" (a real, common misconfiguration).
-    WrongKey,
-}
-
-/// Postfix's smtpd alone on 127.0.0.1, from a private main.cf / master.cf in a temp dir (its
-/// own queue and data directories, log in postfix.log there), run by postfix's `master` in the
-/// foreground so the test owns the process. Nothing of the system's postfix is used or started.
-fn postfix(mode: Smtp) -> Option<Daemon> {
-    let master = tool("/usr/lib/postfix/sbin/master")?;
-    let dir = daemon::tempdir();
-    let (cert, key) = pki(dir.path(), None);
-    let key = if mode == Smtp::WrongKey {
-        let wrong = dir.path().join("wrong.key");
-        std::fs::copy(certs().join("ecdsa-p256.key"), &wrong).unwrap();
-        wrong
-    } else {
-        key
-    };
-    // The queue directories master and smtpd use, with the owners postfix wants (what
-    // `postfix check` would create, without reading the system's /etc/postfix).
-    let conf = dir.path().join("conf");
-    let (queue, data) = (dir.path().join("queue"), dir.path().join("data"));
-    for d in ["conf", "data", "queue/pid", "queue/private", "queue/public"] {
-        std::fs::create_dir_all(dir.path().join(d)).unwrap();
-    }
-    chown(
-        "postfix",
-        &[&data, &queue.join("private"), &queue.join("public")],
-    );
-    let tls = match mode {
-        Smtp::Plain => "smtpd_tls_security_level = none\n".to_string(),
-        Smtp::Tls | Smtp::WrongKey => format!(
-            "smtpd_tls_security_level = may\nsmtpd_tls_cert_file = {}\nsmtpd_tls_key_file = {}\n",
-            cert.display(),
-            key.display()
-        ),
-    };
-    // The log goes to a file through postlogd; postfix accepts a log file only under one of
-    // maillog_file_prefixes, and says why it failed nowhere else: without this it exits silently.
-    let main_cf = format!(
-        "compatibility_level = 3.6\nqueue_directory = {q}\ndata_directory = {data}\n\
-         mail_owner = postfix\nsetgid_group = postdrop\n\
-         maillog_file = {d}/postfix.log\nmaillog_file_prefixes = {d}\n\
-         inet_interfaces = 127.0.0.1\ninet_protocols = ipv4\nmyhostname = mail.tlsight.test\n\
-         mydestination =\nmynetworks = 127.0.0.0/8\nlocal_recipient_maps =\nnotify_classes =\n\
-         smtpd_client_connection_count_limit = 0\nsmtpd_client_connection_rate_limit = 0\n{tls}",
-        q = queue.display(),
-        data = data.display(),
-        d = dir.path().display(),
-    );
-    std::fs::write(conf.join("main.cf"), main_cf).unwrap();
-    Some(Daemon::start_in("postfix", dir, |_, port| {
-        // Only what smtpd needs: itself on our port, the logger, and tlsmgr (without it smtpd
-        // has "no entropy for TLS key generation" and disables TLS).
-        std::fs::write(
-            conf.join("master.cf"),
-            format!(
-                "127.0.0.1:{port} inet n - n - - smtpd\n\
-                 postlog unix-dgram n - n - 1 postlogd\n\
-                 tlsmgr unix - - n 1000? 1 tlsmgr\n"
-            ),
-        )
-        .unwrap();
-        // -s: stay in the foreground, a child of the test (what `postfix start-fg` does when it
-        // is not PID 1), so the Daemon's SIGTERM stops master and its smtpd processes.
-        daemon::quiet(Command::new(&master).arg("-c").arg(&conf).arg("-s"))
-    }))
-}
 
 const SMTP_ROLES: &[(&str, &str)] = &[
     ("server", "banner"),

@@ -92,6 +92,37 @@ impl NetArgs {
     }
 }
 
+impl NetArgs {
+    /// The settings for a scan: one proxy for every target, the upgrade chosen per target (by
+    /// its port unless `--starttls` says otherwise).
+    pub(crate) fn reach(&self) -> Result<tlsight::scan::Reach, String> {
+        use tlsight::scan::StarttlsChoice;
+        let starttls = match self.starttls {
+            None => StarttlsChoice::ByPort,
+            Some(StarttlsArg::None) => StarttlsChoice::Off,
+            Some(StarttlsArg::Proto(p)) => StarttlsChoice::Always(p),
+        };
+        if self.xmpp_host.is_some()
+            && !matches!(
+                starttls,
+                StarttlsChoice::Always(Protocol::Xmpp) | StarttlsChoice::ByPort
+            )
+        {
+            return Err("--xmpp-host needs --starttls xmpp (or port 5222)".into());
+        }
+        // The proxy is the same for every target: resolve it against any target.
+        let (net, _) = self.resolve(&Target {
+            host: "scan".into(),
+            port: 443,
+        })?;
+        Ok(tlsight::scan::Reach {
+            proxy: net.proxy,
+            starttls,
+            xmpp_host: self.xmpp_host.clone(),
+        })
+    }
+}
+
 /// Prints [`NetArgs::resolve`]'s notes on stderr (stdout stays the report, JSON or text).
 pub(crate) fn announce(notes: &[String]) {
     for n in notes {

@@ -77,6 +77,10 @@ pub(crate) struct Args {
     /// Offer only TLS 1.3.
     #[arg(long)]
     tls13: bool,
+    /// Which TLS implementation speaks: auto (rustls, then tlsight's own TLS 1.0-1.2 engine when
+    /// rustls cannot negotiate), rustls, or tlsight.
+    #[arg(long, value_name = "ENGINE", default_value = "auto", value_parser = ["auto", "rustls", "tlsight"])]
+    engine: String,
     /// ALPN protocols to offer, comma separated.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     alpn: Vec<String>,
@@ -86,9 +90,9 @@ pub(crate) struct Args {
     /// Connections at once per audited server (with --audit).
     #[arg(long, value_name = "N", default_value_t = 5)]
     audit_connections: usize,
-    /// Upgrade each connection with STARTTLS first (smtp, imap, pop3, ...).
-    #[arg(long, value_name = "PROTOCOL")]
-    starttls: Option<String>,
+    /// Proxy and STARTTLS, as for the single-target commands.
+    #[command(flatten)]
+    net: super::net::NetArgs,
     /// Also compute JA4S (FoxIO License 1.1: free, not for monetisation).
     #[arg(long)]
     ja4s: bool,
@@ -190,12 +194,7 @@ fn run_inner(args: Args) -> Result<(), ScanError> {
         }
         Some(spec) => Some(Shard::parse(spec).map_err(setup)?),
     };
-    if let Some(p) = &args.starttls {
-        // The STARTTLS layer (net::starttls) plugs in through scan::hooks::Upgrade.
-        return Err(setup(format!(
-            "--starttls {p}: STARTTLS is not available in this build yet"
-        )));
-    }
+    let reach = args.net.reach().map_err(setup)?;
 
     let mut tls = InspectOptions::new(Target {
         host: "scan".into(),
@@ -203,6 +202,7 @@ fn run_inner(args: Args) -> Result<(), ScanError> {
     });
     tls.versions = super::version_choice(false, false, args.tls12, args.tls13);
     tls.alpn = super::alpn_ids(&args.alpn);
+    tls.engine = super::engine_choice(&args.engine);
     for path in &args.ca {
         tls.extra_roots.extend(load_ca_file(path).map_err(setup)?);
     }
@@ -264,8 +264,7 @@ fn run_inner(args: Args) -> Result<(), ScanError> {
         }),
         shard,
         skip,
-        upgrade: None,
-        fallback: None,
+        reach,
         verdict_cache: !args.no_verdict_cache,
         ja4s: args.ja4s,
     };

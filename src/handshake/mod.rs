@@ -104,7 +104,7 @@ pub enum EngineChoice {
 }
 
 /// The implementation that spoke (`"rustls"` / `"tlsight"` / `"capture"` in JSON).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EngineName {
     /// rustls 0.23 with the ring provider.
@@ -547,8 +547,17 @@ pub fn inspect(opts: &InspectOptions) -> Result<Inspection, HandshakeError> {
 /// Why rustls' attempt calls for tlsight's engine: it failed before anything was negotiated,
 /// with an alert, a TLS error (a version or suite rustls refuses) or a closed connection.
 fn fallback_reason(ins: &Inspection) -> Option<String> {
-    let f = ins.failure.as_ref()?;
-    if ins.negotiated.version.is_some() {
+    fallback_reason_for(ins.failure.as_ref(), &ins.negotiated)
+}
+
+/// [`fallback_reason`] for a handshake known by its failure and what it negotiated (`scan`
+/// drives rustls itself and decides the same way).
+pub fn fallback_reason_for(
+    failure: Option<&HandshakeError>,
+    negotiated: &Negotiated,
+) -> Option<String> {
+    let f = failure?;
+    if negotiated.version.is_some() {
         return None;
     }
     match f {

@@ -5,7 +5,9 @@
 //! their connections through [`open`], so each gets the same proxy and the same upgrade.
 //!
 //! Blocking by design (std sockets with deadlines); async callers run [`open`] in
-//! `spawn_blocking` and convert the socket.
+//! `spawn_blocking` and convert the socket ([`open_async`]). The one non-blocking path is
+//! [`connect_async`]: a plain TCP connect on tokio, for `scan`'s thousands of direct
+//! connections, classified exactly like [`connect`].
 
 pub mod no_proxy;
 pub mod proxy;
@@ -132,11 +134,11 @@ pub struct OpenTimings {
     pub starttls: f64,
 }
 
-/// A socket ready for the ClientHello.
+/// A socket ready for the ClientHello (`S`: the socket type; `()` once it was taken out).
 #[derive(Debug)]
-pub struct Opened {
+pub struct Opened<S = TcpStream> {
     /// The socket.
-    pub stream: TcpStream,
+    pub stream: S,
     /// The address connected to (the proxy's, through a proxy).
     pub address: SocketAddr,
     /// Phase timings.
@@ -196,6 +198,70 @@ pub fn connect(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, Net
         addr: "(none)".into(),
         reason: "no address to connect to".into(),
     }))
+}
+
+/// Connects to `addr` on tokio within `timeout`: the plain route of [`open`] without a thread
+/// per connection (`scan` keeps thousands in flight). Errors as [`connect`] gives them.
+pub async fn connect_async(
+    addr: SocketAddr,
+    timeout: Duration,
+) -> Result<tokio::net::TcpStream, NetError> {
+    match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr)).await {
+        Err(_) => Err(NetError::ConnectTimeout {
+            addr: addr.to_string(),
+            secs: timeout.as_secs_f64(),
+        }),
+        Ok(Err(e)) if e.kind() == ErrorKind::TimedOut => Err(NetError::ConnectTimeout {
+            addr: addr.to_string(),
+            secs: timeout.as_secs_f64(),
+        }),
+        Ok(Err(e)) => Err(NetError::Connect {
+            addr: addr.to_string(),
+            reason: io_reason(&e),
+        }),
+        Ok(Ok(s)) => {
+            let _ = s.set_nodelay(true);
+            Ok(s)
+        }
+    }
+}
+
+/// [`open`] for async callers: runs on tokio's blocking pool (the proxy and STARTTLS
+/// exchanges are blocking code) and hands back a tokio socket with the same phase timings and
+/// exchange. Each phase is bounded by `timeouts`, so the thread ends on its own even when the
+/// caller stopped waiting.
+pub async fn open_async(
+    target: Target,
+    opts: NetOptions,
+    timeouts: Timeouts,
+) -> Result<(tokio::net::TcpStream, Opened<()>), NetError> {
+    let Opened {
+        stream,
+        address,
+        timings,
+        exchange,
+    } = tokio::task::spawn_blocking(move || open(&target, &opts, timeouts))
+        .await
+        .map_err(|e| NetError::Connect {
+            addr: "(connection thread)".into(),
+            reason: e.to_string(),
+        })??;
+    let stream = stream
+        .set_nonblocking(true)
+        .and_then(|()| tokio::net::TcpStream::from_std(stream))
+        .map_err(|e| NetError::Connect {
+            addr: address.to_string(),
+            reason: e.to_string(),
+        })?;
+    Ok((
+        stream,
+        Opened {
+            stream: (),
+            address,
+            timings,
+            exchange,
+        },
+    ))
 }
 
 /// Short OS error text for the common cases.

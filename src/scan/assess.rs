@@ -3,9 +3,13 @@
 //! `mitm` command uses), the interception signals from [`crate::mitm::assess_with_report`] on
 //! that same report, the leaf's expiry, and JA3S from the ServerHello.
 //!
-//! The per-store report depends only on the chain's bytes, the name and the time, so it is
-//! memoised per scan: fleets repeat chains (one certificate on every node behind a load
-//! balancer or CDN), and a repeated chain then costs a hash lookup.
+//! The per-store report depends only on the chain's bytes and the time; the name is checked
+//! apart ([`crate::x509::apply_host`]). So the name-free report is memoised per scan: fleets
+//! repeat chains (one certificate on every node behind a load balancer or CDN, under many
+//! names), and a repeated chain then costs a hash lookup and the name check. An entry lives
+//! until the next moment its time-dependent findings could change (a validity bound, a day of
+//! the expiry-warning window) and at most an hour, so it gives the verdict a fresh validation
+//! would give now.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -28,11 +32,64 @@ const CACHE_LIMIT: usize = 20_000;
 pub struct Judge {
     stores: Vec<Store>,
     mitm: AssessOptions,
-    cache: Mutex<HashMap<[u8; 32], Arc<ChainReport>>>,
+    cache: Mutex<HashMap<[u8; 32], Cached>>,
     use_cache: bool,
     ja4s: bool,
     /// Chains validated (cache misses), for the summary.
     pub validations: std::sync::atomic::AtomicU64,
+}
+
+/// A name-free report and the time span over which it holds.
+#[derive(Debug, Clone)]
+struct Cached {
+    report: Arc<ChainReport>,
+    from: i64,
+    until: i64,
+}
+
+/// Longest life of a cache entry, seconds: a bound on any time dependence not listed in
+/// [`valid_until`].
+const CACHE_TTL: i64 = 3600;
+
+/// The expiry-warning window of the options scan validates with.
+fn warning_days() -> i64 {
+    i64::from(crate::x509::VerifyOptions::default().expiry_warning_days)
+}
+
+/// The first second after `now` at which a validation of `chain` could say something else:
+/// a certificate becoming valid or expiring, the leaf entering the expiry-warning window or
+/// its day count changing there. Covers the certificates sent and the path's (anchors too).
+fn valid_until(report: &ChainReport, chain: &[CertificateDer<'_>], now: i64) -> i64 {
+    let mut bounds: Vec<(i64, i64)> = report
+        .chain
+        .iter()
+        .filter_map(|l| l.cert.as_ref())
+        .map(|c| (c.not_before_unix, c.not_after_unix))
+        .collect();
+    for der in chain {
+        if let Ok((_, c)) = x509_parser::parse_x509_certificate(der.as_ref()) {
+            bounds.push((
+                c.validity().not_before.timestamp(),
+                c.validity().not_after.timestamp(),
+            ));
+        }
+    }
+    let mut until = now.saturating_add(CACHE_TTL);
+    let mut consider = |t: i64| {
+        if t > now && t < until {
+            until = t;
+        }
+    };
+    for (nb, na) in bounds {
+        consider(nb);
+        consider(na.saturating_add(1));
+        for k in 0..=warning_days() {
+            let t = na.saturating_sub(k * 86_400);
+            consider(t);
+            consider(t.saturating_add(1));
+        }
+    }
+    until
 }
 
 /// The judged parts of a record.
@@ -73,8 +130,12 @@ impl Judge {
         })
     }
 
-    fn chain_report(&self, obs: &Observation) -> Arc<ChainReport> {
-        let opts = crate::mitm::verify_options(obs, &self.mitm);
+    /// The chain's report for `obs.name` at `now`: the name-free part from the cache when an
+    /// entry holds at `now`, validated otherwise; then the name check.
+    fn chain_report(&self, obs: &Observation, now: i64) -> ChainReport {
+        let mut opts = crate::mitm::verify_options(obs, &self.mitm);
+        opts.host = None;
+        opts.at = Some(now);
         let compute = || {
             self.validations
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -84,25 +145,48 @@ impl Judge {
                 &self.stores,
             ))
         };
-        if !self.use_cache {
-            return compute();
+        let base = if self.use_cache {
+            let key = cache_key(&obs.certificates);
+            let hit = self
+                .cache
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&key)
+                .filter(|c| c.from <= now && now < c.until)
+                .map(|c| c.report.clone());
+            match hit {
+                Some(r) => r,
+                None => {
+                    let r = compute();
+                    let entry = Cached {
+                        until: valid_until(&r, &obs.certificates, now),
+                        from: now,
+                        report: r.clone(),
+                    };
+                    let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+                    if cache.len() >= CACHE_LIMIT {
+                        cache.clear();
+                    }
+                    cache.insert(key, entry);
+                    r
+                }
+            }
+        } else {
+            compute()
+        };
+        let mut report = (*base).clone();
+        report.validated_at_unix = now;
+        report.validated_at = time::OffsetDateTime::from_unix_timestamp(now)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_default();
+        if let Some(leaf) = obs.certificates.first() {
+            crate::x509::apply_host(&mut report, leaf, &obs.name);
         }
-        let key = cache_key(&obs.certificates, &obs.name);
-        if let Some(r) = self
-            .cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return r.clone();
-        }
-        let r = compute();
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= CACHE_LIMIT {
-            cache.clear();
-        }
-        cache.insert(key, r.clone());
-        r
+        report
     }
 
     /// Judges one attempt (complete or failed after the certificate arrived).
@@ -183,7 +267,7 @@ impl Judge {
                 .unwrap_or_default(),
             sct_errors: Vec::new(),
         };
-        let report = self.chain_report(&obs);
+        let report = self.chain_report(&obs, now_unix);
         out.verification = Some(Verification {
             trusted: report.trusted,
             name: name.to_string(),
@@ -231,13 +315,12 @@ impl Judge {
     }
 }
 
-fn cache_key(chain: &[CertificateDer<'_>], name: &str) -> [u8; 32] {
+fn cache_key(chain: &[CertificateDer<'_>]) -> [u8; 32] {
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
     for c in chain {
         ctx.update(&(c.len() as u64).to_be_bytes());
         ctx.update(c.as_ref());
     }
-    ctx.update(name.as_bytes());
     let mut key = [0u8; 32];
     key.copy_from_slice(ctx.finish().as_ref());
     key
@@ -261,4 +344,148 @@ pub fn server_hello(head: &[u8]) -> Option<ServerHello> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handshake::{Negotiated as Neg, SeenChain};
+    use crate::net::OpenTimings;
+    use rustls_pki_types::pem::PemObject;
+
+    fn pem(path: &str) -> Vec<CertificateDer<'static>> {
+        let text = std::fs::read(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        CertificateDer::pem_slice_iter(&text)
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    fn attempt(chain: &[CertificateDer<'static>]) -> Attempt {
+        Attempt {
+            address: "127.0.0.1:443".parse().unwrap(),
+            negotiated: Neg::default(),
+            seen: SeenChain {
+                certificates: chain.to_vec(),
+                ..SeenChain::default()
+            },
+            head: Vec::new(),
+            open: OpenTimings::default(),
+            tls_ms: 0.0,
+            exchange: None,
+            failure: None,
+            engine: crate::handshake::EngineName::Rustls,
+            engine_fallback: None,
+        }
+    }
+
+    fn judge(cache: bool, roots: &[&str]) -> Judge {
+        let extra = roots.iter().flat_map(|r| pem(r)).collect();
+        Judge::new(extra, cache, false).unwrap()
+    }
+
+    fn json<T: serde::Serialize>(v: &T) -> String {
+        serde_json::to_string(v).unwrap()
+    }
+
+    #[test]
+    fn one_validation_per_chain_gives_every_name_a_fresh_validations_verdict() {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let cached = judge(true, &["certs/root.pem", "certs/chains/root.pem"]);
+        let fresh = judge(false, &["certs/root.pem", "certs/chains/root.pem"]);
+        let chains = [
+            "certs/rsa2048-chain.pem",
+            "certs/ecdsa-p256-chain.pem",
+            "certs/chains/good.pem",
+            "certs/chains/expired.pem",
+            "certs/chains/expires-soon.pem",
+            "certs/chains/bad-eku.pem",
+            "certs/chains/malformed.pem",
+            "certs/chains/self-signed.pem",
+            "certs/chains/incomplete.pem",
+            "certs/chains/sha1.pem",
+        ];
+        let names = [
+            "localhost",
+            "tlsight.test",
+            "wrong.example",
+            "127.0.0.1",
+            "good.test",
+        ];
+        for c in chains {
+            let chain = pem(c);
+            for name in names {
+                let a = attempt(&chain);
+                let obs = Observation {
+                    target: "t:443".into(),
+                    address: "127.0.0.1:443".into(),
+                    via_proxy: None,
+                    name: name.to_string(),
+                    certificates: chain.clone(),
+                    ocsp: Vec::new(),
+                    handshake_signature_valid: None,
+                    key_possession_failed: false,
+                    signature_proof: None,
+                    failure: None,
+                    version: None,
+                    cipher_suite: None,
+                    ja3s: None,
+                    ja3s_string: None,
+                    tls_scts: Vec::new(),
+                    sct_errors: Vec::new(),
+                };
+                // The report itself equals one validated with the name...
+                let mut opts = crate::mitm::verify_options(&obs, &fresh.mitm);
+                opts.at = Some(now);
+                let direct = crate::x509::verify_chain_with_stores(&chain, &opts, &fresh.stores);
+                assert_eq!(
+                    json(&cached.chain_report(&obs, now)),
+                    json(&direct),
+                    "{c} as {name}"
+                );
+                // ...and so is everything the record says.
+                let (x, y) = (
+                    cached.judge(&a, "t:443", name, now),
+                    fresh.judge(&a, "t:443", name, now),
+                );
+                assert_eq!(json(&x.verification), json(&y.verification), "{c} {name}");
+                assert_eq!(json(&x.certificate), json(&y.certificate), "{c} {name}");
+                assert_eq!(json(&x.interception), json(&y.interception), "{c} {name}");
+            }
+        }
+        // Every chain validated once per judge call site above: once for all its names.
+        let validated = cached
+            .validations
+            .load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(validated, chains.len() as u64);
+    }
+
+    #[test]
+    fn a_cached_verdict_ends_when_the_certificate_expires_or_nears_expiry() {
+        let chain = pem("certs/rsa2048-chain.pem");
+        let (_, leaf) = x509_parser::parse_x509_certificate(chain[0].as_ref()).unwrap();
+        let na = leaf.validity().not_after.timestamp();
+        let j = judge(true, &["certs/root.pem"]);
+        let a = attempt(&chain);
+        let verdict = |at: i64| {
+            let v = j.judge(&a, "t:443", "localhost", at).verification.unwrap();
+            (v.trusted, v.errors, v.warnings)
+        };
+        let day = 86_400;
+        // Far from expiry: trusted, no warning; a second look an hour later is a cache hit.
+        assert_eq!(verdict(na - 60 * day), (true, vec![], vec![]));
+        assert_eq!(verdict(na - 60 * day + 1800), (true, vec![], vec![]));
+        assert_eq!(j.validations.load(std::sync::atomic::Ordering::Relaxed), 1);
+        // Inside the 30-day window: the warning, though the entry above was made earlier.
+        let (trusted, errors, warnings) = verdict(na - 20 * day);
+        assert!(trusted && errors.is_empty());
+        assert!(
+            warnings.contains(&"expires_soon".to_string()),
+            "{warnings:?}"
+        );
+        // One second before and after notAfter.
+        assert!(verdict(na - 1).0);
+        let (trusted, errors, _) = verdict(na + 1);
+        assert!(!trusted);
+        assert!(errors.contains(&"expired".to_string()), "{errors:?}");
+    }
 }

@@ -2,7 +2,7 @@
 //!
 //! - [`targets`]: the list format (host, host:port, `[v6]:port`, SNI, CIDR ranges, comments),
 //!   streamed; the deterministic shard partition ([`Shard`]).
-//! - [`conn`]: one connection attempt: TCP, optional upgrade ([`hooks::Upgrade`]), a rustls
+//! - [`conn`]: one connection attempt through the net layer (TCP, proxy, STARTTLS), a rustls
 //!   handshake on tokio with a per-scan template configuration and the recording verifier.
 //! - [`assess`]: chain verdict per store, interception signals, leaf expiry, JA3S.
 //! - [`runner`]: global, per-IP and rate limits, deadlines, retries after timeouts, one
@@ -12,7 +12,6 @@
 
 pub mod assess;
 pub mod conn;
-pub mod hooks;
 pub mod record;
 pub mod resume;
 pub mod runner;
@@ -21,6 +20,7 @@ pub mod targets;
 
 use std::time::Duration;
 
+pub use conn::{Reach, StarttlsChoice};
 pub use record::{ScanRecord, Status};
 pub use runner::{Progress, ScanOptions, run};
 pub use summary::Summary;

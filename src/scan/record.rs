@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::handshake::{HandshakeError, Timings};
-use crate::net::NetError;
+use crate::net::{NetError, StarttlsError};
 
 /// What happened to a target: a fixed list (docs/scan.md). `ok` means the TLS handshake
 /// completed; whether the chain is trusted is in `verification`.
@@ -44,15 +44,21 @@ pub enum Status {
     HandshakeFailure,
     /// The server's handshake signature does not verify with its certificate: no private key.
     KeyPossessionFailure,
-    /// The plaintext upgrade before TLS (`--starttls`) failed.
+    /// The server does not offer the STARTTLS upgrade (a finding about the server).
+    StarttlsNotOffered,
+    /// The server refused the STARTTLS command (a finding about the server).
+    StarttlsRefused,
+    /// The plaintext exchange before TLS broke (unexpected answer, connection closed).
     StarttlsFailure,
+    /// The proxy refused, failed or did not answer (`--proxy`).
+    ProxyError,
     /// A local problem (socket limits, bad settings) stopped the attempt.
     Error,
 }
 
 impl Status {
     /// Every status, in documentation order.
-    pub const ALL: [Status; 18] = [
+    pub const ALL: [Status; 21] = [
         Status::Ok,
         Status::InvalidTarget,
         Status::DnsError,
@@ -69,7 +75,10 @@ impl Status {
         Status::Alert,
         Status::HandshakeFailure,
         Status::KeyPossessionFailure,
+        Status::StarttlsNotOffered,
+        Status::StarttlsRefused,
         Status::StarttlsFailure,
+        Status::ProxyError,
         Status::Error,
     ];
 
@@ -92,7 +101,10 @@ impl Status {
             Status::Alert => "alert",
             Status::HandshakeFailure => "handshake_failure",
             Status::KeyPossessionFailure => "key_possession_failure",
+            Status::StarttlsNotOffered => "starttls_not_offered",
+            Status::StarttlsRefused => "starttls_refused",
             Status::StarttlsFailure => "starttls_failure",
+            Status::ProxyError => "proxy_error",
             Status::Error => "error",
         }
     }
@@ -122,8 +134,16 @@ impl Status {
                 NetError::DnsTimeout { .. } => Status::DnsTimeout,
                 NetError::Connect { reason, .. } => Self::of_connect(reason),
                 NetError::ConnectTimeout { .. } => Status::ConnectTimeout,
-                NetError::Proxy(_) => Status::ConnectError,
-                NetError::Starttls(_) => Status::StarttlsFailure,
+                NetError::Proxy(_) => Status::ProxyError,
+                NetError::Starttls(s) => match s {
+                    StarttlsError::NotOffered { .. } => Status::StarttlsNotOffered,
+                    StarttlsError::Refused { .. } => Status::StarttlsRefused,
+                    // A silent server during the exchange is a timeout like any other.
+                    StarttlsError::Timeout { .. } => Status::HandshakeTimeout,
+                    StarttlsError::Protocol { .. } | StarttlsError::Io { .. } => {
+                        Status::StarttlsFailure
+                    }
+                },
             },
             HandshakeError::Connect { reason, .. } => Self::of_connect(reason),
             HandshakeError::Timeout { .. } => Status::HandshakeTimeout,
@@ -167,6 +187,14 @@ pub struct ScanRecord {
     pub elapsed_ms: f64,
     /// Phase timings of the last attempt.
     pub timings_ms: Option<Timings>,
+    /// The STARTTLS upgrade of the last attempt (absent without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starttls: Option<StarttlsSummary>,
+    /// Which implementation spoke: `rustls`, or `tlsight` (our own TLS 1.0-1.2 engine), as in
+    /// `handshake --json` (null when no connection was made).
+    pub engine: Option<crate::handshake::EngineName>,
+    /// Why tlsight's engine spoke instead of rustls (null otherwise).
+    pub engine_fallback: Option<String>,
     /// Negotiated parameters (names as in `handshake --json`).
     pub negotiated: Option<Negotiated>,
     /// Whether the server proved possession of the leaf key (handshake signature verified).
@@ -187,6 +215,44 @@ pub struct ScanRecord {
     pub shard: Option<String>,
     /// When the target finished, RFC 3339.
     pub finished_at: String,
+}
+
+/// The plaintext upgrade before TLS: `handshake --json`'s `starttls` object without its steps.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StarttlsSummary {
+    /// `smtp`, `imap`, ...
+    pub protocol: String,
+    /// Chosen from the well-known port rather than by `--starttls`.
+    pub from_port: bool,
+    /// Whether the server agreed to start TLS.
+    pub upgraded: bool,
+    /// Microseconds the exchange took.
+    pub elapsed_us: u64,
+    /// The server's last words when it did not agree (its refusal or capability list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_said: Option<String>,
+}
+
+impl StarttlsSummary {
+    /// From the net layer's exchange.
+    pub fn of(x: &crate::net::Exchange) -> Self {
+        let server_said = (!x.upgraded)
+            .then(|| {
+                x.steps
+                    .iter()
+                    .rev()
+                    .find(|s| s.from == crate::net::starttls::Side::Server)
+                    .map(|s| s.text.chars().take(300).collect())
+            })
+            .flatten();
+        Self {
+            protocol: x.protocol.name().to_string(),
+            from_port: x.from_port,
+            upgraded: x.upgraded,
+            elapsed_us: x.elapsed_us,
+            server_said,
+        }
+    }
 }
 
 /// Negotiated parameters.

@@ -13,13 +13,16 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::time::{Instant, sleep, sleep_until, timeout_at};
 
 use super::assess::Judge;
-use super::conn::{self, Attempt, Client};
-use super::hooks::{Fallback, Upgrade};
-use super::record::{ScanRecord, Status};
+use super::conn::{self, Attempt, AttemptLimits, Client, Dial, Reach};
+use super::record::{ScanRecord, StarttlsSummary, Status};
 use super::summary::Summary;
 use super::targets::{Item, ScanTarget, Shard, key_hash};
 use super::{Limits, ScanError};
-use crate::handshake::{HandshakeError, InspectOptions, Negotiated, SeenChain, Timings};
+use crate::handshake::{EngineName, HandshakeError, InspectOptions, Timings};
+
+/// Targets whose route (proxy, STARTTLS) runs on a blocking thread, at once: the net layer's
+/// exchanges are blocking code, and a thread each is the price.
+const BLOCKING_ROUTES: usize = 1024;
 
 /// What to scan with.
 #[derive(Debug, Clone)]
@@ -34,10 +37,8 @@ pub struct ScanOptions {
     pub shard: Option<Shard>,
     /// Keys ([`key_hash`]) already in the output (`--resume`).
     pub skip: HashSet<u64>,
-    /// The plaintext upgrade before TLS (`--starttls`).
-    pub upgrade: Option<Arc<dyn Upgrade>>,
-    /// A second engine for servers rustls cannot handshake with.
-    pub fallback: Option<Arc<dyn Fallback>>,
+    /// Proxy and STARTTLS (`--proxy`, `--starttls`).
+    pub reach: Reach,
     /// Memoise chain verdicts within the run.
     pub verdict_cache: bool,
     /// Compute JA4S (FoxIO License 1.1).
@@ -64,6 +65,8 @@ struct Ctx {
     client: Client,
     judge: Judge,
     per_ip: PerIp,
+    /// Connections whose route runs on a blocking thread (proxy, STARTTLS) at once.
+    threads: Arc<Semaphore>,
     rate: Option<Mutex<Instant>>,
     shard: Option<String>,
 }
@@ -71,21 +74,28 @@ struct Ctx {
 /// One semaphore per IP address in use, dropped when its last user leaves.
 struct PerIp {
     limit: usize,
-    map: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
+    map: Mutex<HashMap<Peer, Arc<Semaphore>>>,
+}
+
+/// What the per-IP limit counts: the address, or the name when a proxy resolves it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Peer {
+    Ip(IpAddr),
+    Name(String),
 }
 
 struct IpSlot<'a> {
     owner: &'a PerIp,
-    ip: IpAddr,
+    ip: Peer,
     sem: Arc<Semaphore>,
     permit: Option<OwnedSemaphorePermit>,
 }
 
 impl PerIp {
-    async fn acquire(&self, ip: IpAddr) -> IpSlot<'_> {
+    async fn acquire(&self, ip: Peer) -> IpSlot<'_> {
         let sem = {
             let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-            map.entry(ip)
+            map.entry(ip.clone())
                 .or_insert_with(|| Arc::new(Semaphore::new(self.limit)))
                 .clone()
         };
@@ -144,6 +154,7 @@ where
         .unwrap_or(2);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
+        .max_blocking_threads(BLOCKING_ROUTES + 16)
         .enable_all()
         .build()
         .map_err(|e| ScanError::Setup(format!("cannot start the async runtime: {e}")))?;
@@ -159,6 +170,7 @@ where
             limit: limits.per_ip.max(1),
             map: Mutex::new(HashMap::new()),
         },
+        threads: Arc::new(Semaphore::new(BLOCKING_ROUTES)),
         rate: limits.rate_interval().map(|_| Mutex::new(Instant::now())),
         shard: opts.shard.map(|s| s.to_string()),
         opts,
@@ -333,6 +345,9 @@ fn placeholder(item: &Item, shard: Option<String>) -> ScanRecord {
         attempts: 0,
         elapsed_ms: 0.0,
         timings_ms: None,
+        starttls: None,
+        engine: None,
+        engine_fallback: None,
         negotiated: None,
         handshake_signature_valid: None,
         certificate: None,
@@ -394,23 +409,46 @@ async fn scan_target(ctx: &Ctx, t: &ScanTarget, rec: &mut ScanRecord) {
         .or_else(|| t.target.ip().is_none().then(|| t.target.host.clone()));
     rec.sni = sni.clone();
     let name = sni.clone().unwrap_or_else(|| t.target.host.clone());
+    let net = ctx.opts.reach.for_target(t.target.port, &name);
 
-    let addr = match resolve(t, limits.dns_timeout).await {
-        Ok(a) => a,
-        Err(e) => {
-            rec.status = Status::of(&e);
-            rec.error = Some(e.to_string());
-            return;
+    // Through a proxy, a name is the proxy's to resolve (socks5h, CONNECT).
+    let addr = if net.proxy.is_some() && t.target.ip().is_none() {
+        None
+    } else {
+        match resolve(t, limits.dns_timeout).await {
+            Ok(a) => Some(a),
+            Err(e) => {
+                rec.status = Status::of(&e);
+                rec.error = Some(e.to_string());
+                return;
+            }
         }
     };
-    rec.address = Some(addr.to_string());
-    // The per-IP wait is not the target's fault: its deadline starts with its slot.
-    let _ip_slot = ctx.per_ip.acquire(addr.ip()).await;
+    rec.address = addr.map(|a| a.to_string());
+    // Waiting for the per-IP slot (and a thread for a proxied or upgraded route) is not the
+    // target's fault: its deadline starts once it has them.
+    let _ip_slot = ctx
+        .per_ip
+        .acquire(match addr {
+            Some(a) => Peer::Ip(a.ip()),
+            None => Peer::Name(t.target.host.to_ascii_lowercase()),
+        })
+        .await;
+    let _thread = if net == crate::net::NetOptions::default() && ctx.client.rustls_first() {
+        None
+    } else {
+        ctx.threads.clone().acquire_owned().await.ok()
+    };
     let deadline = Instant::now() + limits.target_timeout;
+    let dial = Dial {
+        target: &t.target,
+        addr,
+        net: &net,
+    };
 
     let outcome = timeout_at(
         deadline,
-        attempts(ctx, addr, &name, sni.is_some(), deadline, rec),
+        attempts(ctx, dial, &name, sni.is_some(), deadline, rec),
     )
     .await;
     let attempt = match outcome {
@@ -425,54 +463,60 @@ async fn scan_target(ctx: &Ctx, t: &ScanTarget, rec: &mut ScanRecord) {
         Ok(Err(e)) => {
             rec.status = Status::of(&e);
             rec.error = Some(e.to_string());
+            if let HandshakeError::Net(n) = &e {
+                rec.starttls = n.exchange().map(StarttlsSummary::of);
+            }
             return;
         }
         Ok(Ok(a)) => a,
     };
     let mut attempt = attempt;
-    let fallback = match (&ctx.opts.fallback, &attempt.failure) {
-        (Some(fb), Some(HandshakeError::Alert(_))) => timeout_at(
+    rec.address = Some(attempt.address.to_string());
+    rec.starttls = attempt.exchange.as_ref().map(StarttlsSummary::of);
+    // rustls could not negotiate: tlsight's own engine tries, as `handshake --engine auto`
+    // does, on a new connection along the same route.
+    if attempt.engine == EngineName::Rustls
+        && ctx.client.engine_fallback()
+        && let Some(reason) =
+            crate::handshake::fallback_reason_for(attempt.failure.as_ref(), &attempt.negotiated)
+    {
+        let lim = attempt_limits(ctx, deadline);
+        // Boxed like the audit: only the few targets that need the engine pay for its future.
+        let second = timeout_at(
             deadline,
-            fb.handshake(addr, sni.as_deref(), deadline.into_std()),
+            Box::pin(async {
+                let _thread = match &_thread {
+                    Some(_) => None,
+                    None => ctx.threads.clone().acquire_owned().await.ok(),
+                };
+                conn::engine_attempt(&ctx.client, dial, &name, sni.is_some(), lim).await
+            }),
         )
-        .await
-        .ok()
-        .and_then(Result::ok),
-        _ => None,
-    };
-    if let Some(r) = fallback {
-        attempt = Attempt {
-            address: addr,
-            negotiated: Negotiated {
-                version: r.version,
-                cipher_suite: r.cipher_suite,
-                ..Negotiated::default()
-            },
-            seen: SeenChain {
-                certificates: r.certificates,
-                signature_valid: r.handshake_signature_valid,
-                ..SeenChain::default()
-            },
-            head: Vec::new(),
-            tcp_ms: attempt.tcp_ms,
-            tls_ms: attempt.tls_ms,
-            failure: None,
-            upgrade_failure: None,
-        };
+        .await;
+        rec.attempts += 1;
+        // The engine's attempt is the answer when it got at least as far as rustls did.
+        if let Ok(Ok(second)) = second
+            && (second.negotiated.version.is_some() || !second.seen.certificates.is_empty())
+        {
+            attempt = Attempt {
+                engine_fallback: Some(reason),
+                ..second
+            };
+        }
     }
-    rec.status = match (&attempt.upgrade_failure, &attempt.failure) {
-        (Some(_), _) => Status::StarttlsFailure,
-        (None, None) => Status::Ok,
-        (None, Some(f)) => Status::of(f),
+    rec.engine = Some(attempt.engine);
+    rec.engine_fallback = attempt.engine_fallback.clone();
+    rec.status = match &attempt.failure {
+        None => Status::Ok,
+        Some(f) => Status::of(f),
     };
     rec.error = attempt.failure.as_ref().map(|f| f.to_string());
     rec.timings_ms = Some(Timings {
-        dns: 0.0,
-        tcp_connect: attempt.tcp_ms,
+        dns: attempt.open.dns,
+        tcp_connect: attempt.open.tcp_connect,
         tls_handshake: attempt.tls_ms,
-        // The scanner connects directly and speaks no STARTTLS yet (docs/scan.md).
-        proxy: 0.0,
-        starttls: 0.0,
+        proxy: attempt.open.proxy,
+        starttls: attempt.open.starttls,
     });
     rec.handshake_signature_valid = attempt.seen.signature_valid;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -493,11 +537,21 @@ async fn scan_target(ctx: &Ctx, t: &ScanTarget, rec: &mut ScanRecord) {
                 extra_anchors: ctx.opts.tls.extra_roots.clone(),
                 ..Default::default()
             },
-            route: None,
+            // The audit's connections go the way the handshake went.
+            route: (net != crate::net::NetOptions::default()).then(|| crate::net::Route {
+                target: t.target.clone(),
+                net: net.clone(),
+            }),
         };
+        // Boxed: the audit's state machine is tens of KiB, and inline it would sit in every
+        // target's task, audited or not.
         let audit = timeout_at(
             deadline,
-            crate::probe::scan::audit_addr(addr, t.target.to_string(), opts),
+            Box::pin(crate::probe::scan::audit_addr(
+                attempt.address,
+                t.target.to_string(),
+                opts,
+            )),
         )
         .await;
         rec.audit = Some(match audit {
@@ -511,32 +565,37 @@ async fn scan_target(ctx: &Ctx, t: &ScanTarget, rec: &mut ScanRecord) {
     }
 }
 
+fn attempt_limits(ctx: &Ctx, deadline: Instant) -> AttemptLimits {
+    let limits = ctx.opts.limits;
+    AttemptLimits {
+        dns: limits.dns_timeout,
+        connect: limits.connect_timeout,
+        handshake: limits.handshake_timeout,
+        deadline,
+    }
+}
+
 /// Connection attempts: the first, then retries after timeouts only, with doubling backoff.
 async fn attempts(
     ctx: &Ctx,
-    addr: SocketAddr,
+    dial: Dial<'_>,
     name: &str,
     send_sni: bool,
     deadline: Instant,
     rec: &mut ScanRecord,
 ) -> Result<Attempt, HandshakeError> {
     let limits = ctx.opts.limits;
+    let lim = attempt_limits(ctx, deadline);
     let mut backoff = limits.backoff;
     let mut n = 0;
     loop {
         n += 1;
         rec.attempts = n;
-        let r = conn::attempt(
-            &ctx.client,
-            addr,
-            name,
-            send_sni,
-            ctx.opts.upgrade.as_deref(),
-            limits.connect_timeout,
-            limits.handshake_timeout,
-            deadline,
-        )
-        .await;
+        let r = if ctx.client.rustls_first() {
+            conn::attempt(&ctx.client, dial, name, send_sni, lim).await
+        } else {
+            conn::engine_attempt(&ctx.client, dial, name, send_sni, lim).await
+        };
         let status = match &r {
             Ok(a) => a.failure.as_ref().map(Status::of),
             Err(e) => Some(Status::of(e)),

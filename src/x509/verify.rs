@@ -205,20 +205,9 @@ pub fn verify_chain_with_stores(
 
     // --- host name
     if let Some(host) = &opts.host {
-        // A leaf webpki cannot parse has its own finding; the name is then unknown, not wrong.
-        let ok = match (&ee, ServerName::try_from(host.as_str())) {
-            (Ok(ee), Ok(name)) => Some(ee.verify_is_valid_for_subject_name(&name).is_ok()),
-            (Ok(_), Err(_)) => Some(false),
-            (Err(_), _) => None,
-        };
+        let (ok, finding) = host_check(&ee, host);
         report.host_valid = ok;
-        if ok == Some(false) {
-            report.errors.push(Finding::at(
-                Code::HostnameMismatch,
-                0,
-                format!("the leaf certificate does not cover \"{host}\""),
-            ));
-        }
+        report.errors.extend(finding);
     }
 
     // --- the path as we build it, with our own signature checks
@@ -346,6 +335,50 @@ pub fn verify_chain_with_stores(
     report.trusted = any_trusted && report.errors.is_empty();
     report.chain_trusted = report.trusted;
     report
+}
+
+/// Whether the leaf covers `host`, and the error when it does not. A leaf webpki cannot parse
+/// has its own finding; the name is then unknown, not wrong.
+fn host_check(
+    ee: &Result<webpki::EndEntityCert<'_>, webpki::Error>,
+    host: &str,
+) -> (Option<bool>, Option<Finding>) {
+    let ok = match (ee, ServerName::try_from(host)) {
+        (Ok(ee), Ok(name)) => Some(ee.verify_is_valid_for_subject_name(&name).is_ok()),
+        (Ok(_), Err(_)) => Some(false),
+        (Err(_), _) => None,
+    };
+    let finding = (ok == Some(false)).then(|| {
+        Finding::at(
+            Code::HostnameMismatch,
+            0,
+            format!("the leaf certificate does not cover \"{host}\""),
+        )
+    });
+    (ok, finding)
+}
+
+/// Adds the host-name check to a report made without one (`opts.host: None`): the result
+/// equals [`verify_chain_with_stores`] run with `host` when no CRLs were given (the name check
+/// is the only part that depends on the name, so one path validation serves every name a
+/// chain is presented under — `scan` validates a fleet's shared chain once).
+pub fn apply_host(report: &mut ChainReport, leaf: &CertificateDer<'_>, host: &str) {
+    let ee = webpki::EndEntityCert::try_from(leaf);
+    let (ok, finding) = host_check(&ee, host);
+    report.host = Some(host.to_string());
+    report.host_valid = ok;
+    if let Some(f) = finding {
+        // Where the full verification leaves it: after the malformed-certificate errors,
+        // before every other one.
+        let at = report
+            .errors
+            .iter()
+            .take_while(|f| f.code == Code::MalformedCertificate)
+            .count();
+        report.errors.insert(at, f);
+    }
+    report.trusted = report.stores.values().any(|s| s.trusted) && report.errors.is_empty();
+    report.chain_trusted = report.trusted;
 }
 
 /// Errors and warnings from a decoded OCSP response about this chain's leaf.

@@ -37,6 +37,9 @@ pub enum Kind {
     Alert,
     /// Nothing listens.
     Refused,
+    /// PostgreSQL's TLS upgrade on its well-known port 5432: answers the SSLRequest with 'S',
+    /// then rustls (as `Tls`). Tells the scanner's port-chosen STARTTLS apart from plain TLS.
+    PostgresTls,
 }
 
 /// Starts one peer per entry of `kinds` on 127.`net`.x.y (all on 127.0.0.1 when `net` is 0,
@@ -58,7 +61,8 @@ pub fn start(kinds: Vec<Kind>, net: u8) -> Vec<(SocketAddr, Kind)> {
                 } else {
                     Ipv4Addr::new(127, net, (n / 250) as u8, (n % 250 + 1) as u8)
                 };
-                let listener = TcpListener::bind((ip, 0)).await.expect("bind 127.x.y.z");
+                let port = if kind == Kind::PostgresTls { 5432 } else { 0 };
+                let listener = TcpListener::bind((ip, port)).await.expect("bind 127.x.y.z");
                 let addr = listener.local_addr().expect("addr");
                 peers.push((addr, kind));
                 if kind == Kind::Refused {
@@ -103,6 +107,24 @@ async fn serve(listener: TcpListener, kind: Kind) {
         tokio::spawn(async move {
             let mut buf = [0u8; 4096];
             match kind {
+                Kind::PostgresTls => {
+                    // SSLRequest: length 8, code 80877103.
+                    let mut req = [0u8; 8];
+                    let ok =
+                        tokio::time::timeout(Duration::from_secs(20), sock.read_exact(&mut req))
+                            .await
+                            .is_ok_and(|r| r.is_ok());
+                    if ok
+                        && req == [0, 0, 0, 8, 4, 0xd2, 0x16, 0x2f]
+                        && sock.write_all(b"S").await.is_ok()
+                        && let Ok(Ok(mut tls)) =
+                            tokio::time::timeout(Duration::from_secs(20), acceptor.accept(sock))
+                                .await
+                    {
+                        let _ =
+                            tokio::time::timeout(Duration::from_secs(5), tls.read(&mut buf)).await;
+                    }
+                }
                 Kind::Tls | Kind::Tls12Rsa | Kind::WrongKey => {
                     if let Ok(Ok(mut tls)) =
                         tokio::time::timeout(Duration::from_secs(20), acceptor.accept(sock)).await
