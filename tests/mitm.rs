@@ -965,9 +965,7 @@ fn audit_through_mitmproxy_equals_the_one_connection_audit() {
         // own probes run after it and may time out differently through the proxy (their
         // `inconclusive` is never `vulnerable`, checked below), so only the passive ones,
         // judged from the enumeration, are compared.
-        for k in ["check_connections"] {
-            o.remove(k);
-        }
+        o.remove("check_connections");
         let vulns = o.remove("vulnerabilities").unwrap_or_default();
         let mut passive = Vec::new();
         for c in vulns.as_array().cloned().unwrap_or_default() {
