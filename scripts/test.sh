@@ -59,6 +59,8 @@ command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || daemons+=(dove
 [ -x /usr/bin/microsocks ] || daemons+=(microsocks)
 [ -x /usr/bin/tinyproxy ] || [ -x /usr/sbin/tinyproxy ] || daemons+=(tinyproxy)
 command -v setpriv >/dev/null 2>&1 || daemons+=(util-linux)
+# nginx: a real web server the vulnerability checks must find clean (tests/vuln_active.rs).
+[ -x /usr/sbin/nginx ] || daemons+=(nginx-light)
 if [ ${#daemons[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -76,7 +78,7 @@ if [ ${#daemons[@]} -gt 0 ]; then
   [ $had_policy -eq 0 ] && $sudo rm -f /usr/sbin/policy-rc.d
   if [ $ok -eq 0 ]; then
     echo "WARNING: could not install ${daemons[*]}; the STARTTLS/proxy tests that need them are SKIPPED" >&2
-    export TLSIGHT_SKIP_STARTTLS_DAEMONS=1 TLSIGHT_SKIP_PROXIES=1
+    export TLSIGHT_SKIP_STARTTLS_DAEMONS=1 TLSIGHT_SKIP_PROXIES=1 TLSIGHT_SKIP_NGINX=1
   fi
 fi
 if [ ! -x "$node_venv/bin/node" ]; then

@@ -272,3 +272,36 @@ pub fn postfix(mode: Smtp) -> Option<Daemon> {
         quiet(Command::new(&master).arg("-c").arg(&conf).arg("-s"))
     }))
 }
+
+/// nginx serving HTTPS on 127.0.0.1 with the test PKI's RSA chain, from a private nginx.conf in
+/// a temp dir (its pid, logs and temp paths there), in the foreground (`daemon off`), its
+/// default TLS settings (`ssl_protocols`/`ssl_ciphers` unset, as a distribution ships it).
+pub fn nginx() -> Option<Daemon> {
+    let bin = tool("nginx", "TLSIGHT_SKIP_NGINX")?;
+    Some(Daemon::start("nginx", move |dir, port| {
+        let (cert, key) = pki(dir, None);
+        let d = dir.display();
+        let conf = format!(
+            "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+             events {{ worker_connections 256; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  \
+             proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  \
+             uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  \
+             server {{\n    listen 127.0.0.1:{port} ssl;\n    ssl_certificate {};\n    \
+             ssl_certificate_key {};\n    location / {{ return 200 \"ok\\n\"; }}\n  }}\n}}\n",
+            cert.display(),
+            key.display()
+        );
+        let path = dir.join("nginx.conf");
+        std::fs::write(&path, conf).expect("write nginx.conf");
+        quiet(
+            Command::new(&bin)
+                .arg("-p")
+                .arg(dir)
+                .arg("-e")
+                .arg(dir.join("error.log"))
+                .arg("-c")
+                .arg(&path),
+        )
+    }))
+}
