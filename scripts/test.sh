@@ -60,7 +60,7 @@ command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || daemons+=(dove
 [ -x /usr/bin/tinyproxy ] || [ -x /usr/sbin/tinyproxy ] || daemons+=(tinyproxy)
 command -v setpriv >/dev/null 2>&1 || daemons+=(util-linux)
 # nginx: a real web server the vulnerability checks must find clean (tests/vuln_active.rs).
-[ -x /usr/sbin/nginx ] || daemons+=(nginx-light)
+[ -x /usr/sbin/nginx ] || daemons+=(nginx)
 if [ ${#daemons[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
