@@ -221,6 +221,15 @@ fn audit_page_has_every_accepted_suite_in_the_matrix() {
     for f in r["findings"].as_array().unwrap() {
         assert!(dom.contains(f["id"].as_str().unwrap()));
     }
+    // Every vulnerability check, one row each, with its verdict.
+    let checks = r["vulnerabilities"].as_array().unwrap();
+    assert!(checks.len() > 10);
+    assert_eq!(dom.matches("class=\"vulnerability\"").count(), checks.len());
+    for v in checks {
+        let verdict = v["result"].as_str().unwrap().replace('_', " ");
+        assert!(dom.contains(v["title"].as_str().unwrap()), "{v}");
+        assert!(dom.contains(&format!(">{verdict}</span>")), "{v}");
+    }
 }
 
 #[test]
