@@ -111,77 +111,26 @@ pub fn assess_with_report(
     report: &ChainReport,
     opts: &AssessOptions,
 ) -> Result<Assessment, MitmError> {
-    require_certificate(obs)?;
-    let cx = Cx::new(obs, report, opts);
-    let mut signals: Vec<Signal> = Vec::new();
-    signals.extend(key_possession(&cx));
-    let products = catalogue::match_chain(&opts.catalogue, &obs.certificates);
-    signals.extend(interception_issuer(&cx, &products));
-    let (trust_signals, os_anchor_origin) = store_trust(&cx);
-    signals.extend(trust_signals);
-    signals.extend(hostname(&cx));
-    let (pin_checks, pin_signal) = pinning(&cx);
-    signals.extend(pin_signal);
-    let (ct, ct_signal) = transparency(&cx);
-    signals.extend(ct_signal);
-    let (baseline, baseline_signals) = against_baseline(&cx);
-    signals.extend(baseline_signals);
-    let (path_comparison, path_signal) = against_direct_path(&cx);
-    signals.extend(path_signal);
-    signals.extend(incomplete(&cx));
-
-    signals.sort_by_key(|s| std::cmp::Reverse(s.severity));
-    let verdict = match signals.iter().map(|s| s.severity).max() {
-        Some(Severity::Critical) => Verdict::Intercepted,
-        Some(Severity::Warning) => Verdict::Suspicious,
-        _ => Verdict::Clean,
-    };
-    Ok(Assessment {
-        target: obs.target.clone(),
-        address: obs.address.clone(),
-        via_proxy: obs.via_proxy.clone(),
-        starttls: None,
-        name: obs.name.clone(),
-        verdict,
-        signals,
-        chain: cx.chain,
-        trust: report.stores.clone(),
-        host_valid: report.host_valid,
-        os_anchor_origin,
-        interception_products: products,
-        pins: pin_checks,
-        ct,
-        server: ServerSummary {
-            version: obs.version.clone(),
-            cipher_suite: obs.cipher_suite.clone(),
-            ja3s: obs.ja3s.clone(),
-            ja3s_string: obs.ja3s_string.clone(),
-            handshake_signature_valid: obs.handshake_signature_valid,
-            key_possession: crate::x509::KeyPossession::from_signature(
-                obs.handshake_signature_valid,
-                obs.signature_proof,
-                obs.failure.as_deref(),
-            ),
-        },
-        baseline,
-        path_comparison,
-        handshake_error: obs.failure.clone(),
-    })
+    let facts = ChainFacts::of(&obs.certificates, &opts.catalogue);
+    assess_with_facts(obs, report, &facts, opts)
 }
 
-/// What every rule looks at.
-struct Cx<'a> {
-    obs: &'a Observation,
-    report: &'a ChainReport,
-    opts: &'a AssessOptions,
+/// What the assessment reads from the certificates alone, whatever the name, the time, the
+/// stores or the connection: each certificate's summary, the interception catalogue's matches
+/// and the leaf's embedded SCTs. A caller judging one chain many times (a scan, where every
+/// node behind a load balancer sends the same chain) computes it once per chain.
+#[derive(Debug, Clone)]
+pub struct ChainFacts {
     summaries: Vec<Option<CertSummary>>,
     chain: Vec<ChainCert>,
+    products: Vec<CatalogueMatch>,
+    embedded_scts: Vec<sct::Sct>,
 }
 
-impl<'a> Cx<'a> {
-    fn new(obs: &'a Observation, report: &'a ChainReport, opts: &'a AssessOptions) -> Self {
-        let summaries: Vec<Option<CertSummary>> = obs
-            .certificates
+impl ChainFacts {
+    /// Parses `certificates` (leaf first, as sent) and matches them against `catalogue`.
+    pub fn of(certificates: &[CertificateDer<'_>], catalogue: &Catalogue) -> Self {
+        let summaries: Vec<Option<CertSummary>> = certificates
             .iter()
             .map(|c| CertSummary::from_der(c.as_ref()).ok())
             .collect();
@@ -212,14 +161,100 @@ impl<'a> Cx<'a> {
             })
             .collect();
         Self {
-            obs,
-            report,
-            opts,
             summaries,
             chain,
+            products: catalogue::match_chain(catalogue, certificates),
+            embedded_scts: certificates
+                .first()
+                .map(|c| sct::embedded(c.as_ref()))
+                .unwrap_or_default(),
         }
     }
+}
 
+/// [`assess_with_report`] with the chain's [`ChainFacts`] already computed; `facts` must be
+/// those of `obs.certificates` with `opts.catalogue`.
+pub fn assess_with_facts(
+    obs: &Observation,
+    report: &ChainReport,
+    facts: &ChainFacts,
+    opts: &AssessOptions,
+) -> Result<Assessment, MitmError> {
+    require_certificate(obs)?;
+    debug_assert_eq!(facts.summaries.len(), obs.certificates.len());
+    let cx = Cx {
+        obs,
+        report,
+        opts,
+        summaries: &facts.summaries,
+        chain: &facts.chain,
+    };
+    let products = &facts.products;
+    let mut signals: Vec<Signal> = Vec::new();
+    signals.extend(key_possession(&cx));
+    signals.extend(interception_issuer(&cx, products));
+    let (trust_signals, os_anchor_origin) = store_trust(&cx);
+    signals.extend(trust_signals);
+    signals.extend(hostname(&cx));
+    let (pin_checks, pin_signal) = pinning(&cx);
+    signals.extend(pin_signal);
+    let (ct, ct_signal) = transparency(&cx, &facts.embedded_scts);
+    signals.extend(ct_signal);
+    let (baseline, baseline_signals) = against_baseline(&cx);
+    signals.extend(baseline_signals);
+    let (path_comparison, path_signal) = against_direct_path(&cx);
+    signals.extend(path_signal);
+    signals.extend(incomplete(&cx));
+
+    signals.sort_by_key(|s| std::cmp::Reverse(s.severity));
+    let verdict = match signals.iter().map(|s| s.severity).max() {
+        Some(Severity::Critical) => Verdict::Intercepted,
+        Some(Severity::Warning) => Verdict::Suspicious,
+        _ => Verdict::Clean,
+    };
+    Ok(Assessment {
+        target: obs.target.clone(),
+        address: obs.address.clone(),
+        via_proxy: obs.via_proxy.clone(),
+        starttls: None,
+        name: obs.name.clone(),
+        verdict,
+        signals,
+        chain: facts.chain.clone(),
+        trust: report.stores.clone(),
+        host_valid: report.host_valid,
+        os_anchor_origin,
+        interception_products: products.clone(),
+        pins: pin_checks,
+        ct,
+        server: ServerSummary {
+            version: obs.version.clone(),
+            cipher_suite: obs.cipher_suite.clone(),
+            ja3s: obs.ja3s.clone(),
+            ja3s_string: obs.ja3s_string.clone(),
+            handshake_signature_valid: obs.handshake_signature_valid,
+            key_possession: crate::x509::KeyPossession::from_signature(
+                obs.handshake_signature_valid,
+                obs.signature_proof,
+                obs.failure.as_deref(),
+            ),
+        },
+        baseline,
+        path_comparison,
+        handshake_error: obs.failure.clone(),
+    })
+}
+
+/// What every rule looks at.
+struct Cx<'a> {
+    obs: &'a Observation,
+    report: &'a ChainReport,
+    opts: &'a AssessOptions,
+    summaries: &'a [Option<CertSummary>],
+    chain: &'a [ChainCert],
+}
+
+impl Cx<'_> {
     /// `certificate #N "subject"`.
     fn label(&self, i: usize) -> String {
         self.chain
@@ -467,13 +502,9 @@ fn pinning(cx: &Cx<'_>) -> (Vec<PinCheck>, Option<Signal>) {
 }
 
 /// SCTs from all three carriers; expected when a public (Mozilla) root anchors the chain.
-fn transparency(cx: &Cx<'_>) -> (CtReport, Option<Signal>) {
+fn transparency(cx: &Cx<'_>, embedded: &[sct::Sct]) -> (CtReport, Option<Signal>) {
     let obs = cx.obs;
-    let mut scts = obs
-        .certificates
-        .first()
-        .map(|c| sct::embedded(c.as_ref()))
-        .unwrap_or_default();
+    let mut scts = embedded.to_vec();
     scts.extend(obs.tls_scts.iter().cloned());
     scts.extend(sct::from_ocsp(&obs.ocsp));
     let count = |s: SctSource| scts.iter().filter(|x| x.source == s).count();

@@ -32,7 +32,10 @@ use serde::Serialize;
 use crate::handshake::HandshakeError;
 
 pub use crate::net::Proxy as ProxyAddr;
-pub use assess::{AssessOptions, assess, assess_observation, assess_with_report, verify_options};
+pub use assess::{
+    AssessOptions, ChainFacts, assess, assess_observation, assess_with_facts, assess_with_report,
+    verify_options,
+};
 pub use baseline::{BaselineCheck, BaselineEntry, BaselineFile, BaselineStatus};
 pub use catalogue::{Catalogue, CatalogueMatch};
 pub use model::{Assessment, ChainCert, CtReport, PathComparison, ServerSummary};

@@ -656,19 +656,22 @@ impl Scheduler {
     }
 
     async fn connect_direct(&self) -> Result<TcpStream, ProbeError> {
-        match tokio::time::timeout(self.settings.connect_timeout, TcpStream::connect(self.addr))
+        // The net layer's connect (timeout, reason wording, TCP_NODELAY), mapped to this layer.
+        crate::net::connect_async(self.addr, self.settings.connect_timeout)
             .await
-        {
-            Ok(Ok(s)) => Ok(s),
-            Ok(Err(e)) => Err(ProbeError::Connect {
-                addr: self.addr,
-                reason: e.to_string(),
-            }),
-            Err(_) => Err(ProbeError::ConnectTimeout {
-                addr: self.addr,
-                secs: self.settings.connect_timeout.as_secs_f64(),
-            }),
-        }
+            .map_err(|e| match e {
+                crate::net::NetError::ConnectTimeout { .. } => ProbeError::ConnectTimeout {
+                    addr: self.addr,
+                    secs: self.settings.connect_timeout.as_secs_f64(),
+                },
+                other => ProbeError::Connect {
+                    addr: self.addr,
+                    reason: match other {
+                        crate::net::NetError::Connect { reason, .. } => reason,
+                        other => other.to_string(),
+                    },
+                },
+            })
     }
 
     /// Reads the server's first flight after the hello.

@@ -18,7 +18,7 @@ use rustls_pki_types::CertificateDer;
 
 use super::conn::Attempt;
 use super::record::{Fingerprints, Interception, Leaf, Negotiated, StoreVerdict, Verification};
-use crate::mitm::{AssessOptions, Observation};
+use crate::mitm::{AssessOptions, ChainFacts, Observation};
 use crate::report::names;
 use crate::wire::handshake::ServerHello;
 use crate::wire::{ContentType, HandshakeReassembler, HandshakeType};
@@ -39,10 +39,11 @@ pub struct Judge {
     pub validations: std::sync::atomic::AtomicU64,
 }
 
-/// A name-free report and the time span over which it holds.
+/// A name-free report, the chain's parsed facts, and the time span over which they hold.
 #[derive(Debug, Clone)]
 struct Cached {
     report: Arc<ChainReport>,
+    facts: Arc<ChainFacts>,
     from: i64,
     until: i64,
 }
@@ -130,22 +131,22 @@ impl Judge {
         })
     }
 
-    /// The chain's report for `obs.name` at `now`: the name-free part from the cache when an
-    /// entry holds at `now`, validated otherwise; then the name check.
-    fn chain_report(&self, obs: &Observation, now: i64) -> ChainReport {
+    /// The chain's report for `obs.name` at `now`, and the chain's facts for the interception
+    /// check: the name-free part and the facts from the cache when an entry holds at `now`,
+    /// computed otherwise; then the name check.
+    fn chain_report(&self, obs: &Observation, now: i64) -> (ChainReport, Arc<ChainFacts>) {
         let mut opts = crate::mitm::verify_options(obs, &self.mitm);
         opts.host = None;
         opts.at = Some(now);
         let compute = || {
             self.validations
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            Arc::new(crate::x509::verify_chain_with_stores(
-                &obs.certificates,
-                &opts,
-                &self.stores,
-            ))
+            let report =
+                crate::x509::verify_chain_with_stores(&obs.certificates, &opts, &self.stores);
+            let facts = ChainFacts::of(&obs.certificates, &self.mitm.catalogue);
+            (Arc::new(report), Arc::new(facts))
         };
-        let base = if self.use_cache {
+        let (base, facts) = if self.use_cache {
             let key = cache_key(&obs.certificates);
             let hit = self
                 .cache
@@ -153,22 +154,23 @@ impl Judge {
                 .unwrap_or_else(|p| p.into_inner())
                 .get(&key)
                 .filter(|c| c.from <= now && now < c.until)
-                .map(|c| c.report.clone());
+                .map(|c| (c.report.clone(), c.facts.clone()));
             match hit {
                 Some(r) => r,
                 None => {
-                    let r = compute();
+                    let (report, facts) = compute();
                     let entry = Cached {
-                        until: valid_until(&r, &obs.certificates, now),
+                        until: valid_until(&report, &obs.certificates, now),
                         from: now,
-                        report: r.clone(),
+                        report: report.clone(),
+                        facts: facts.clone(),
                     };
                     let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
                     if cache.len() >= CACHE_LIMIT {
                         cache.clear();
                     }
                     cache.insert(key, entry);
-                    r
+                    (report, facts)
                 }
             }
         } else {
@@ -186,7 +188,7 @@ impl Judge {
         if let Some(leaf) = obs.certificates.first() {
             crate::x509::apply_host(&mut report, leaf, &obs.name);
         }
-        report
+        (report, facts)
     }
 
     /// Judges one attempt (complete or failed after the certificate arrived).
@@ -267,7 +269,7 @@ impl Judge {
                 .unwrap_or_default(),
             sct_errors: Vec::new(),
         };
-        let report = self.chain_report(&obs, now_unix);
+        let (report, facts) = self.chain_report(&obs, now_unix);
         out.verification = Some(Verification {
             trusted: report.trusted,
             name: name.to_string(),
@@ -305,7 +307,7 @@ impl Judge {
                 spki_sha256: c.spki_sha256.clone(),
                 chain_length: a.seen.certificates.len(),
             });
-        out.interception = crate::mitm::assess_with_report(&obs, &report, &self.mitm)
+        out.interception = crate::mitm::assess_with_facts(&obs, &report, &facts, &self.mitm)
             .ok()
             .map(|a| Interception {
                 verdict: a.verdict.name().to_string(),
@@ -438,7 +440,7 @@ mod tests {
                 opts.at = Some(now);
                 let direct = crate::x509::verify_chain_with_stores(&chain, &opts, &fresh.stores);
                 assert_eq!(
-                    json(&cached.chain_report(&obs, now)),
+                    json(&cached.chain_report(&obs, now).0),
                     json(&direct),
                     "{c} as {name}"
                 );

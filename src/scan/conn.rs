@@ -237,13 +237,6 @@ pub async fn attempt(
         Ok(mut conn) => {
             let r = drive(&mut conn, &mut tcp, &mut head, hs_deadline, lim.handshake).await;
             negotiated = Negotiated::of(&conn);
-            if r.is_ok() {
-                // Polite close; nothing waits for the server's answer.
-                conn.send_close_notify();
-                let mut out = Vec::new();
-                let _ = conn.write_tls(&mut out);
-                let _ = tcp.try_write(&out);
-            }
             r.err()
         }
     };
@@ -386,6 +379,11 @@ impl std::io::Write for Io<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.tcp.try_write(buf)
     }
+    /// rustls hands over its queued records at once (ChangeCipherSpec, Finished, close_notify):
+    /// one system call and one TCP segment rather than one each.
+    fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+        self.tcp.try_write_vectored(bufs)
+    }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
@@ -402,7 +400,14 @@ async fn drive(
         secs: limit.as_secs_f64(),
     };
     let io_err = |e: std::io::Error| HandshakeError::Io(handshake::io_reason(&e));
+    let mut closing = false;
     loop {
+        if !conn.is_handshaking() && !closing {
+            // Done: a polite close_notify leaves with our last flight, and nothing waits for
+            // the server's answer.
+            conn.send_close_notify();
+            closing = true;
+        }
         while conn.wants_write() {
             match conn.write_tls(&mut Io { tcp, head }) {
                 Ok(_) => {}

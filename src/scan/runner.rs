@@ -24,6 +24,9 @@ use crate::handshake::{EngineName, HandshakeError, InspectOptions, Timings};
 /// exchanges are blocking code, and a thread each is the price.
 const BLOCKING_ROUTES: usize = 1024;
 
+/// Most records one write carries (bounds the line buffer).
+const WRITE_BATCH: usize = 256;
+
 /// What to scan with.
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -224,14 +227,28 @@ where
             let mut out = out;
             let mut summary = Summary::default();
             let mut line = Vec::with_capacity(4096);
-            while let Some(rec) = rec_rx.blocking_recv() {
+            let mut batch: Vec<ScanRecord> = Vec::new();
+            while let Some(first) = rec_rx.blocking_recv() {
+                // Records that finished while the last write was under way leave in the same
+                // write: every line is still flushed as soon as it is written, with one system
+                // call for many lines when targets finish faster than lines are written.
+                batch.push(first);
+                while batch.len() < WRITE_BATCH {
+                    match rec_rx.try_recv() {
+                        Ok(rec) => batch.push(rec),
+                        Err(_) => break,
+                    }
+                }
                 line.clear();
-                let written = serde_json::to_writer(&mut line, &rec)
-                    .map_err(|e| std::io::Error::other(e.to_string()))
-                    .and_then(|_| {
+                let written = batch
+                    .iter()
+                    .try_for_each(|rec| {
+                        serde_json::to_writer(&mut line, rec)?;
                         line.push(b'\n');
-                        out.write_all(&line)
+                        Ok::<_, serde_json::Error>(())
                     })
+                    .map_err(|e| std::io::Error::other(e.to_string()))
+                    .and_then(|_| out.write_all(&line))
                     .and_then(|_| out.flush());
                 if let Err(e) = written {
                     failed.store(true, Ordering::Relaxed);
@@ -241,10 +258,12 @@ where
                         ScanError::Output(e.to_string())
                     });
                 }
-                summary.add(&rec);
-                progress.done.fetch_add(1, Ordering::Relaxed);
-                if rec.status == Status::Ok {
-                    progress.ok.fetch_add(1, Ordering::Relaxed);
+                for rec in batch.drain(..) {
+                    summary.add(&rec);
+                    progress.done.fetch_add(1, Ordering::Relaxed);
+                    if rec.status == Status::Ok {
+                        progress.ok.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
             }
             Ok(summary)
