@@ -30,15 +30,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_farm NAME COUNT NET DELAY_MS: peers' addresses in $work/NAME.addrs
+# start_farm NAME COUNT NET DELAY_MS [PREFIX...]: peers' addresses in $work/NAME.addrs; PREFIX
+# (e.g. taskset -c 0) runs before the farm's command
 start_farm() {
-  local name=$1
+  local name=$1 count=$2 net=$3 delay=$4
+  shift 4
   mkfifo "$work/$name.in"
-  "$farm_bin" "$2" "$3" "$4" <"$work/$name.in" >"$work/$name.addrs" &
+  "$@" "$farm_bin" "$count" "$net" "$delay" <"$work/$name.in" >"$work/$name.addrs" &
   pids+=($!)
   exec {fd}>"$work/$name.in"   # holding the fifo open keeps the farm serving
   for _ in $(seq 600); do
-    [ "$(wc -l <"$work/$name.addrs")" -ge "$2" ] && return
+    [ "$(wc -l <"$work/$name.addrs")" -ge "$count" ] && return
     sleep 0.1
   done
   echo "farm $name did not start" >&2
@@ -90,6 +92,19 @@ measure "tlsight-default" "$bin" scan "$work/big.txt" --concurrency 1000 "${comm
 ok_big=$(count_ok "$work/big.jsonl")
 measure "tlsight-no-cache" "$bin" scan "$work/big.txt" --concurrency 1000 --no-verdict-cache "${common[@]}" -o "$work/big2.jsonl"
 
+# Per core, literally: the scanner confined to CPU 1, a farm of its own confined to CPU 0, so
+# the farm's work never lands on the scanner's core.
+pinned=""
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  echo "== one core: the scanner on CPU 1, its farm on CPU 0"
+  start_farm pinned 500 23 0 taskset -c 0
+  make_list "$work/pinned.addrs" "$targets" "$work/pinned.txt"
+  measure "tlsight-one-core" taskset -c 1 "$bin" scan "$work/pinned.txt" --concurrency 1000 "${common[@]}" -o "$work/pinned.jsonl"
+  pinned=$(count_ok "$work/pinned.jsonl")
+else
+  echo "WARNING: taskset or a second core is missing: the one-core run is SKIPPED" >&2
+fi
+
 echo "== memory: 1,000 and 10,000 connections in flight (servers hold their answer 4 s)"
 make_list "$work/slow.addrs" 1000 "$work/mem1k.txt"
 make_list "$work/slow.addrs" 10000 "$work/mem10k.txt"
@@ -137,7 +152,7 @@ fi
 
 echo
 echo "== results (machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) — shared, figures are noisy)"
-python3 - "$work/results" "$targets" "$ok_big" "$ok_m1" "$ok_m10" <<'PY'
+python3 - "$work/results" "$targets" "$ok_big" "$ok_m1" "$ok_m10" "$pinned" <<'PY'
 import sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -150,6 +165,11 @@ def tput(label, count):
           f"CPU {cpu * 1e6 / count:7.0f} µs/target = {count / cpu:6.0f} handshakes per CPU-second  RSS {rss / 1024:6.1f} MiB")
 tput("tlsight-default", n)
 tput("tlsight-no-cache", n)
+if "tlsight-one-core" in rows:
+    tput("tlsight-one-core", n)
+    wall = rows["tlsight-one-core"][0]
+    print(f"  (one core: {sys.argv[6]} of {n} ok; {n / wall:.0f} handshakes per second of wall time with the "
+          f"scanner alone on its core)")
 print(f"  (ok: {ok_big} of {n}; every line has its own SNI and every peer the same chain, as behind a load "
       f"balancer: 'default' validates that chain once per store and checks each name apart, 'no-cache' "
       f"validates all {n}; both make every handshake and check every handshake signature)")

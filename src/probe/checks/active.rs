@@ -16,7 +16,7 @@ use crate::probe::ProbeError;
 use crate::wire::{AlertDescription, ContentType, read_record};
 
 /// Opens connections for one check on a blocking thread; counts them for the scheduler.
-pub(super) struct Opener {
+pub struct Opener {
     dialer: crate::net::Dialer,
     /// Connect and per-read timeout (the audit's read timeout).
     pub(super) timeout: Duration,

@@ -9,8 +9,7 @@
 //! open (bad_record_mac or decryption_failed).
 
 use super::active::{self, End, Opener};
-use super::{Check, CheckFuture, CheckInfo, Context, Outcome, Runner, Verdict};
-use crate::probe::ProbeError;
+use super::{Check, CheckInfo, Outcome, Runner, Verdict};
 use crate::wire::ContentType;
 
 /// The check.
@@ -26,22 +25,11 @@ pub const CHECK: Check = Check {
                  decryption_failed) instead of refusing it (unexpected_message)",
         active: true,
     },
-    run: Runner::Active(run),
+    run: Runner::Legacy {
+        none: "no TLS 1.0-1.2 suite tlsight's engine can run (TLS 1.3 has no such state)",
+        work: blocking,
+    },
 };
-
-fn run<'a>(ctx: &'a Context<'a>) -> CheckFuture<'a> {
-    Box::pin(check(ctx))
-}
-
-async fn check(ctx: &Context<'_>) -> Result<Outcome, ProbeError> {
-    active::on_legacy(
-        ctx,
-        |_| true,
-        "no TLS 1.0-1.2 suite tlsight's engine can run (TLS 1.3 has no such state)",
-        blocking,
-    )
-    .await
-}
 
 fn blocking(o: &Opener, sni: Option<&str>, version: u16, suites: Vec<u16>) -> Outcome {
     let mut cfg = active::engine_config(sni, version, suites);

@@ -147,7 +147,19 @@ pub enum Runner {
     Passive(fn(&AuditReport) -> Outcome),
     /// Sends probes of its own through the scheduler.
     Active(for<'a> fn(&'a Context<'a>) -> CheckFuture<'a>),
+    /// Runs tlsight's engine on a blocking thread against the highest TLS 1.0-1.2 version the
+    /// audit saw and that version's suites; `not_applicable` with the reason `none` when the
+    /// audit saw no such suite the engine runs.
+    Legacy {
+        /// Why the check does not apply when there is nothing to run it on.
+        none: &'static str,
+        /// The probe: (connection opener, SNI, version, suites) to the outcome.
+        work: LegacyWork,
+    },
 }
+
+/// A [`Runner::Legacy`] probe.
+pub type LegacyWork = fn(&active::Opener, Option<&str>, u16, Vec<u16>) -> Outcome;
 
 /// One entry of the list.
 #[derive(Clone, Copy)]
@@ -171,16 +183,16 @@ pub async fn run_list(list: &[Check], cx: &Context<'_>) -> Vec<Vulnerability> {
     let futs: Vec<_> = list
         .iter()
         .map(|c| async move {
-            let (outcome, connections) = match c.run {
-                Runner::Passive(judge) => (judge(cx.report), 0),
-                Runner::Active(start) => {
-                    let (res, n) = super::conn::counting(start(cx)).await;
-                    let outcome = res.unwrap_or_else(|e| {
-                        Outcome::new(Verdict::Inconclusive, format!("the probe failed: {e}"))
-                    });
-                    (outcome, n)
+            let (res, connections) = match c.run {
+                Runner::Passive(judge) => (Ok(judge(cx.report)), 0),
+                Runner::Active(start) => super::conn::counting(start(cx)).await,
+                Runner::Legacy { none, work } => {
+                    super::conn::counting(active::on_legacy(cx, |_| true, none, work)).await
                 }
             };
+            let outcome = res.unwrap_or_else(|e| {
+                Outcome::new(Verdict::Inconclusive, format!("the probe failed: {e}"))
+            });
             Vulnerability {
                 info: c.info,
                 outcome,

@@ -9,8 +9,7 @@
 //! a close.
 
 use super::active::{self, Opener, Renegotiation};
-use super::{Check, CheckFuture, CheckInfo, Context, Outcome, Runner, Verdict};
-use crate::probe::ProbeError;
+use super::{Check, CheckInfo, Outcome, Runner, Verdict};
 
 /// The check.
 pub const CHECK: Check = Check {
@@ -24,22 +23,11 @@ pub const CHECK: Check = Check {
                  server answers with a ServerHello",
         active: true,
     },
-    run: Runner::Active(run),
+    run: Runner::Legacy {
+        none: "no TLS 1.0-1.2 suite tlsight's engine can run (TLS 1.3 has no renegotiation)",
+        work: blocking,
+    },
 };
-
-fn run<'a>(ctx: &'a Context<'a>) -> CheckFuture<'a> {
-    Box::pin(check(ctx))
-}
-
-async fn check(ctx: &Context<'_>) -> Result<Outcome, ProbeError> {
-    active::on_legacy(
-        ctx,
-        |_| true,
-        "no TLS 1.0-1.2 suite tlsight's engine can run (TLS 1.3 has no renegotiation)",
-        blocking,
-    )
-    .await
-}
 
 fn blocking(o: &Opener, sni: Option<&str>, version: u16, suites: Vec<u16>) -> Outcome {
     let cfg = active::engine_config(sni, version, suites);
