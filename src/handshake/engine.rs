@@ -10,7 +10,7 @@ use std::time::Instant;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 
 use super::{
-    EngineName, HandshakeError, InspectOptions, Inspection, Negotiated, SeenChain, Timings,
+    EngineName, HandshakeError, InspectOptions, Inspection, Negotiated, SeenChain, Spoken,
     io_reason, ms,
 };
 use crate::capture::{KeyLogEntry, KeyLogSecrets, Recorder, Transcript};
@@ -100,33 +100,29 @@ pub fn inspect_stream(
     }
     let transcript = log.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let failure_text = failure.as_ref().map(|f| f.to_string());
+    let negotiated = Negotiated {
+        version: out.version,
+        cipher_suite: out.cipher_suite,
+        group: out.group,
+        alpn: out.alpn.clone(),
+        handshake_kind: out.version.map(|_| "full"),
+    };
     Ok(Inspection {
-        target: opts.target.clone(),
-        address,
-        sni: opts.sni.clone(),
-        transcript,
-        secrets,
-        negotiated: Negotiated {
-            version: out.version,
-            cipher_suite: out.cipher_suite,
-            group: out.group,
-            alpn: out.alpn.clone(),
-            handshake_kind: out.version.map(|_| "full"),
-        },
-        seen,
-        timings: Timings {
-            dns: dns_ms,
-            tcp_connect: tcp_ms,
-            tls_handshake: tls_ms,
-            ..Timings::default()
-        },
-        failure,
-        engine: EngineName::Tlsight,
-        fallback: None,
         possession: Some(possession(&out, failure_text.as_deref())),
         dh_prime_bits: out.dh_prime_bits,
-        starttls: None,
-        proxy: None,
+        ..Inspection::live(
+            opts,
+            address,
+            EngineName::Tlsight,
+            (dns_ms, tcp_ms, tls_ms),
+            Spoken {
+                transcript,
+                secrets,
+                negotiated,
+                seen,
+                failure,
+            },
+        )
     })
 }
 

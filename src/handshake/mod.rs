@@ -620,31 +620,66 @@ pub fn inspect_stream(
     if let Some(tap) = opts.tap {
         tap.push(transcript.clone(), &secrets);
     }
-    Ok(Inspection {
-        target: opts.target.clone(),
+    Ok(Inspection::live(
+        opts,
         address,
-        sni: opts.sni.clone(),
-        transcript,
-        secrets,
-        negotiated,
-        seen,
-        timings: Timings {
-            dns: dns_ms,
-            tcp_connect: tcp_ms,
-            tls_handshake: tls_ms,
-            ..Timings::default()
+        EngineName::Rustls,
+        (dns_ms, tcp_ms, tls_ms),
+        Spoken {
+            transcript,
+            secrets,
+            negotiated,
+            seen,
+            failure,
         },
-        failure,
-        engine: EngineName::Rustls,
-        fallback: None,
-        possession: None,
-        dh_prime_bits: None,
-        starttls: None,
-        proxy: None,
-    })
+    ))
+}
+
+/// What one live handshake produced, whichever engine spoke.
+pub(crate) struct Spoken {
+    pub transcript: Transcript,
+    pub secrets: KeyLogSecrets,
+    pub negotiated: Negotiated,
+    pub seen: SeenChain,
+    pub failure: Option<HandshakeError>,
 }
 
 impl Inspection {
+    /// A handshake spoken by `engine` on a live connection to `address`, with its DNS, TCP
+    /// connect and TLS milliseconds. What only some paths know (the engine's own proof, the DH
+    /// prime, the fallback reason, the STARTTLS exchange, the proxy) starts empty for the
+    /// caller to set.
+    pub(crate) fn live(
+        opts: &InspectOptions,
+        address: SocketAddr,
+        engine: EngineName,
+        (dns, tcp_connect, tls_handshake): (f64, f64, f64),
+        spoken: Spoken,
+    ) -> Self {
+        Self {
+            target: opts.target.clone(),
+            address,
+            sni: opts.sni.clone(),
+            transcript: spoken.transcript,
+            secrets: spoken.secrets,
+            negotiated: spoken.negotiated,
+            seen: spoken.seen,
+            timings: Timings {
+                dns,
+                tcp_connect,
+                tls_handshake,
+                ..Timings::default()
+            },
+            failure: spoken.failure,
+            engine,
+            fallback: None,
+            possession: None,
+            dh_prime_bits: None,
+            starttls: None,
+            proxy: None,
+        }
+    }
+
     /// What this handshake proved about the leaf key. rustls verifies the CertificateVerify
     /// (TLS 1.3) or ServerKeyExchange (TLS 1.2 ECDHE) signature; it offers no RSA key transport,
     /// so a Finished-only proof never comes from here.
