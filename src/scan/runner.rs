@@ -271,48 +271,61 @@ where
     };
 
     let concurrency = limits.concurrency.max(1);
-    rt.block_on(async {
-        let slots = Arc::new(Semaphore::new(concurrency));
-        while let Some(item) = item_rx.recv().await {
-            if failed.load(Ordering::Relaxed) {
-                break;
-            }
-            let Ok(permit) = slots.clone().acquire_owned().await else {
-                break;
-            };
-            if matches!(item, Item::Target(_)) {
-                ctx.rate_turn().await;
-            }
-            let ctx = ctx.clone();
-            let tx = rec_tx.clone();
-            let progress = progress.clone();
-            progress.in_flight.fetch_add(1, Ordering::Relaxed);
-            tokio::spawn(async move {
-                let fallback_record = placeholder(&item, ctx.shard.clone());
-                // A panic in one target must still leave its line.
-                let rec = match tokio::spawn(scan_item(ctx, item)).await {
-                    Ok(r) => r,
-                    Err(e) => {
-                        let mut r = fallback_record;
-                        r.status = Status::Error;
-                        r.error = Some(format!("internal error: {e}"));
-                        r
-                    }
+    // The dispatch loop is a task on the runtime's workers, not `block_on`'s own thread: a
+    // finishing target hands its slot to the loop without waking another OS thread.
+    let dispatch = {
+        let ctx = ctx.clone();
+        let progress = progress.clone();
+        async move {
+            let slots = Arc::new(Semaphore::new(concurrency));
+            while let Some(item) = item_rx.recv().await {
+                if failed.load(Ordering::Relaxed) {
+                    break;
+                }
+                let Ok(permit) = slots.clone().acquire_owned().await else {
+                    break;
                 };
-                let _ = tx.send(rec).await;
-                progress.in_flight.fetch_sub(1, Ordering::Relaxed);
-                drop(permit);
-            });
+                if matches!(item, Item::Target(_)) {
+                    ctx.rate_turn().await;
+                }
+                let ctx = ctx.clone();
+                let tx = rec_tx.clone();
+                let progress = progress.clone();
+                progress.in_flight.fetch_add(1, Ordering::Relaxed);
+                tokio::spawn(async move {
+                    let fallback_record = placeholder(&item, ctx.shard.clone());
+                    // A panic in one target must still leave its line.
+                    let rec = match tokio::spawn(scan_item(ctx, item)).await {
+                        Ok(r) => r,
+                        Err(e) => {
+                            let mut r = fallback_record;
+                            r.status = Status::Error;
+                            r.error = Some(format!("internal error: {e}"));
+                            r
+                        }
+                    };
+                    let _ = tx.send(rec).await;
+                    progress.in_flight.fetch_sub(1, Ordering::Relaxed);
+                    drop(permit);
+                });
+            }
+            // Every slot back = every target finished.
+            let _ = slots.acquire_many(concurrency as u32).await;
+            // The item and record channels close here.
+            drop(item_rx);
+            drop(rec_tx);
         }
-        // Every slot back = every target finished.
-        let _ = slots.acquire_many(concurrency as u32).await;
-    });
-    drop(item_rx);
-    drop(rec_tx);
+    };
+    let dispatched = rt.block_on(rt.spawn(dispatch));
     let _ = reader.join();
     let mut summary = writer
         .join()
         .map_err(|_| ScanError::Output("the writer thread panicked".into()))??;
+    if let Err(e) = dispatched {
+        return Err(ScanError::Setup(format!(
+            "internal error: the scan's dispatcher stopped: {e}"
+        )));
+    }
     if let Some(e) = read_error.lock().unwrap_or_else(|p| p.into_inner()).take() {
         return Err(ScanError::Input(e));
     }
