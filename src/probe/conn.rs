@@ -664,12 +664,13 @@ impl Scheduler {
                     addr: self.addr,
                     secs: self.settings.connect_timeout.as_secs_f64(),
                 },
+                crate::net::NetError::Connect { reason, .. } => ProbeError::Connect {
+                    addr: self.addr,
+                    reason,
+                },
                 other => ProbeError::Connect {
                     addr: self.addr,
-                    reason: match other {
-                        crate::net::NetError::Connect { reason, .. } => reason,
-                        other => other.to_string(),
-                    },
+                    reason: other.to_string(),
                 },
             })
     }
