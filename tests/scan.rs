@@ -292,6 +292,9 @@ fn over_a_thousand_targets_every_line_accounted_for_hostile_ones_bounded() {
     let (tls_addr, _) = f.peers.iter().find(|(_, k)| *k == Kind::Tls).unwrap();
     let r = &got[&format!("{tls_addr} localhost")];
     assert_eq!(r["negotiated"]["version"], "TLSv1.3");
+    // rustls' server follows the client's preference: the scan offers browsers' order.
+    assert_eq!(r["negotiated"]["cipher_suite"], "TLS_AES_128_GCM_SHA256");
+    assert_eq!(r["negotiated"]["group"], "X25519MLKEM768");
     assert_eq!(r["verification"]["trusted"], true);
     assert_eq!(r["verification"]["stores"]["custom"]["trusted"], true);
     assert_eq!(

@@ -1,6 +1,8 @@
 //! The judgement: per-store validation of the chain, then each signal's rule over it, then the
 //! verdict (critical → intercepted, warning → suspicious).
 
+use std::collections::BTreeMap;
+
 use rustls_pki_types::CertificateDer;
 
 use super::baseline::{self, BaselineCheck, BaselineEntry};
@@ -180,11 +182,89 @@ pub fn assess_with_facts(
     facts: &ChainFacts,
     opts: &AssessOptions,
 ) -> Result<Assessment, MitmError> {
+    let trust = Trust {
+        stores: &report.stores,
+        host_valid: report.host_valid,
+    };
+    let e = evaluate(obs, trust, facts, opts)?;
+    Ok(Assessment {
+        target: obs.target.clone(),
+        address: obs.address.clone(),
+        via_proxy: obs.via_proxy.clone(),
+        starttls: None,
+        name: obs.name.clone(),
+        verdict: e.verdict,
+        signals: e.signals,
+        chain: facts.chain.clone(),
+        trust: report.stores.clone(),
+        host_valid: report.host_valid,
+        os_anchor_origin: e.os_anchor_origin,
+        interception_products: facts.products.clone(),
+        pins: e.pins,
+        ct: e.ct,
+        server: ServerSummary {
+            version: obs.version.clone(),
+            cipher_suite: obs.cipher_suite.clone(),
+            ja3s: obs.ja3s.clone(),
+            ja3s_string: obs.ja3s_string.clone(),
+            handshake_signature_valid: obs.handshake_signature_valid,
+            key_possession: crate::x509::KeyPossession::from_signature(
+                obs.handshake_signature_valid,
+                obs.signature_proof,
+                obs.failure.as_deref(),
+            ),
+        },
+        baseline: e.baseline,
+        path_comparison: e.path_comparison,
+        handshake_error: obs.failure.clone(),
+    })
+}
+
+/// What the rules read from a chain's validation: the per-store verdicts (name-free) and the
+/// name check. A caller holding a name-free report and the name check apart (a scan) passes
+/// them without building a named report.
+#[derive(Debug, Clone, Copy)]
+pub struct Trust<'a> {
+    /// Per-store verdicts.
+    pub stores: &'a BTreeMap<StoreKind, StoreReport>,
+    /// Whether the leaf covers the name (`None`: not checked or unparseable).
+    pub host_valid: Option<bool>,
+}
+
+/// The verdict and its signals alone, what [`assess_with_facts`] would say, without the rest of
+/// the [`Assessment`] (the chain, the stores and the server summary copied in).
+pub fn verdict_with_facts(
+    obs: &Observation,
+    trust: Trust<'_>,
+    facts: &ChainFacts,
+    opts: &AssessOptions,
+) -> Result<(Verdict, Vec<Signal>), MitmError> {
+    let e = evaluate(obs, trust, facts, opts)?;
+    Ok((e.verdict, e.signals))
+}
+
+/// Every rule's outcome for one observation.
+struct Evaluation {
+    verdict: Verdict,
+    signals: Vec<Signal>,
+    os_anchor_origin: Option<AnchorOrigin>,
+    pins: Vec<PinCheck>,
+    ct: CtReport,
+    baseline: Option<BaselineCheck>,
+    path_comparison: Option<PathComparison>,
+}
+
+fn evaluate(
+    obs: &Observation,
+    trust: Trust<'_>,
+    facts: &ChainFacts,
+    opts: &AssessOptions,
+) -> Result<Evaluation, MitmError> {
     require_certificate(obs)?;
     debug_assert_eq!(facts.summaries.len(), obs.certificates.len());
     let cx = Cx {
         obs,
-        report,
+        trust,
         opts,
         summaries: &facts.summaries,
         chain: &facts.chain,
@@ -196,7 +276,7 @@ pub fn assess_with_facts(
     let (trust_signals, os_anchor_origin) = store_trust(&cx);
     signals.extend(trust_signals);
     signals.extend(hostname(&cx));
-    let (pin_checks, pin_signal) = pinning(&cx);
+    let (pins, pin_signal) = pinning(&cx);
     signals.extend(pin_signal);
     let (ct, ct_signal) = transparency(&cx, &facts.embedded_scts);
     signals.extend(ct_signal);
@@ -212,43 +292,21 @@ pub fn assess_with_facts(
         Some(Severity::Warning) => Verdict::Suspicious,
         _ => Verdict::Clean,
     };
-    Ok(Assessment {
-        target: obs.target.clone(),
-        address: obs.address.clone(),
-        via_proxy: obs.via_proxy.clone(),
-        starttls: None,
-        name: obs.name.clone(),
+    Ok(Evaluation {
         verdict,
         signals,
-        chain: facts.chain.clone(),
-        trust: report.stores.clone(),
-        host_valid: report.host_valid,
         os_anchor_origin,
-        interception_products: products.clone(),
-        pins: pin_checks,
+        pins,
         ct,
-        server: ServerSummary {
-            version: obs.version.clone(),
-            cipher_suite: obs.cipher_suite.clone(),
-            ja3s: obs.ja3s.clone(),
-            ja3s_string: obs.ja3s_string.clone(),
-            handshake_signature_valid: obs.handshake_signature_valid,
-            key_possession: crate::x509::KeyPossession::from_signature(
-                obs.handshake_signature_valid,
-                obs.signature_proof,
-                obs.failure.as_deref(),
-            ),
-        },
         baseline,
         path_comparison,
-        handshake_error: obs.failure.clone(),
     })
 }
 
 /// What every rule looks at.
 struct Cx<'a> {
     obs: &'a Observation,
-    report: &'a ChainReport,
+    trust: Trust<'a>,
     opts: &'a AssessOptions,
     summaries: &'a [Option<CertSummary>],
     chain: &'a [ChainCert],
@@ -264,7 +322,7 @@ impl Cx<'_> {
     }
 
     fn store(&self, k: StoreKind) -> Option<&StoreReport> {
-        self.report.stores.get(&k)
+        self.trust.stores.get(&k)
     }
 
     fn trusted(&self, k: StoreKind) -> bool {
@@ -411,7 +469,7 @@ fn store_trust(cx: &Cx<'_>) -> (Vec<Signal>, Option<AnchorOrigin>) {
     }
     if !moz && !os && !custom {
         let mut ev: Vec<String> = cx
-            .report
+            .trust
             .stores
             .iter()
             .map(|(k, s)| {
@@ -442,7 +500,7 @@ fn store_trust(cx: &Cx<'_>) -> (Vec<Signal>, Option<AnchorOrigin>) {
 }
 
 fn hostname(cx: &Cx<'_>) -> Option<Signal> {
-    if cx.report.host_valid != Some(false) {
+    if cx.trust.host_valid != Some(false) {
         return None;
     }
     let names = cx.summaries[0]
@@ -470,7 +528,7 @@ fn pinning(cx: &Cx<'_>) -> (Vec<PinCheck>, Option<Signal>) {
             label: cx.label(c.position),
         })
         .collect();
-    for (k, s) in &cx.report.stores {
+    for (k, s) in cx.trust.stores {
         if let Some(a) = &s.anchor {
             keys.push(pins::PinnableKey {
                 spki_sha256: a.spki_sha256.clone(),

@@ -33,8 +33,8 @@ use crate::handshake::HandshakeError;
 
 pub use crate::net::Proxy as ProxyAddr;
 pub use assess::{
-    AssessOptions, ChainFacts, assess, assess_observation, assess_with_facts, assess_with_report,
-    verify_options,
+    AssessOptions, ChainFacts, Trust, assess, assess_observation, assess_with_facts,
+    assess_with_report, verdict_with_facts, verify_options,
 };
 pub use baseline::{BaselineCheck, BaselineEntry, BaselineFile, BaselineStatus};
 pub use catalogue::{Catalogue, CatalogueMatch};

@@ -4,7 +4,7 @@
 //! that same report, the leaf's expiry, and JA3S from the ServerHello.
 //!
 //! The per-store report depends only on the chain's bytes and the time; the name is checked
-//! apart ([`crate::x509::apply_host`]). So the name-free report is memoised per scan: fleets
+//! apart ([`crate::x509::HostCheck`]). So the name-free report is memoised per scan: fleets
 //! repeat chains (one certificate on every node behind a load balancer or CDN, under many
 //! names), and a repeated chain then costs a hash lookup and the name check. An entry lives
 //! until the next moment its time-dependent findings could change (a validity bound, a day of
@@ -18,11 +18,11 @@ use rustls_pki_types::CertificateDer;
 
 use super::conn::Attempt;
 use super::record::{Fingerprints, Interception, Leaf, Negotiated, StoreVerdict, Verification};
-use crate::mitm::{AssessOptions, ChainFacts, Observation};
+use crate::mitm::{AssessOptions, ChainFacts, Observation, Trust};
 use crate::report::names;
 use crate::wire::handshake::ServerHello;
 use crate::wire::{ContentType, HandshakeReassembler, HandshakeType};
-use crate::x509::{ChainReport, Store};
+use crate::x509::{ChainReport, HostCheck, Store};
 
 /// Entries kept in the verdict cache before it is emptied (bounded memory on huge scans).
 const CACHE_LIMIT: usize = 20_000;
@@ -131,10 +131,10 @@ impl Judge {
         })
     }
 
-    /// The chain's report for `obs.name` at `now`, and the chain's facts for the interception
-    /// check: the name-free part and the facts from the cache when an entry holds at `now`,
-    /// computed otherwise; then the name check.
-    fn chain_report(&self, obs: &Observation, now: i64) -> (ChainReport, Arc<ChainFacts>) {
+    /// The chain's name-free report at `now` and its facts for the interception check: from
+    /// the cache when an entry holds at `now`, computed otherwise. The name is checked apart
+    /// ([`HostCheck`]), so a repeated chain is neither validated nor copied again.
+    fn chain_report(&self, obs: &Observation, now: i64) -> (Arc<ChainReport>, Arc<ChainFacts>) {
         let mut opts = crate::mitm::verify_options(obs, &self.mitm);
         opts.host = None;
         opts.at = Some(now);
@@ -146,48 +146,32 @@ impl Judge {
             let facts = ChainFacts::of(&obs.certificates, &self.mitm.catalogue);
             (Arc::new(report), Arc::new(facts))
         };
-        let (base, facts) = if self.use_cache {
-            let key = cache_key(&obs.certificates);
-            let hit = self
-                .cache
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(&key)
-                .filter(|c| c.from <= now && now < c.until)
-                .map(|c| (c.report.clone(), c.facts.clone()));
-            match hit {
-                Some(r) => r,
-                None => {
-                    let (report, facts) = compute();
-                    let entry = Cached {
-                        until: valid_until(&report, &obs.certificates, now),
-                        from: now,
-                        report: report.clone(),
-                        facts: facts.clone(),
-                    };
-                    let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-                    if cache.len() >= CACHE_LIMIT {
-                        cache.clear();
-                    }
-                    cache.insert(key, entry);
-                    (report, facts)
-                }
-            }
-        } else {
-            compute()
-        };
-        let mut report = (*base).clone();
-        report.validated_at_unix = now;
-        report.validated_at = time::OffsetDateTime::from_unix_timestamp(now)
-            .ok()
-            .and_then(|t| {
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })
-            .unwrap_or_default();
-        if let Some(leaf) = obs.certificates.first() {
-            crate::x509::apply_host(&mut report, leaf, &obs.name);
+        if !self.use_cache {
+            return compute();
         }
+        let key = cache_key(&obs.certificates);
+        let hit = self
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .filter(|c| c.from <= now && now < c.until)
+            .map(|c| (c.report.clone(), c.facts.clone()));
+        if let Some(r) = hit {
+            return r;
+        }
+        let (report, facts) = compute();
+        let entry = Cached {
+            until: valid_until(&report, &obs.certificates, now),
+            from: now,
+            report: report.clone(),
+            facts: facts.clone(),
+        };
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key, entry);
         (report, facts)
     }
 
@@ -219,9 +203,9 @@ impl Judge {
             fingerprints,
             ..Judged::default()
         };
-        if a.seen.certificates.is_empty() {
+        let Some(leaf) = a.seen.certificates.first() else {
             return out;
-        }
+        };
         let obs = Observation {
             target: target.to_string(),
             address: a.address.to_string(),
@@ -270,10 +254,11 @@ impl Judge {
             sct_errors: Vec::new(),
         };
         let (report, facts) = self.chain_report(&obs, now_unix);
+        let host = HostCheck::of(leaf, name);
         out.verification = Some(Verification {
-            trusted: report.trusted,
+            trusted: host.trusted(&report),
             name: name.to_string(),
-            host_valid: report.host_valid,
+            host_valid: host.valid,
             stores: report
                 .stores
                 .iter()
@@ -288,7 +273,7 @@ impl Judge {
                     )
                 })
                 .collect(),
-            errors: report.errors.iter().map(|f| f.code.as_str()).collect(),
+            errors: host.errors(&report).map(|f| f.code.as_str()).collect(),
             warnings: report.warnings.iter().map(|f| f.code.as_str()).collect(),
         });
         out.certificate = report
@@ -307,11 +292,15 @@ impl Judge {
                 spki_sha256: c.spki_sha256.clone(),
                 chain_length: a.seen.certificates.len(),
             });
-        out.interception = crate::mitm::assess_with_facts(&obs, &report, &facts, &self.mitm)
+        let trust = Trust {
+            stores: &report.stores,
+            host_valid: host.valid,
+        };
+        out.interception = crate::mitm::verdict_with_facts(&obs, trust, &facts, &self.mitm)
             .ok()
-            .map(|a| Interception {
-                verdict: a.verdict.name().to_string(),
-                signals: a.signals.iter().map(|s| s.id.to_string()).collect(),
+            .map(|(verdict, signals)| Interception {
+                verdict: verdict.name().to_string(),
+                signals: signals.iter().map(|s| s.id.to_string()).collect(),
             });
         out
     }
@@ -435,20 +424,31 @@ mod tests {
                     tls_scts: Vec::new(),
                     sct_errors: Vec::new(),
                 };
-                // The report itself equals one validated with the name...
+                // The name-free report plus the name check equals one validated with the name...
                 let mut opts = crate::mitm::verify_options(&obs, &fresh.mitm);
                 opts.at = Some(now);
                 let direct = crate::x509::verify_chain_with_stores(&chain, &opts, &fresh.stores);
-                assert_eq!(
-                    json(&cached.chain_report(&obs, now).0),
-                    json(&direct),
-                    "{c} as {name}"
-                );
-                // ...and so is everything the record says.
-                let (x, y) = (
-                    cached.judge(&a, "t:443", name, now),
-                    fresh.judge(&a, "t:443", name, now),
-                );
+                let mut named = (*cached.chain_report(&obs, now).0).clone();
+                crate::x509::apply_host(&mut named, &chain[0], name);
+                assert_eq!(json(&named), json(&direct), "{c} as {name}");
+                // ...the record says what that validation says...
+                let x = cached.judge(&a, "t:443", name, now);
+                let v = x.verification.as_ref().unwrap();
+                assert_eq!(v.trusted, direct.trusted, "{c} {name}");
+                assert_eq!(v.host_valid, direct.host_valid, "{c} {name}");
+                let codes = |f: &[crate::x509::Finding]| -> Vec<String> {
+                    f.iter().map(|f| f.code.as_str()).collect()
+                };
+                assert_eq!(v.errors, codes(&direct.errors), "{c} {name}");
+                assert_eq!(v.warnings, codes(&direct.warnings), "{c} {name}");
+                // ...and the interception verdict is the full assessment's.
+                let full = crate::mitm::assess_with_report(&obs, &direct, &fresh.mitm).unwrap();
+                let i = x.interception.as_ref().unwrap();
+                assert_eq!(i.verdict, full.verdict.name(), "{c} {name}");
+                let ids: Vec<String> = full.signals.iter().map(|s| s.id.to_string()).collect();
+                assert_eq!(i.signals, ids, "{c} {name}");
+                // Cached and fresh judges agree on everything.
+                let y = fresh.judge(&a, "t:443", name, now);
                 assert_eq!(json(&x.verification), json(&y.verification), "{c} {name}");
                 assert_eq!(json(&x.certificate), json(&y.certificate), "{c} {name}");
                 assert_eq!(json(&x.interception), json(&y.interception), "{c} {name}");

@@ -86,9 +86,12 @@ pub struct Client {
 
 impl Client {
     /// Builds the template from the single-target options (versions, ALPN, groups; SNI is set
-    /// per connection).
+    /// per connection). Suites go in browsers' order, so a server that honours the client's
+    /// preference answers what a browser gets.
     pub fn new(opts: &InspectOptions) -> Result<Self, HandshakeError> {
-        let provider = handshake::provider_for(opts)?;
+        let provider = Arc::new(handshake::with_browser_suite_order(
+            &*handshake::provider_for(opts)?,
+        ));
         let inner = handshake::webpki_verifier(opts, provider.clone())?;
         let placeholder =
             Arc::new(RecordingVerifier::new(inner.clone(), Arc::default(), false).record_only());

@@ -4,8 +4,7 @@
 use serde::Serialize;
 
 /// A diagnosis: what is wrong (error) or worth knowing (warning) about a chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Code {
     // --- errors: the chain is not trusted ---
     /// The server did not prove it holds the leaf's private key (its CertificateVerify or
@@ -106,10 +105,54 @@ impl Code {
 
     /// The snake_case string used in JSON.
     pub fn as_str(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
+        self.name().to_string()
+    }
+
+    /// The code's stable snake_case name, as JSON writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::KeyPossessionFailed => "key_possession_failed",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::HostnameMismatch => "hostname_mismatch",
+            Self::UnknownIssuer => "unknown_issuer",
+            Self::SelfSigned => "self_signed",
+            Self::BadSignature => "bad_signature",
+            Self::CaUsedAsEndEntity => "ca_used_as_end_entity",
+            Self::IssuerNotCa => "issuer_not_ca",
+            Self::PathLenExceeded => "path_len_exceeded",
+            Self::NameConstraintViolation => "name_constraint_violation",
+            Self::InvalidEku => "invalid_eku",
+            Self::WeakKey => "weak_key",
+            Self::WeakSignatureAlgorithm => "weak_signature_algorithm",
+            Self::UnsupportedSignatureAlgorithm => "unsupported_signature_algorithm",
+            Self::Revoked => "revoked",
+            Self::RevocationUnknown => "revocation_unknown",
+            Self::IncompleteChain => "incomplete_chain",
+            Self::UnsupportedCriticalExtension => "unsupported_critical_extension",
+            Self::MalformedCertificate => "malformed_certificate",
+            Self::InvalidExtension => "invalid_extension",
+            Self::ProfileViolation => "profile_violation",
+            Self::ChainTooLong => "chain_too_long",
+            Self::PathBuildingBudgetExceeded => "path_building_budget_exceeded",
+            Self::WildcardPublicSuffix => "wildcard_public_suffix",
+            Self::IncompleteChainRecovered => "incomplete_chain_recovered",
+            Self::ChainOutOfOrder => "chain_out_of_order",
+            Self::AnchorSent => "anchor_sent",
+            Self::ExtraCertificates => "extra_certificates",
+            Self::ExpiresSoon => "expires_soon",
+            Self::NoSct => "no_sct",
+            Self::StoreProblem => "store_problem",
+            Self::OcspProblem => "ocsp_problem",
+            Self::CnNotInSan => "cn_not_in_san",
+            Self::WildcardPrivateSuffix => "wildcard_private_suffix",
+        }
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
     }
 }
 

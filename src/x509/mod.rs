@@ -32,7 +32,7 @@ pub use report::{
 pub use sigcheck::{SigCheck, SigStatus};
 pub use stores::{Store, StoreKind};
 pub use verify::{
-    StoreSelection, VerifyOptions, apply_host, verify_chain, verify_chain_with_stores,
+    HostCheck, StoreSelection, VerifyOptions, apply_host, verify_chain, verify_chain_with_stores,
 };
 
 /// Errors of the x509 layer: input that is not a certificate (or CRL) at all.

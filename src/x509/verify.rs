@@ -358,27 +358,60 @@ fn host_check(
     (ok, finding)
 }
 
+/// The host-name check of a leaf, apart from its chain's name-free report: `scan` validates a
+/// fleet's shared chain once and checks each name it is presented under.
+#[derive(Debug, Clone)]
+pub struct HostCheck {
+    /// Whether the leaf covers the name (`None`: the leaf does not parse).
+    pub valid: Option<bool>,
+    /// `hostname_mismatch` when it does not.
+    pub finding: Option<Finding>,
+}
+
+impl HostCheck {
+    /// Checks `leaf` against `host`.
+    pub fn of(leaf: &CertificateDer<'_>, host: &str) -> Self {
+        let (valid, finding) = host_check(&webpki::EndEntityCert::try_from(leaf), host);
+        Self { valid, finding }
+    }
+
+    /// Where the name finding goes among a name-free report's errors, as the full
+    /// verification orders them: after the malformed-certificate errors, before every other.
+    pub fn position(errors: &[Finding]) -> usize {
+        errors
+            .iter()
+            .take_while(|f| f.code == Code::MalformedCertificate)
+            .count()
+    }
+
+    /// `report`'s errors with this check's finding in its place.
+    pub fn errors<'a>(&'a self, report: &'a ChainReport) -> impl Iterator<Item = &'a Finding> {
+        let (before, after) = report.errors.split_at(Self::position(&report.errors));
+        before.iter().chain(self.finding.iter()).chain(after)
+    }
+
+    /// Whether the chain is trusted for the name: by some store, with no error.
+    pub fn trusted(&self, report: &ChainReport) -> bool {
+        report.stores.values().any(|s| s.trusted)
+            && report.errors.is_empty()
+            && self.finding.is_none()
+    }
+}
+
 /// Adds the host-name check to a report made without one (`opts.host: None`): the result
 /// equals [`verify_chain_with_stores`] run with `host` when no CRLs were given (the name check
 /// is the only part that depends on the name, so one path validation serves every name a
-/// chain is presented under — `scan` validates a fleet's shared chain once).
+/// chain is presented under).
 pub fn apply_host(report: &mut ChainReport, leaf: &CertificateDer<'_>, host: &str) {
-    let ee = webpki::EndEntityCert::try_from(leaf);
-    let (ok, finding) = host_check(&ee, host);
+    let check = HostCheck::of(leaf, host);
     report.host = Some(host.to_string());
-    report.host_valid = ok;
-    if let Some(f) = finding {
-        // Where the full verification leaves it: after the malformed-certificate errors,
-        // before every other one.
-        let at = report
-            .errors
-            .iter()
-            .take_while(|f| f.code == Code::MalformedCertificate)
-            .count();
+    report.host_valid = check.valid;
+    report.trusted = check.trusted(report);
+    report.chain_trusted = report.trusted;
+    if let Some(f) = check.finding {
+        let at = HostCheck::position(&report.errors);
         report.errors.insert(at, f);
     }
-    report.trusted = report.stores.values().any(|s| s.trusted) && report.errors.is_empty();
-    report.chain_trusted = report.trusted;
 }
 
 /// Errors and warnings from a decoded OCSP response about this chain's leaf.
