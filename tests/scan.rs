@@ -542,6 +542,28 @@ fn audit_per_target_and_stdin_input() {
 }
 
 #[test]
+fn groups_choose_the_offer() {
+    let _turn = one_at_a_time();
+    let f = farm();
+    let (tls, _) = f.peers.iter().find(|(_, k)| *k == Kind::Tls).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("t.txt");
+    std::fs::write(&list, format!("{tls} localhost\n")).unwrap();
+    for (groups, want) in [
+        ("x25519", "x25519"),
+        ("secp384r1,x25519", "secp384r1"),
+        ("X25519MLKEM768", "X25519MLKEM768"),
+    ] {
+        let out = dir.path().join(format!("{want}.jsonl"));
+        let o = scan(&list, &out, &["--groups", groups, "-q"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let r = &records(&out)[0];
+        assert_eq!(r["status"], "ok", "{r}");
+        assert_eq!(r["negotiated"]["group"], want, "{groups}: {r}");
+    }
+}
+
+#[test]
 fn starttls_smtp_daemons_statuses_and_the_none_override() {
     let _turn = one_at_a_time();
     let f = farm();
@@ -688,6 +710,11 @@ fn bad_settings_are_one_line_errors() {
         ),
         (vec!["--concurrency", "100000000"], "ulimit -n"),
         (vec!["--rate", "0"], "--rate"),
+        (
+            vec!["--groups", "ffdhe2048"],
+            "--groups: ffdhe2048 cannot be offered",
+        ),
+        (vec!["--groups", "nonsense"], "--groups"),
     ] {
         let o = tlsight()
             .arg("scan")

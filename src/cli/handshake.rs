@@ -125,7 +125,7 @@ fn run_inner(args: &Args) -> Result<u8, String> {
     opts.cipher_suites = super::parse_suites(&args.cipher)?;
     opts.engine = super::engine_choice(&args.engine);
     opts.alpn = super::alpn_ids(&args.alpn);
-    opts.groups = offered_groups(&args.groups)?;
+    opts.groups = super::offered_groups(&args.groups)?;
     for path in &args.ca {
         opts.extra_roots.extend(load_ca_file(path)?);
     }
@@ -255,34 +255,4 @@ fn run_from(args: &Args, from: &std::path::Path) -> Result<u8, String> {
     }
     print_reports(args, &reports);
     Ok(code)
-}
-
-/// Resolves `--groups` against the registry, then keeps only what the handshake provider can
-/// offer: naming one it cannot is an error, not a silently shorter list.
-fn offered_groups(names: &[String]) -> Result<Vec<rustls::NamedGroup>, String> {
-    let available: Vec<rustls::NamedGroup> = handshake::provider()
-        .kx_groups
-        .iter()
-        .map(|g| g.name())
-        .collect();
-    let mut out = Vec::new();
-    for name in names.iter().filter(|n| !n.trim().is_empty()) {
-        let g = tlsight::suites::lookup_group(name).map_err(|e| format!("--groups: {e}"))?;
-        let named = rustls::NamedGroup::from(g.code);
-        if !available.contains(&named) {
-            let list: Vec<String> = available
-                .iter()
-                .map(|a| tlsight::suites::group_name(u16::from(*a)))
-                .collect();
-            return Err(format!(
-                "--groups: {} cannot be offered by handshake (it can offer {})",
-                g.name,
-                list.join(", ")
-            ));
-        }
-        if !out.contains(&named) {
-            out.push(named);
-        }
-    }
-    Ok(out)
 }

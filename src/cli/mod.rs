@@ -142,6 +142,36 @@ pub(crate) fn parse_suites(list: &[String]) -> Result<Vec<u16>, String> {
 }
 
 /// `--engine auto|rustls|tlsight`.
+/// Resolves `--groups` against the registry, then keeps only what the handshake provider can
+/// offer (handshake and scan): naming one it cannot is an error, not a silently shorter list.
+pub(crate) fn offered_groups(names: &[String]) -> Result<Vec<rustls::NamedGroup>, String> {
+    let available: Vec<rustls::NamedGroup> = tlsight::handshake::provider()
+        .kx_groups
+        .iter()
+        .map(|g| g.name())
+        .collect();
+    let mut out = Vec::new();
+    for name in names.iter().filter(|n| !n.trim().is_empty()) {
+        let g = tlsight::suites::lookup_group(name).map_err(|e| format!("--groups: {e}"))?;
+        let named = rustls::NamedGroup::from(g.code);
+        if !available.contains(&named) {
+            let list: Vec<String> = available
+                .iter()
+                .map(|a| tlsight::suites::group_name(u16::from(*a)))
+                .collect();
+            return Err(format!(
+                "--groups: {} cannot be offered (tlsight can offer {})",
+                g.name,
+                list.join(", ")
+            ));
+        }
+        if !out.contains(&named) {
+            out.push(named);
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) fn engine_choice(s: &str) -> tlsight::handshake::EngineChoice {
     match s {
         "rustls" => tlsight::handshake::EngineChoice::Rustls,

@@ -84,6 +84,11 @@ pub(crate) struct Args {
     /// ALPN protocols to offer, comma separated.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     alpn: Vec<String>,
+    /// Key-exchange groups to offer, in order, comma separated (default: X25519MLKEM768,
+    /// x25519, secp256r1, secp384r1, SecP256r1MLKEM768, SecP384r1MLKEM1024; the first two get
+    /// key shares). `--groups x25519` offers what most scanners offer: classical ECDHE only.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    groups: Vec<String>,
     /// Run the full audit (`tlsight audit`) on every reachable target, embedded as `audit`.
     #[arg(long)]
     audit: bool,
@@ -202,6 +207,7 @@ fn run_inner(args: Args) -> Result<(), ScanError> {
     });
     tls.versions = super::version_choice(false, false, args.tls12, args.tls13);
     tls.alpn = super::alpn_ids(&args.alpn);
+    tls.groups = super::offered_groups(&args.groups).map_err(setup)?;
     tls.engine = super::engine_choice(&args.engine);
     for path in &args.ca {
         tls.extra_roots.extend(load_ca_file(path).map_err(setup)?);
