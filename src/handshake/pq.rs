@@ -1,8 +1,8 @@
 //! Post-quantum hybrid key exchange for the ring provider: X25519MLKEM768 (0x11EC),
 //! SecP256r1MLKEM768 (0x11EB) and SecP384r1MLKEM1024 (0x11ED) from draft-ietf-tls-ecdhe-mlkem,
-//! built from libcrux's `libcrux-ml-kem` (FIPS 203), aws-lc's X25519 ([`X25519`]) and ring's
-//! P-256 / P-384 through rustls' public `SupportedKxGroup` / `ActiveKeyExchange` traits, so ring
-//! stays the provider for everything else.
+//! built from aws-lc's ML-KEM (FIPS 203) and X25519 ([`X25519`]) and ring's P-256 / P-384
+//! through rustls' public `SupportedKxGroup` / `ActiveKeyExchange` traits, so ring stays the
+//! provider for everything else.
 //!
 //! Layout (draft-ietf-tls-ecdhe-mlkem §"Construction"): X25519MLKEM768 puts ML-KEM first in the
 //! shares and the secret (client: encapsulation key 1184 ‖ x25519 32; server: ciphertext 1088 ‖
@@ -10,12 +10,10 @@
 //! 65 ‖ 1088, ECDH ‖ ML-KEM), so that the FIPS-approved part leads for SP 800-56C; so does
 //! SecP384r1MLKEM1024 (97 ‖ 1568 both ways). The table is [`crate::wire::hybrid`].
 
-use libcrux_ml_kem::{mlkem768, mlkem1024};
-use ring::rand::{SecureRandom, SystemRandom};
+use aws_lc_rs::kem;
 use rustls::crypto::{ActiveKeyExchange, CompletedKeyExchange, SharedSecret, SupportedKxGroup};
 use rustls::ffdhe_groups::FfdheGroup;
 use rustls::{Error, NamedGroup, PeerMisbehaved, ProtocolVersion};
-use zeroize::{Zeroize, Zeroizing};
 
 use crate::wire::hybrid::{self, HybridLayout, ShareSender};
 
@@ -56,86 +54,56 @@ enum Kem {
     MlKem1024,
 }
 
-/// A decapsulation key of either parameter set (boxed: they are 2,400 and 3,168 bytes), wiped
-/// when dropped (libcrux's key types do not wipe themselves).
-enum DecapsulationKey {
-    MlKem768(Box<mlkem768::MlKem768PrivateKey>),
-    MlKem1024(Box<mlkem1024::MlKem1024PrivateKey>),
-}
+/// A decapsulation key: aws-lc's, which wipes it when freed (`OPENSSL_free` cleanses).
+type DecapsulationKey = kem::DecapsulationKey<kem::AlgorithmId>;
 
-impl Drop for DecapsulationKey {
-    fn drop(&mut self) {
-        match self {
-            Self::MlKem768(k) => k[..mlkem768::MlKem768PrivateKey::len()].zeroize(),
-            Self::MlKem1024(k) => k[..mlkem1024::MlKem1024PrivateKey::len()].zeroize(),
-        }
-    }
-}
-
-// ML-KEM is libcrux's (formally verified; AVX2 chosen at run time, portable code otherwise):
-// a scan pays key generation and decapsulation on every TLS 1.3 handshake, and libcrux takes
-// about a fifth of the time of RustCrypto's `ml-kem` here (keygen + encaps + decaps: 85 µs
-// against 423 µs on this project's 2-core test machine).
+// ML-KEM is aws-lc's (mlkem-native, with CBMC proofs of its C and HOL Light proofs of its
+// x86-64 and AArch64 arithmetic; it checks an encapsulation key's modulus on import): a
+// scan pays key generation and decapsulation on every TLS 1.3 handshake. On this project's
+// 2-core test machine key generation, encapsulation and decapsulation together took 60-76 µs
+// in aws-lc, 102-107 µs in libcrux, 423-464 µs in RustCrypto's `ml-kem`.
 impl Kem {
-    /// A key pair from a 64-byte seed (d ‖ z, FIPS 203 ML-KEM.KeyGen_internal):
-    /// (decapsulation key, encoded encapsulation key).
-    fn keypair(self, seed: &[u8; 64]) -> (DecapsulationKey, Vec<u8>) {
+    fn algorithm(self) -> &'static kem::Algorithm<kem::AlgorithmId> {
         match self {
-            Self::MlKem768 => {
-                let (dk, ek) = mlkem768::generate_key_pair(*seed).into_parts();
-                (
-                    DecapsulationKey::MlKem768(Box::new(dk)),
-                    ek.as_ref().to_vec(),
-                )
-            }
-            Self::MlKem1024 => {
-                let (dk, ek) = mlkem1024::generate_key_pair(*seed).into_parts();
-                (
-                    DecapsulationKey::MlKem1024(Box::new(dk)),
-                    ek.as_ref().to_vec(),
-                )
-            }
+            Self::MlKem768 => &kem::ML_KEM_768,
+            Self::MlKem1024 => &kem::ML_KEM_1024,
         }
     }
 
-    /// Encapsulates to a peer's encapsulation key with the 32 random bytes `m`: (ciphertext,
-    /// shared secret). `None` for a key of the wrong length or one failing FIPS 203 §7.2's
-    /// modulus check, which the draft requires servers to reject.
-    fn encapsulate(self, ek: &[u8], m: &[u8; 32]) -> Option<(Vec<u8>, Zeroizing<[u8; 32]>)> {
-        let (ct, ss) = match self {
-            Self::MlKem768 => {
-                let ek = mlkem768::MlKem768PublicKey::try_from(ek).ok()?;
-                if !mlkem768::validate_public_key(&ek) {
-                    return None;
-                }
-                let (ct, ss) = mlkem768::encapsulate(&ek, *m);
-                (ct.as_ref().to_vec(), ss)
-            }
-            Self::MlKem1024 => {
-                let ek = mlkem1024::MlKem1024PublicKey::try_from(ek).ok()?;
-                if !mlkem1024::validate_public_key(&ek) {
-                    return None;
-                }
-                let (ct, ss) = mlkem1024::encapsulate(&ek, *m);
-                (ct.as_ref().to_vec(), ss)
-            }
-        };
-        Some((ct, Zeroizing::new(ss)))
+    /// A fresh key pair: (decapsulation key, encoded encapsulation key).
+    fn keypair(self) -> Result<(DecapsulationKey, Vec<u8>), Error> {
+        let failed = || Error::General("ML-KEM key generation failed".into());
+        let dk = kem::DecapsulationKey::generate(self.algorithm()).map_err(|_| failed())?;
+        let ek = dk
+            .encapsulation_key()
+            .and_then(|ek| ek.key_bytes())
+            .map_err(|_| failed())?
+            .as_ref()
+            .to_vec();
+        Ok((dk, ek))
     }
-}
 
-impl DecapsulationKey {
-    /// The shared secret in a ciphertext; `None` unless it has the parameter set's exact length.
-    /// (A well-sized but forged ciphertext yields an unrelated secret: implicit rejection.)
-    fn decapsulate(&self, ct: &[u8]) -> Option<Zeroizing<[u8; 32]>> {
-        Some(Zeroizing::new(match self {
-            Self::MlKem768(dk) => {
-                mlkem768::decapsulate(dk, &mlkem768::MlKem768Ciphertext::try_from(ct).ok()?)
-            }
-            Self::MlKem1024(dk) => {
-                mlkem1024::decapsulate(dk, &mlkem1024::MlKem1024Ciphertext::try_from(ct).ok()?)
-            }
-        }))
+    /// Encapsulates to a peer's encapsulation key: (ciphertext, shared secret). `None` for a
+    /// key of the wrong length or one failing FIPS 203 §7.2's modulus check, which the draft
+    /// requires servers to reject (aws-lc checks both: `mlk_kem_check_pk`).
+    fn encapsulate(self, ek: &[u8]) -> Option<(Vec<u8>, kem::SharedSecret)> {
+        let ek = kem::EncapsulationKey::new(self.algorithm(), ek).ok()?;
+        let (ct, ss) = ek.encapsulate().ok()?;
+        Some((ct.as_ref().to_vec(), ss))
+    }
+
+    /// The shared secret in a ciphertext; `None` unless it has the parameter set's exact
+    /// length. (A well-sized but forged ciphertext yields an unrelated secret: implicit
+    /// rejection.)
+    fn decapsulate(self, dk: &DecapsulationKey, ct: &[u8]) -> Option<kem::SharedSecret> {
+        let len = match self {
+            Self::MlKem768 => 1088,
+            Self::MlKem1024 => 1568,
+        };
+        if ct.len() != len {
+            return None;
+        }
+        dk.decapsulate(kem::Ciphertext::from(ct)).ok()
     }
 }
 
@@ -151,22 +119,14 @@ fn invalid_share() -> Error {
     Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare)
 }
 
-/// Fresh randomness for key generation and encapsulation, wiped when dropped.
-fn random<const N: usize>() -> Result<Zeroizing<[u8; N]>, Error> {
-    let mut b = Zeroizing::new([0u8; N]);
-    SystemRandom::new()
-        .fill(b.as_mut())
-        .map_err(|_| Error::FailedToGetRandomBytes)?;
-    Ok(b)
-}
-
 impl SupportedKxGroup for Hybrid {
     fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
         let classical = self.classical.start()?;
-        let (dk, ek) = self.kem.keypair(&*random::<64>()?);
+        let (dk, ek) = self.kem.keypair()?;
         let share = self.layout.join(&ek, classical.pub_key());
         Ok(Box::new(ActiveHybrid {
             name: self.name,
+            kem: self.kem,
             layout: self.layout,
             classical,
             dk,
@@ -180,17 +140,14 @@ impl SupportedKxGroup for Hybrid {
             .layout
             .split(client_share, ShareSender::Client)
             .ok_or_else(invalid_share)?;
-        let (ct, pq_secret) = self
-            .kem
-            .encapsulate(ek, &*random::<32>()?)
-            .ok_or_else(invalid_share)?;
+        let (ct, pq_secret) = self.kem.encapsulate(ek).ok_or_else(invalid_share)?;
         let classical = self.classical.start_and_complete(classical_share)?;
         Ok(CompletedKeyExchange {
             group: self.name,
             pub_key: self.layout.join(&ct, &classical.pub_key),
             secret: SharedSecret::from(
                 self.layout
-                    .join(&*pq_secret, classical.secret.secret_bytes()),
+                    .join(pq_secret.as_ref(), classical.secret.secret_bytes()),
             ),
         })
     }
@@ -210,6 +167,7 @@ impl SupportedKxGroup for Hybrid {
 
 struct ActiveHybrid {
     name: NamedGroup,
+    kem: Kem,
     layout: HybridLayout,
     classical: Box<dyn ActiveKeyExchange>,
     dk: DecapsulationKey,
@@ -222,10 +180,14 @@ impl ActiveKeyExchange for ActiveHybrid {
             .layout
             .split(server_share, ShareSender::Server)
             .ok_or_else(invalid_share)?;
-        let pq_secret = self.dk.decapsulate(ct).ok_or_else(invalid_share)?;
+        let pq_secret = self
+            .kem
+            .decapsulate(&self.dk, ct)
+            .ok_or_else(invalid_share)?;
         let classical = self.classical.complete(classical_share)?;
         Ok(SharedSecret::from(
-            self.layout.join(&*pq_secret, classical.secret_bytes()),
+            self.layout
+                .join(pq_secret.as_ref(), classical.secret_bytes()),
         ))
     }
 
@@ -295,9 +257,30 @@ mod tests {
         roundtrip(SECP256R1MLKEM768, hybrid::SECP256R1MLKEM768);
     }
 
+    /// OpenSSL's key pair for `seed`, expanded by libcrux (aws-lc has no seeded key
+    /// generation): (FIPS 203 decapsulation key as aws-lc takes it, encapsulation key).
+    fn expand(kem: Kem, seed: [u8; 64]) -> (DecapsulationKey, Vec<u8>) {
+        use libcrux_ml_kem::{mlkem768, mlkem1024};
+        let (dk, ek) = match kem {
+            Kem::MlKem768 => {
+                let (dk, ek) = mlkem768::generate_key_pair(seed).into_parts();
+                (dk.as_ref().to_vec(), ek.as_ref().to_vec())
+            }
+            Kem::MlKem1024 => {
+                let (dk, ek) = mlkem1024::generate_key_pair(seed).into_parts();
+                (dk.as_ref().to_vec(), ek.as_ref().to_vec())
+            }
+        };
+        (
+            kem::DecapsulationKey::new(kem.algorithm(), &dk).expect("FIPS 203 key"),
+            ek,
+        )
+    }
+
     /// Known answers from OpenSSL 3.5 (testdata/pq/mlkem-kat.json, made by
-    /// scripts/gen-mlkem-kat.js), for both parameter sets: the same seed gives the same
-    /// encapsulation key, and decapsulating OpenSSL's ciphertext gives OpenSSL's shared secret.
+    /// scripts/gen-mlkem-kat.js), for both parameter sets: the seed's key (libcrux expands it)
+    /// is OpenSSL's, aws-lc decapsulates OpenSSL's ciphertext to OpenSSL's shared secret, and
+    /// aws-lc's encapsulation to OpenSSL's key decapsulates to aws-lc's secret.
     #[test]
     fn mlkem_matches_openssl_known_answers() {
         let kat: serde_json::Value =
@@ -311,23 +294,32 @@ mod tests {
             (Kem::MlKem1024, "ML-KEM-1024", 1568, 1568),
         ] {
             let field = |k: &str| hex::decode(kat[name][k].as_str().unwrap()).unwrap();
-            let (dk, ek) = kem.keypair(&seed);
+            let (dk, ek) = expand(kem, seed);
             assert_eq!(ek.len(), ek_len, "{name}");
             assert_eq!(ek, field("encapsulation_key"), "{name}");
             let ct = field("ciphertext");
             assert_eq!(ct.len(), ct_len, "{name}");
-            let ss = dk.decapsulate(&ct).unwrap();
-            assert_eq!(ss.to_vec(), field("shared_secret"), "{name}");
+            let ss = kem.decapsulate(&dk, &ct).unwrap();
+            assert_eq!(ss.as_ref(), field("shared_secret"), "{name}");
             // A flipped ciphertext bit gives another (implicitly rejected) secret, not an error.
             let mut bad = ct.clone();
             bad[0] ^= 1;
-            assert_ne!(dk.decapsulate(&bad).unwrap(), ss, "{name}");
+            assert_ne!(kem.decapsulate(&dk, &bad).unwrap().as_ref(), ss.as_ref());
             // A ciphertext of the wrong length is refused.
-            assert_eq!(dk.decapsulate(&ct[1..]), None, "{name}");
+            assert!(kem.decapsulate(&dk, &ct[1..]).is_none(), "{name}");
             // Our encapsulation to OpenSSL's key decapsulates to the same secret.
-            let (ct2, ss2) = kem.encapsulate(&ek, &[42u8; 32]).unwrap();
+            let (ct2, ss2) = kem.encapsulate(&ek).unwrap();
             assert_eq!(ct2.len(), ct_len, "{name}");
-            assert_eq!(dk.decapsulate(&ct2), Some(ss2), "{name}");
+            assert_eq!(
+                kem.decapsulate(&dk, &ct2).unwrap().as_ref(),
+                ss2.as_ref(),
+                "{name}"
+            );
+            // A fresh key pair of ours works with itself and has the parameter set's sizes.
+            let (dk3, ek3) = kem.keypair().unwrap();
+            assert_eq!(ek3.len(), ek_len, "{name}");
+            let (ct3, ss3) = kem.encapsulate(&ek3).unwrap();
+            assert_eq!(kem.decapsulate(&dk3, &ct3).unwrap().as_ref(), ss3.as_ref());
         }
     }
 

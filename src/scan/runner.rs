@@ -5,10 +5,8 @@
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::Poll;
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
@@ -306,16 +304,12 @@ where
                 tokio::spawn(async move {
                     let fallback_record = placeholder(&item, ctx.shard.clone());
                     // A panic in one target must still leave its line.
-                    let rec = match (CatchPanic {
-                        inner: Box::pin(scan_item(ctx, item)),
-                    })
-                    .await
-                    {
+                    let rec = match tokio::spawn(scan_item(ctx, item)).await {
                         Ok(r) => r,
-                        Err(why) => {
+                        Err(e) => {
                             let mut r = fallback_record;
                             r.status = Status::Error;
-                            r.error = Some(format!("internal error: {why}"));
+                            r.error = Some(format!("internal error: {e}"));
                             r
                         }
                     };
@@ -356,31 +350,6 @@ where
     };
     rt.shutdown_timeout(Duration::from_millis(100));
     Ok(summary)
-}
-
-/// A future that turns a panic while polling `inner` into `Err(message)`: the target's own
-/// task keeps its line without a second task per target (a spawn, its allocation and its
-/// scheduling, about 2% of a scan's CPU). `inner` is never polled again after it panicked.
-struct CatchPanic<F> {
-    inner: Pin<Box<F>>,
-}
-
-impl<F: Future> Future for CatchPanic<F> {
-    type Output = Result<F::Output, String>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
-        let inner = self.inner.as_mut();
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .map(|m| format!("panicked: {m}"))
-                .unwrap_or_else(|| "panicked".into()))),
-        }
-    }
 }
 
 fn now_rfc3339() -> String {
@@ -681,46 +650,5 @@ async fn attempts(
         sleep(backoff).await;
         backoff = backoff.saturating_mul(2);
         ctx.rate_turn().await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_panicking_target_becomes_an_error_and_others_their_value() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let ok = CatchPanic {
-                inner: Box::pin(async {
-                    tokio::task::yield_now().await;
-                    7
-                }),
-            };
-            assert_eq!(ok.await, Ok(7));
-            let boom = CatchPanic {
-                inner: Box::pin(async {
-                    tokio::task::yield_now().await;
-                    if std::hint::black_box(true) {
-                        panic!("boom {}", 42);
-                    }
-                    0
-                }),
-            };
-            assert_eq!(boom.await, Err("panicked: boom 42".to_string()));
-            let fixed = CatchPanic {
-                inner: Box::pin(async {
-                    if std::hint::black_box(true) {
-                        panic!("static");
-                    }
-                    0
-                }),
-            };
-            assert_eq!(fixed.await, Err("panicked: static".to_string()));
-        });
     }
 }
