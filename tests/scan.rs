@@ -320,6 +320,12 @@ fn over_a_thousand_targets_every_line_accounted_for_hostile_ones_bounded() {
     let r = &got[&format!("{wk} localhost")];
     assert_eq!(r["handshake_signature_valid"], false);
     assert_eq!(r["interception"]["verdict"], "intercepted");
+    // A chain is not trusted when the server did not prove it holds the key, as in `verify`.
+    assert_eq!(r["verification"]["trusted"], false, "{r}");
+    assert_eq!(
+        r["verification"]["errors"][0], "key_possession_failed",
+        "{r}"
+    );
     // Port 5432 chose PostgreSQL's upgrade; plain TLS targets got none.
     let (pg, _) = f
         .peers

@@ -141,7 +141,6 @@ pub(crate) fn parse_suites(list: &[String]) -> Result<Vec<u16>, String> {
         .collect()
 }
 
-/// `--engine auto|rustls|tlsight`.
 /// Resolves `--groups` against the registry, then keeps only what the handshake provider can
 /// offer (handshake and scan): naming one it cannot is an error, not a silently shorter list.
 pub(crate) fn offered_groups(names: &[String]) -> Result<Vec<rustls::NamedGroup>, String> {
@@ -172,6 +171,7 @@ pub(crate) fn offered_groups(names: &[String]) -> Result<Vec<rustls::NamedGroup>
     Ok(out)
 }
 
+/// `--engine auto|rustls|tlsight`.
 pub(crate) fn engine_choice(s: &str) -> tlsight::handshake::EngineChoice {
     match s {
         "rustls" => tlsight::handshake::EngineChoice::Rustls,

@@ -255,8 +255,15 @@ impl Judge {
         };
         let (report, facts) = self.chain_report(&obs, now_unix);
         let host = HostCheck::of(leaf, name);
+        // Trusted only with the key proven, as every single-target verdict says.
+        let possession = crate::x509::KeyPossession::from_signature(
+            obs.handshake_signature_valid,
+            obs.signature_proof,
+            obs.failure.as_deref(),
+        )
+        .finding();
         out.verification = Some(Verification {
-            trusted: host.trusted(&report),
+            trusted: host.trusted(&report, possession.as_ref()),
             name: name.to_string(),
             host_valid: host.valid,
             stores: report
@@ -273,7 +280,10 @@ impl Judge {
                     )
                 })
                 .collect(),
-            errors: host.errors(&report).map(|f| f.code.as_str()).collect(),
+            errors: host
+                .errors(&report, possession.as_ref())
+                .map(|f| f.code.as_str())
+                .collect(),
             warnings: report.warnings.iter().map(|f| f.code.as_str()).collect(),
         });
         out.certificate = report
@@ -355,8 +365,10 @@ mod tests {
         Attempt {
             address: "127.0.0.1:443".parse().unwrap(),
             negotiated: Neg::default(),
+            // The server proved it holds the key.
             seen: SeenChain {
                 certificates: chain.to_vec(),
+                signature_valid: Some(true),
                 ..SeenChain::default()
             },
             head: Vec::new(),
@@ -404,8 +416,14 @@ mod tests {
         ];
         for c in chains {
             let chain = pem(c);
-            for name in names {
-                let a = attempt(&chain);
+            // Each name with the key proven, and once more without a proof.
+            let proofs = names
+                .iter()
+                .map(|n| (*n, Some(true)))
+                .chain([("localhost", None)]);
+            for (name, signature_valid) in proofs {
+                let mut a = attempt(&chain);
+                a.seen.signature_valid = signature_valid;
                 let obs = Observation {
                     target: "t:443".into(),
                     address: "127.0.0.1:443".into(),
@@ -427,10 +445,17 @@ mod tests {
                 // The name-free report plus the name check equals one validated with the name...
                 let mut opts = crate::mitm::verify_options(&obs, &fresh.mitm);
                 opts.at = Some(now);
-                let direct = crate::x509::verify_chain_with_stores(&chain, &opts, &fresh.stores);
+                let mut direct =
+                    crate::x509::verify_chain_with_stores(&chain, &opts, &fresh.stores);
                 let mut named = (*cached.chain_report(&obs, now).0).clone();
                 crate::x509::apply_host(&mut named, &chain[0], name);
                 assert_eq!(json(&named), json(&direct), "{c} as {name}");
+                // ...and what the handshake proved applies as in `verify`...
+                direct.apply_key_possession(crate::x509::KeyPossession::from_signature(
+                    signature_valid,
+                    None,
+                    None,
+                ));
                 // ...the record says what that validation says...
                 let x = cached.judge(&a, "t:443", name, now);
                 let v = x.verification.as_ref().unwrap();
@@ -442,6 +467,10 @@ mod tests {
                 assert_eq!(v.errors, codes(&direct.errors), "{c} {name}");
                 assert_eq!(v.warnings, codes(&direct.warnings), "{c} {name}");
                 // ...and the interception verdict is the full assessment's.
+                let obs = Observation {
+                    handshake_signature_valid: signature_valid,
+                    ..obs
+                };
                 let full = crate::mitm::assess_with_report(&obs, &direct, &fresh.mitm).unwrap();
                 let i = x.interception.as_ref().unwrap();
                 assert_eq!(i.verdict, full.verdict.name(), "{c} {name}");

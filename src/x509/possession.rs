@@ -59,6 +59,13 @@ impl Default for KeyPossession {
 }
 
 impl KeyPossession {
+    /// `key_possession_failed` unless possession was proven: the error that keeps any verdict
+    /// from calling the chain trusted.
+    pub fn finding(&self) -> Option<super::Finding> {
+        (!self.proven())
+            .then(|| super::Finding::at(super::Code::KeyPossessionFailed, 0, self.detail.clone()))
+    }
+
     /// From a handshake's recorded signature check: `valid` is `None` when no signature was
     /// checked; `failure` says why the handshake stopped, if it did.
     pub fn from_signature(

@@ -198,12 +198,9 @@ impl ChainReport {
     /// possession is not trusted: `key_possession_failed` becomes the first error, while
     /// `chain_trusted` keeps the chain's own verdict visible.
     pub fn apply_key_possession(&mut self, kp: KeyPossession) {
-        if !kp.proven() {
+        if let Some(f) = kp.finding() {
             self.errors.retain(|f| f.code != Code::KeyPossessionFailed);
-            self.errors.insert(
-                0,
-                Finding::at(Code::KeyPossessionFailed, 0, kp.detail.clone()),
-            );
+            self.errors.insert(0, f);
             self.trusted = false;
         }
         self.key_possession = Some(kp);

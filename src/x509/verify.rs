@@ -384,17 +384,29 @@ impl HostCheck {
             .count()
     }
 
-    /// `report`'s errors with this check's finding in its place.
-    pub fn errors<'a>(&'a self, report: &'a ChainReport) -> impl Iterator<Item = &'a Finding> {
+    /// `report`'s errors for this name, after `possession` (the handshake's
+    /// [`KeyPossession::finding`](super::KeyPossession::finding), first as
+    /// [`ChainReport::apply_key_possession`] puts it): the name finding in its place.
+    pub fn errors<'a>(
+        &'a self,
+        report: &'a ChainReport,
+        possession: Option<&'a Finding>,
+    ) -> impl Iterator<Item = &'a Finding> {
         let (before, after) = report.errors.split_at(Self::position(&report.errors));
-        before.iter().chain(self.finding.iter()).chain(after)
+        possession
+            .into_iter()
+            .chain(before)
+            .chain(self.finding.iter())
+            .chain(after)
     }
 
-    /// Whether the chain is trusted for the name: by some store, with no error.
-    pub fn trusted(&self, report: &ChainReport) -> bool {
+    /// Whether the chain is trusted for the name: by some store, with no error, and no
+    /// `possession` failure.
+    pub fn trusted(&self, report: &ChainReport, possession: Option<&Finding>) -> bool {
         report.stores.values().any(|s| s.trusted)
             && report.errors.is_empty()
             && self.finding.is_none()
+            && possession.is_none()
     }
 }
 
@@ -406,7 +418,7 @@ pub fn apply_host(report: &mut ChainReport, leaf: &CertificateDer<'_>, host: &st
     let check = HostCheck::of(leaf, host);
     report.host = Some(host.to_string());
     report.host_valid = check.valid;
-    report.trusted = check.trusted(report);
+    report.trusted = check.trusted(report, None);
     report.chain_trusted = report.trusted;
     if let Some(f) = check.finding {
         let at = HostCheck::position(&report.errors);
