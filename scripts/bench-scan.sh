@@ -5,12 +5,14 @@
 # smaller list through testssl.sh --file --parallel, ratios printed. Loopback only.
 #
 # Usage: scripts/bench-scan.sh [TARGETS]      (default 10000 for the throughput runs)
+#        BENCH_REPS=N scripts/bench-scan.sh   (rounds of the throughput runs, default 3)
 # sslyze: from $TLSIGHT_TOOLS/sslyze (pip into a venv, installed when missing);
 # testssl.sh: apt-get install testssl.sh (skipped, loudly, when absent).
 # Client and servers share the machine: the farm's CPU is not counted in the client's figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets=${1:-10000}
+reps=${BENCH_REPS:-3}
 tools="${TLSIGHT_TOOLS:-$HOME/.cache/tlsight-tools}"
 
 # 10,000 connections in flight need 10,000+ descriptors in the scanner and in the farm.
@@ -86,27 +88,34 @@ start_farm slow 2000 22 4000
 
 common=(--ca certs/root.pem --connect-timeout 10 --handshake-timeout 20 --target-timeout 30 --per-ip 100000 -q)
 
-echo "== throughput: $targets targets, 1000 in flight"
-make_list "$work/fast.addrs" "$targets" "$work/big.txt"
-measure "tlsight-default" "$bin" scan "$work/big.txt" --concurrency 1000 "${common[@]}" -o "$work/big.jsonl"
-ok_big=$(count_ok "$work/big.jsonl")
-measure "tlsight-no-cache" "$bin" scan "$work/big.txt" --concurrency 1000 --no-verdict-cache "${common[@]}" -o "$work/big2.jsonl"
-# The classical offer most scanners make (sslyze, zgrab2): no ML-KEM share to generate and
-# decapsulate.
-measure "tlsight-x25519-only" "$bin" scan "$work/big.txt" --concurrency 1000 --groups x25519 "${common[@]}" -o "$work/big3.jsonl"
-
 # Per core, literally: the scanner confined to CPU 1, a farm of its own confined to CPU 0, so
 # the farm's work never lands on the scanner's core.
-pinned=""
+one_core=false
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-  echo "== one core: the scanner on CPU 1, its farm on CPU 0"
+  one_core=true
   start_farm pinned 500 23 0 taskset -c 0
-  make_list "$work/pinned.addrs" "$targets" "$work/pinned.txt"
-  measure "tlsight-one-core" taskset -c 1 "$bin" scan "$work/pinned.txt" --concurrency 1000 "${common[@]}" -o "$work/pinned.jsonl"
-  pinned=$(count_ok "$work/pinned.jsonl")
 else
   echo "WARNING: taskset or a second core is missing: the one-core run is SKIPPED" >&2
 fi
+
+# Each throughput run is repeated, the kinds interleaved, and the median reported with the
+# range: on a shared machine one run of the same binary varies by 10% or more.
+echo "== throughput: $targets targets, 1000 in flight, $reps rounds"
+make_list "$work/fast.addrs" "$targets" "$work/big.txt"
+[ "$one_core" = true ] && make_list "$work/pinned.addrs" "$targets" "$work/pinned.txt"
+ok_big="" pinned=""
+for r in $(seq "$reps"); do
+  measure "tlsight-default#$r" "$bin" scan "$work/big.txt" --concurrency 1000 "${common[@]}" -o "$work/big.jsonl"
+  ok_big="$ok_big $(count_ok "$work/big.jsonl")"
+  measure "tlsight-no-cache#$r" "$bin" scan "$work/big.txt" --concurrency 1000 --no-verdict-cache "${common[@]}" -o "$work/big2.jsonl"
+  # The classical offer most scanners make (sslyze, zgrab2): no ML-KEM share to generate and
+  # decapsulate.
+  measure "tlsight-x25519-only#$r" "$bin" scan "$work/big.txt" --concurrency 1000 --groups x25519 "${common[@]}" -o "$work/big3.jsonl"
+  if [ "$one_core" = true ]; then
+    measure "tlsight-one-core#$r" taskset -c 1 "$bin" scan "$work/pinned.txt" --concurrency 1000 "${common[@]}" -o "$work/pinned.jsonl"
+    pinned="$pinned $(count_ok "$work/pinned.jsonl")"
+  fi
+done
 
 echo "== memory: 1,000 and 10,000 connections in flight (servers hold their answer 4 s)"
 make_list "$work/slow.addrs" 1000 "$work/mem1k.txt"
@@ -156,25 +165,34 @@ fi
 echo
 echo "== results (machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) — shared, figures are noisy)"
 python3 - "$work/results" "$targets" "$ok_big" "$ok_m1" "$ok_m10" "$pinned" <<'PY'
-import sys
-rows = {}
+import statistics, sys
+rows, rounds = {}, {}
 for line in open(sys.argv[1]):
     label, wall, cpu, rss = line.split()
-    rows[label] = (float(wall), float(cpu), int(rss))
-n, ok_big, ok_m1, ok_m10 = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    row = (float(wall), float(cpu), int(rss))
+    if "#" in label:
+        rounds.setdefault(label.split("#")[0], []).append(row)
+    else:
+        rows[label] = row
+n, ok_m1, ok_m10 = int(sys.argv[2]), int(sys.argv[4]), int(sys.argv[5])
 def tput(label, count):
-    wall, cpu, rss = rows[label]
+    runs = rounds[label]
+    per_cpu = sorted(count / cpu for _, cpu, _ in runs)
+    med = statistics.median(per_cpu)
+    # The run whose figure is the median (or nearest it) gives the wall time and RSS shown.
+    wall, cpu, rss = min(runs, key=lambda r: abs(count / r[1] - med))
     print(f"  {label:<24} {count:>6} targets  {wall:7.2f} s  {count / wall:8.0f} targets/s  "
-          f"CPU {cpu * 1e6 / count:7.0f} µs/target = {count / cpu:6.0f} handshakes per CPU-second  RSS {rss / 1024:6.1f} MiB")
+          f"CPU {1e6 / med:7.0f} µs/target = {med:6.0f} handshakes per CPU-second "
+          f"(median of {len(runs)}; range {per_cpu[0]:.0f}-{per_cpu[-1]:.0f})  RSS {rss / 1024:6.1f} MiB")
 tput("tlsight-default", n)
 tput("tlsight-no-cache", n)
 tput("tlsight-x25519-only", n)
-if "tlsight-one-core" in rows:
+if "tlsight-one-core" in rounds:
     tput("tlsight-one-core", n)
-    wall = rows["tlsight-one-core"][0]
-    print(f"  (one core: {sys.argv[6]} of {n} ok; {n / wall:.0f} handshakes per second of wall time with the "
-          f"scanner alone on its core)")
-print(f"  (ok: {ok_big} of {n}; every line has its own SNI and every peer the same chain, as behind a load "
+    walls = sorted(n / w for w, _, _ in rounds["tlsight-one-core"])
+    print(f"  (one core: ok per round {sys.argv[6].split()} of {n}; {statistics.median(walls):.0f} handshakes "
+          f"per second of wall time with the scanner alone on its core, median)")
+print(f"  (ok per round: {sys.argv[3].split()} of {n}; every line has its own SNI and every peer the same chain, as behind a load "
       f"balancer: 'default' validates that chain once per store and checks each name apart, 'no-cache' "
       f"validates all {n}; both make every handshake and check every handshake signature; 'default' and "
       f"'no-cache' offer X25519MLKEM768 first, which the farm's rustls picks, 'x25519-only' offers "

@@ -32,8 +32,11 @@ pub use verifier::{RecordingVerifier, SeenChain, error_code};
 /// its share and a plain x25519 share, reusing the x25519 key), then x25519, secp256r1,
 /// secp384r1; SecP256r1MLKEM768 and SecP384r1MLKEM1024 last (listed, no share: a server that
 /// accepts only those asks for one by HelloRetryRequest).
+/// The client random and session id come from aws-lc's generator, seeded from the OS: ring's
+/// asks the kernel for every value, three system calls per ClientHello.
 pub fn provider() -> Arc<CryptoProvider> {
     let mut p = rustls::crypto::ring::default_provider();
+    p.secure_random = rustls::crypto::aws_lc_rs::default_provider().secure_random;
     let mut groups = vec![pq::X25519MLKEM768];
     groups.extend(p.kx_groups.iter().map(|&g| {
         if g.name() == rustls::NamedGroup::X25519 {

@@ -244,7 +244,7 @@ pub async fn attempt(
         }
     };
     let tls_ms = ms(t1.elapsed());
-    let seen = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));
     let failure = failure.map(|f| handshake::refine_failure(f, &seen));
     Ok(Attempt {
         address,
