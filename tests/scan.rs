@@ -3,7 +3,7 @@
 //! `openssl s_server`, and hostile peers built here (silent, slow-drip, garbage, reset, alert,
 //! refused). Over a thousand targets per run; every line accounted for, every hostile target
 //! bounded by its deadline, shards that add up to the unsharded run, and a killed scan that
-//! `--resume` completes.
+//! `--resume` completes; `--per-ip` and `--rate` read off a relay's accept times.
 
 mod common;
 #[path = "common/farm.rs"]
@@ -567,6 +567,136 @@ fn groups_choose_the_offer() {
         assert_eq!(r["status"], "ok", "{r}");
         assert_eq!(r["negotiated"]["group"], want, "{groups}: {r}");
     }
+}
+
+/// A TCP relay on 127.0.0.1 in front of `upstream` (a farm peer): it notes when it accepts each
+/// connection, waits `hold`, then forwards both ways. What a scan's limits allow is then read
+/// off the accept times: a connection's slot stays taken at least `hold`, because its
+/// handshake cannot finish sooner.
+struct Relay {
+    addr: SocketAddr,
+    accepted: std::sync::Arc<std::sync::Mutex<Vec<Instant>>>,
+}
+
+impl Relay {
+    fn start(upstream: SocketAddr, hold: Duration) -> Self {
+        use std::net::{TcpListener, TcpStream};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepted = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = accepted.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                log.lock().unwrap().push(Instant::now());
+                std::thread::spawn(move || {
+                    std::thread::sleep(hold);
+                    let Ok(server) = TcpStream::connect(upstream) else {
+                        return;
+                    };
+                    let (mut c_in, mut s_out) =
+                        (client.try_clone().unwrap(), server.try_clone().unwrap());
+                    let up = std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut c_in, &mut s_out);
+                        let _ = s_out.shutdown(std::net::Shutdown::Write);
+                    });
+                    let (mut s_in, mut c_out) = (server, client);
+                    let _ = std::io::copy(&mut s_in, &mut c_out);
+                    let _ = c_out.shutdown(std::net::Shutdown::Both);
+                    let _ = up.join();
+                });
+            }
+        });
+        Self { addr, accepted }
+    }
+
+    /// Accept times, in order.
+    fn accepted(&self) -> Vec<Instant> {
+        let mut v = self.accepted.lock().unwrap().clone();
+        v.sort();
+        v
+    }
+
+    /// `n` targets on the relay's address, each with its own SNI name (so its own key).
+    fn list(&self, n: usize) -> String {
+        (0..n)
+            .map(|i| format!("{} h{i}.tlsight.test\n", self.addr))
+            .collect()
+    }
+}
+
+#[test]
+fn per_ip_limit_holds_and_the_wait_is_not_the_targets_deadline() {
+    let _turn = one_at_a_time();
+    let f = farm();
+    let (tls, _) = f.peers.iter().find(|(_, k)| *k == Kind::Tls).unwrap();
+    let hold = Duration::from_millis(400);
+    let relay = Relay::start(*tls, hold);
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("t.txt");
+    let n = 24;
+    std::fs::write(&list, relay.list(n)).unwrap();
+    let out = dir.path().join("out.jsonl");
+    // 24 targets on one address, 3 at a time: 8 waves of at least 400 ms, 3.2 s in all, longer
+    // than the 2 s per-target deadline, which starts only once a target has its slot.
+    let o = tlsight()
+        .current_dir(repo(""))
+        .arg("scan")
+        .arg(&list)
+        .args([
+            "--concurrency",
+            "24",
+            "--per-ip",
+            "3",
+            "--target-timeout",
+            "2",
+        ])
+        .args(["--ca", "certs/root.pem", "-q", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let recs = records(&out);
+    assert_eq!(recs.len(), n);
+    for r in &recs {
+        assert_eq!(r["status"], "ok", "{r}");
+    }
+    let t = relay.accepted();
+    assert_eq!(t.len(), n, "one connection per target");
+    // Any four connections in a row: the fourth waited for one of the first three to finish.
+    for w in t.windows(4) {
+        let span = w[3] - w[0];
+        assert!(
+            span >= hold - Duration::from_millis(150),
+            "4 connections within {span:?} with --per-ip 3"
+        );
+    }
+}
+
+#[test]
+fn rate_spaces_new_connections() {
+    let _turn = one_at_a_time();
+    let f = farm();
+    let (tls, _) = f.peers.iter().find(|(_, k)| *k == Kind::Tls).unwrap();
+    let relay = Relay::start(*tls, Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("t.txt");
+    let n = 16;
+    std::fs::write(&list, relay.list(n)).unwrap();
+    let out = dir.path().join("out.jsonl");
+    let o = scan(&list, &out, &["--rate", "10", "--per-ip", "100", "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let recs = records(&out);
+    assert_eq!(recs.len(), n);
+    assert!(recs.iter().all(|r| r["status"] == "ok"));
+    let t = relay.accepted();
+    assert_eq!(t.len(), n);
+    // 10 per second: 16 connections take at least 1.5 s from the first to the last.
+    let span = t[n - 1] - t[0];
+    assert!(
+        span >= Duration::from_millis(1300),
+        "16 connections within {span:?} at --rate 10"
+    );
 }
 
 #[test]
