@@ -700,6 +700,64 @@ fn rate_spaces_new_connections() {
 }
 
 #[test]
+fn progress_bar_on_a_terminal_and_nothing_when_piped() {
+    let _turn = one_at_a_time();
+    let f = farm();
+    let (tls, _) = f.peers.iter().find(|(_, k)| *k == Kind::Tls).unwrap();
+    // Slow enough (4 waves of 300 ms) for the bar to be drawn several times.
+    let relay = Relay::start(*tls, Duration::from_millis(300));
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("t.txt");
+    std::fs::write(&list, relay.list(8)).unwrap();
+    let args = |out: &str| {
+        vec![
+            "scan".to_string(),
+            list.display().to_string(),
+            "--per-ip".into(),
+            "2".into(),
+            "--ca".into(),
+            "certs/root.pem".into(),
+            "-o".into(),
+            dir.path().join(out).display().to_string(),
+        ]
+    };
+    // A terminal: util-linux's `script` runs the scan on a pseudo-terminal and copies what it
+    // drew.
+    let line = std::iter::once(env!("CARGO_BIN_EXE_tlsight").to_string())
+        .chain(args("tty.jsonl"))
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let o = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(repo(""))
+        .env("TERM", "xterm")
+        .output()
+        .expect("util-linux script (bsdutils)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let drawn = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        drawn.contains("targets") && drawn.contains("ETA") && drawn.contains("in flight"),
+        "{drawn}"
+    );
+    assert_eq!(records(&dir.path().join("tty.jsonl")).len(), 8);
+    // Piped: the summary only, no bar and no terminal control.
+    let o = tlsight()
+        .current_dir(repo(""))
+        .args(args("pipe.jsonl"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stderr);
+    assert!(text.contains("tlsight scan:"), "{text}");
+    assert!(
+        !text.contains("ETA") && !text.contains('\r') && !text.contains('\u{1b}'),
+        "{text:?}"
+    );
+    assert_eq!(records(&dir.path().join("pipe.jsonl")).len(), 8);
+}
+
+#[test]
 fn starttls_smtp_daemons_statuses_and_the_none_override() {
     let _turn = one_at_a_time();
     let f = farm();
