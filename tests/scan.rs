@@ -579,8 +579,10 @@ struct Relay {
 }
 
 impl Relay {
-    fn start(upstream: SocketAddr, hold: Duration) -> Self {
+    /// A relay in front of the farm's first plain TLS peer.
+    fn start(hold: Duration) -> Self {
         use std::net::{TcpListener, TcpStream};
+        let (upstream, _) = *farm().peers.iter().find(|(_, k)| *k == Kind::Tls).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let accepted = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -617,25 +619,39 @@ impl Relay {
         v
     }
 
-    /// `n` targets on the relay's address, each with its own SNI name (so its own key).
-    fn list(&self, n: usize) -> String {
-        (0..n)
+    /// A list file in `dir` of `n` targets on the relay's address, each with its own SNI name
+    /// (so its own key).
+    fn list_file(&self, dir: &Path, n: usize) -> std::path::PathBuf {
+        let text: String = (0..n)
             .map(|i| format!("{} h{i}.tlsight.test\n", self.addr))
-            .collect()
+            .collect();
+        let list = dir.join("t.txt");
+        std::fs::write(&list, text).unwrap();
+        list
+    }
+
+    /// Checks that the scan wrote `n` records, all `ok`, over one connection each; returns the
+    /// accept times.
+    fn all_ok_one_connection_each(&self, out: &Path, n: usize) -> Vec<Instant> {
+        let recs = records(out);
+        assert_eq!(recs.len(), n);
+        for r in &recs {
+            assert_eq!(r["status"], "ok", "{r}");
+        }
+        let t = self.accepted();
+        assert_eq!(t.len(), n, "one connection per target");
+        t
     }
 }
 
 #[test]
 fn per_ip_limit_holds_and_the_wait_is_not_the_targets_deadline() {
     let _turn = one_at_a_time();
-    let f = farm();
-    let (tls, _) = f.peers.iter().find(|(_, k)| *k == Kind::Tls).unwrap();
     let hold = Duration::from_millis(400);
-    let relay = Relay::start(*tls, hold);
+    let relay = Relay::start(hold);
     let dir = tempfile::tempdir().unwrap();
-    let list = dir.path().join("t.txt");
     let n = 24;
-    std::fs::write(&list, relay.list(n)).unwrap();
+    let list = relay.list_file(dir.path(), n);
     let out = dir.path().join("out.jsonl");
     // 24 targets on one address, 3 at a time: 8 waves of at least 400 ms, 3.2 s in all, longer
     // than the 2 s per-target deadline, which starts only once a target has its slot.
@@ -656,13 +672,7 @@ fn per_ip_limit_holds_and_the_wait_is_not_the_targets_deadline() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let recs = records(&out);
-    assert_eq!(recs.len(), n);
-    for r in &recs {
-        assert_eq!(r["status"], "ok", "{r}");
-    }
-    let t = relay.accepted();
-    assert_eq!(t.len(), n, "one connection per target");
+    let t = relay.all_ok_one_connection_each(&out, n);
     // Any four connections in a row: the fourth waited for one of the first three to finish.
     for w in t.windows(4) {
         let span = w[3] - w[0];
@@ -676,21 +686,14 @@ fn per_ip_limit_holds_and_the_wait_is_not_the_targets_deadline() {
 #[test]
 fn rate_spaces_new_connections() {
     let _turn = one_at_a_time();
-    let f = farm();
-    let (tls, _) = f.peers.iter().find(|(_, k)| *k == Kind::Tls).unwrap();
-    let relay = Relay::start(*tls, Duration::ZERO);
+    let relay = Relay::start(Duration::ZERO);
     let dir = tempfile::tempdir().unwrap();
-    let list = dir.path().join("t.txt");
     let n = 16;
-    std::fs::write(&list, relay.list(n)).unwrap();
+    let list = relay.list_file(dir.path(), n);
     let out = dir.path().join("out.jsonl");
     let o = scan(&list, &out, &["--rate", "10", "--per-ip", "100", "-q"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let recs = records(&out);
-    assert_eq!(recs.len(), n);
-    assert!(recs.iter().all(|r| r["status"] == "ok"));
-    let t = relay.accepted();
-    assert_eq!(t.len(), n);
+    let t = relay.all_ok_one_connection_each(&out, n);
     // 10 per second: 16 connections take at least 1.5 s from the first to the last.
     let span = t[n - 1] - t[0];
     assert!(
@@ -702,13 +705,10 @@ fn rate_spaces_new_connections() {
 #[test]
 fn progress_bar_on_a_terminal_and_nothing_when_piped() {
     let _turn = one_at_a_time();
-    let f = farm();
-    let (tls, _) = f.peers.iter().find(|(_, k)| *k == Kind::Tls).unwrap();
     // Slow enough (4 waves of 300 ms) for the bar to be drawn several times.
-    let relay = Relay::start(*tls, Duration::from_millis(300));
+    let relay = Relay::start(Duration::from_millis(300));
     let dir = tempfile::tempdir().unwrap();
-    let list = dir.path().join("t.txt");
-    std::fs::write(&list, relay.list(8)).unwrap();
+    let list = relay.list_file(dir.path(), 8);
     let args = |out: &str| {
         vec![
             "scan".to_string(),

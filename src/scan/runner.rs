@@ -362,8 +362,11 @@ where
 
 /// Hands `item` to the next worker, from `next` on, whose channel has room; when every channel
 /// is full, waits on the next one. `Err` when the workers have stopped.
-fn send_to_a_worker(txs: &[mpsc::Sender<Item>], next: &mut usize, item: Item) -> Result<(), ()> {
-    let mut item = item;
+fn send_to_a_worker(
+    txs: &[mpsc::Sender<Item>],
+    next: &mut usize,
+    mut item: Item,
+) -> Result<(), ()> {
     for k in 0..txs.len() {
         let i = (*next + k) % txs.len();
         match txs[i].try_send(item) {
