@@ -14,6 +14,8 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v xxd >/dev/null 2>&1 || need+=(xxd)
 # gnutls-serv is a second, independent TLS server for the audit tests.
 command -v gnutls-serv >/dev/null 2>&1 || need+=(gnutls-bin)
+# util-linux's `script` runs a scan on a pseudo-terminal to see its progress bar (tests/scan.rs).
+command -v script >/dev/null 2>&1 || need+=(bsdutils)
 # mitmproxy (tests/mitm.rs runs the real thing) goes into a virtualenv, which needs Python's venv.
 mitm_venv="${TLSIGHT_TOOLS:-$HOME/.cache/tlsight-tools}/mitmproxy"
 node_venv="${TLSIGHT_TOOLS:-$HOME/.cache/tlsight-tools}/nodejs"
